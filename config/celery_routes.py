@@ -1,0 +1,16 @@
+"""Every Celery task is routed to a named queue; a test fails when one is missing.
+
+Periodic tasks are declared here too and installed into django-celery-beat's database
+schedule by `manage.py setup_periodic_tasks` (run by `make run` and on deploy).
+"""
+
+QUEUES = ("default",)
+
+TASK_ROUTES = {
+    "notifications.tasks.record_heartbeat": {"queue": "default"},
+}
+
+# name -> (task, every N seconds)
+PERIODIC_TASKS = {
+    "worker heartbeat": ("notifications.tasks.record_heartbeat", 60),
+}

@@ -1,0 +1,80 @@
+"""Who may see and act on an incident. Services and selectors both rely on these rules.
+
+Public incidents are visible to every active user. Private (security) incidents are visible
+only to superusers and to users or groups holding the `view_incident` object permission, which
+declaration grants to the declarer, commander, responder, invitees and the security group.
+Acting on an incident needs `change_incident`, either model-wide or on that incident.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from .models import IncidentGroupObjectPermission, IncidentUserObjectPermission
+
+VIEW = "view_incident"
+CHANGE = "change_incident"
+
+
+def visible_incidents_q(user):
+    """A Q that keeps only the incidents `user` may see (use with Incident querysets)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    granted_to_user = IncidentUserObjectPermission.objects.filter(
+        user=user, permission__codename=VIEW
+    ).values("content_object_id")
+    granted_to_groups = IncidentGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename=VIEW
+    ).values("content_object_id")
+    return Q(is_private=False) | Q(pk__in=granted_to_user) | Q(pk__in=granted_to_groups)
+
+
+def can_view(user, incident):
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return (
+        not incident.is_private or user.is_superuser or user.has_perm(f"incidents.{VIEW}", incident)
+    )
+
+
+def can_act(user, incident):
+    if not can_view(user, incident):
+        return False
+    return user.has_perm(f"incidents.{CHANGE}") or user.has_perm(f"incidents.{CHANGE}", incident)
+
+
+def can_declare(user):
+    return bool(user and user.is_active and user.has_perm("incidents.add_incident"))
+
+
+def can_waive(user, incident):
+    return can_act(user, incident) and (
+        user.has_perm("incidents.waive_exit_criterion")
+        or user.has_perm("incidents.waive_exit_criterion", incident)
+    )
+
+
+def ensure_can_act(user, incident):
+    if not can_act(user, incident):
+        raise PermissionDenied(
+            _("You are not allowed to change incident %(ref)s.") % {"ref": incident.reference}
+        )
+
+
+def grant_participant(incident, user):
+    """Whoever takes part in an incident may see and act on it, private or not."""
+    if user is None:
+        return
+    for codename in (VIEW, CHANGE):
+        assign_perm(codename, user, incident)
+
+
+def grant_security_group(incident):
+    group, _created = Group.objects.get_or_create(name=settings.BEACON_SECURITY_GROUP)
+    for codename in (VIEW, CHANGE):
+        assign_perm(codename, group, incident)

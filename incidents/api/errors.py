@@ -1,0 +1,18 @@
+"""Map domain refusals onto HTTP: bad input 400 with field messages, illegal transition 409."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from incidents.exceptions import TransitionNotAllowed
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, TransitionNotAllowed):
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = ValidationError(detail=detail)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentsConfig(AppConfig):
+    name = "incidents"
+    verbose_name = _("Incidents")
+
+    def ready(self):
+        from incidents import metrics, roles
+
+        metrics.register()
+        post_migrate.connect(roles.ensure_default_groups, sender=self)

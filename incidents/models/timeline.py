@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .incident import Incident
+
+
+class TimelineKind(models.TextChoices):
+    DECLARED = "declared", _("Declared")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    SEVERITY_CHANGED = "severity_changed", _("Severity changed")
+    DETAILS_CHANGED = "details_changed", _("Details changed")
+    UPDATE_POSTED = "update_posted", _("Status update posted")
+    CRITERION_MET = "criterion_met", _("Exit criterion met")
+    CRITERION_WAIVED = "criterion_waived", _("Exit criterion waived")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NOTE = "note", _("Note")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class TimelineEvent(models.Model):
+    """Append-only record of everything that happened to an incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    message = models.TextField(_("message"), blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+    def __str__(self):
+        return f"{self.incident_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Timeline events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Timeline events are append-only.")

@@ -1,0 +1,25 @@
+"""The standard groups, created (or topped up) after every migrate. Admins may add more."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+
+COMMANDERS = "Incident commanders"
+RESPONDERS = "Responders"
+STAKEHOLDERS = "Stakeholders"
+
+_RESPONDER_PERMS = ["add_incident", "change_incident", "view_incident"]
+GROUP_PERMISSIONS = {
+    COMMANDERS: [*_RESPONDER_PERMS, "waive_exit_criterion"],
+    RESPONDERS: _RESPONDER_PERMS,
+    STAKEHOLDERS: ["view_incident"],
+}
+
+
+def ensure_default_groups(**kwargs):
+    groups = {**GROUP_PERMISSIONS, settings.BEACON_SECURITY_GROUP: _RESPONDER_PERMS}
+    for name, codenames in groups.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        perms = Permission.objects.filter(
+            content_type__app_label="incidents", codename__in=codenames
+        )
+        group.permissions.add(*perms)

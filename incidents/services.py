@@ -1,0 +1,659 @@
+"""Every state change of an incident. Each function is atomic, locks the incident row, checks
+the transition, saves, and writes its timeline event in the same transaction.
+
+Refusals: `ValidationError` for bad input (400), `TransitionNotAllowed` when the incident's
+state forbids the change (409), `PermissionDenied` when the actor may not make it (403).
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import access
+from .exceptions import TransitionNotAllowed
+from .models import (
+    CancelReason,
+    Incident,
+    IncidentCriterion,
+    IncidentSource,
+    IncidentStatus,
+    ReferenceSequence,
+    StatusUpdate,
+    TimelineEvent,
+    TimelineKind,
+)
+
+CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
+CLOCK_SKEW = timedelta(minutes=2)
+
+# Moves between the working states; resolve, close and cancel have services of their own.
+WORKING_TRANSITIONS = {
+    IncidentStatus.DECLARED: {
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
+    },
+    IncidentStatus.INVESTIGATING: {IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING},
+    IncidentStatus.IDENTIFIED: {IncidentStatus.INVESTIGATING, IncidentStatus.MONITORING},
+    IncidentStatus.MONITORING: {IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED},
+}
+DEDICATED_ACTIONS = {
+    IncidentStatus.RESOLVED: gettext_lazy("resolve"),
+    IncidentStatus.CLOSED: gettext_lazy("close"),
+    IncidentStatus.CANCELLED: gettext_lazy("cancel"),
+}
+EDITABLE_DETAILS = (
+    "title",
+    "summary",
+    "impact",
+    "priority",
+    "affected_services",
+    "environments",
+    "regions",
+    "broadcast_channel",
+    "impact_started_at",
+    "detected_at",
+    "commander",
+    "responder",
+)
+
+
+def _record(incident, kind, actor, message, *, before=None, after=None):
+    return TimelineEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor,
+        message=message,
+        before=before or {},
+        after=after or {},
+    )
+
+
+def _locked(incident):
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def _status_label(status):
+    return IncidentStatus(status).label
+
+
+def _require_active(incident, doing):
+    if not incident.is_active:
+        raise TransitionNotAllowed(
+            _("Incident %(ref)s is %(status)s: it can no longer %(doing)s.")
+            % {
+                "ref": incident.reference,
+                "status": _status_label(incident.status).lower(),
+                "doing": doing,
+            }
+        )
+
+
+def _clean_list(values):
+    return [str(v).strip() for v in values or () if str(v).strip()]
+
+
+def update_cadence(incident):
+    """Minutes between status updates. The severity policy will decide this per level."""
+    return timedelta(minutes=settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES)
+
+
+def channel_name_part(text):
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
+    return slug[:60].rstrip("-_") or "incident"
+
+
+def _unique_channel_name(name_part, day):
+    suffix_number = 1
+    while True:
+        suffix = "" if suffix_number == 1 else f"-{suffix_number}"
+        candidate = f"inc_{name_part[: 60 - len(suffix)]}{suffix}_{day:%Y%m%d}"
+        if not Incident.objects.filter(channel_name=candidate).exists():
+            return candidate
+        suffix_number += 1
+
+
+def _next_reference(year):
+    ReferenceSequence.objects.bulk_create([ReferenceSequence(year=year)], ignore_conflicts=True)
+    sequence = ReferenceSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{settings.BEACON_REFERENCE_PREFIX}-{year}-{sequence.last_number:04d}"
+
+
+def _check_moments(errors, *, impact_started_at, detected_at, now):
+    for field, moment in (("impact_started_at", impact_started_at), ("detected_at", detected_at)):
+        if moment and moment > now + CLOCK_SKEW:
+            errors[field] = _("This time is in the future.")
+    if impact_started_at and detected_at and detected_at < impact_started_at:
+        errors["detected_at"] = _("Detection cannot come before the impact started.")
+
+
+@transaction.atomic
+def incident_declare(
+    *,
+    actor,
+    title,
+    incident_type,
+    severity,
+    affects_customers,
+    unplanned,
+    exceeds_one_hour,
+    confirm_definition=False,
+    name="",
+    summary="",
+    impact="",
+    priority=None,
+    affected_services: Iterable[str] = (),
+    environments: Iterable[str] = (),
+    regions: Iterable[str] = (),
+    is_private=None,
+    is_drill=False,
+    source=IncidentSource.PORTAL,
+    commander=None,
+    responder=None,
+    invitees=(),
+    broadcast_channel="",
+    impact_started_at=None,
+    detected_at=None,
+) -> Incident:
+    if not access.can_declare(actor):
+        raise PermissionDenied(_("You are not allowed to declare incidents."))
+    now = timezone.now()
+    errors = {}
+    title = (title or "").strip()
+    name = (name or "").strip()
+    if not title:
+        errors["title"] = _("Give the incident a title.")
+    if name and not CHANNEL_NAME_PART.match(name):
+        errors["name"] = _(
+            "Use 1 to 60 lowercase letters, digits, '-' or '_' for the channel name."
+        )
+    if incident_type is not None and not incident_type.is_active:
+        errors["incident_type"] = _("This incident type is no longer offered.")
+    _check_moments(errors, impact_started_at=impact_started_at, detected_at=detected_at, now=now)
+    if not (affects_customers and unplanned and exceeds_one_hour) and not confirm_definition:
+        errors["confirm_definition"] = _(
+            "This does not meet the definition of an incident (negatively affects customers, "
+            "was not planned, cannot be resolved within 1 hour). Confirm to declare it anyway."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    incident = Incident(
+        reference=_next_reference(now.year),
+        title=title,
+        channel_name=_unique_channel_name(name or channel_name_part(title), now),
+        summary=summary.strip(),
+        impact=impact.strip(),
+        incident_type=incident_type,
+        severity=severity,
+        priority=priority,
+        affected_services=_clean_list(affected_services),
+        environments=_clean_list(environments),
+        regions=_clean_list(regions),
+        is_private=incident_type.private_by_default if is_private is None else is_private,
+        is_drill=is_drill,
+        source=source,
+        broadcast_channel=broadcast_channel.strip(),
+        declared_by=actor,
+        commander=commander,
+        responder=responder,
+        affects_customers=affects_customers,
+        unplanned=unplanned,
+        exceeds_one_hour=exceeds_one_hour,
+        definition_override=not (affects_customers and unplanned and exceeds_one_hour),
+        impact_started_at=impact_started_at,
+        detected_at=detected_at or now,
+        declared_at=now,
+    )
+    incident.full_clean()
+    incident.save()
+    invitees = list(invitees)
+    incident.invitees.set(invitees)
+    IncidentCriterion.objects.bulk_create(
+        IncidentCriterion(
+            incident=incident,
+            source=criterion,
+            text=criterion.text,
+            required=criterion.required,
+            position=criterion.position,
+        )
+        for criterion in incident.incident_type.exit_criteria.all()
+    )
+    for participant in {actor, commander, responder, *invitees} - {None}:
+        access.grant_participant(incident, participant)
+    if incident.is_private:
+        access.grant_security_group(incident)
+    _record(
+        incident,
+        TimelineKind.DECLARED,
+        actor,
+        _("Declared %(severity)s %(type)s incident from the %(source)s.")
+        % {
+            "severity": severity.name,
+            "type": incident_type.name,
+            "source": IncidentSource(source).label,
+        },
+        after={
+            "status": incident.status,
+            "severity": severity.name,
+            "private": incident.is_private,
+            "meets_definition": incident.meets_definition,
+        },
+    )
+    return incident
+
+
+def _leave_declared(incident, actor, now):
+    """Anyone moving an incident on from `declared` has acknowledged it."""
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at = now
+        incident.acknowledged_by = actor
+
+
+@transaction.atomic
+def incident_acknowledge(*, incident, actor) -> Incident:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    _require_active(incident, _("be acknowledged"))
+    if incident.acknowledged_at:
+        raise TransitionNotAllowed(
+            _("Incident %(ref)s was already acknowledged.") % {"ref": incident.reference}
+        )
+    before = {"status": incident.status}
+    _leave_declared(incident, actor, timezone.now())
+    if incident.status == IncidentStatus.DECLARED:
+        incident.status = IncidentStatus.INVESTIGATING
+    incident.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
+    _record(
+        incident,
+        TimelineKind.ACKNOWLEDGED,
+        actor,
+        _("Acknowledged."),
+        before=before,
+        after={"status": incident.status},
+    )
+    return incident
+
+
+def _apply_status(incident, actor, status, note):
+    """Move between working states; the caller holds the lock."""
+    if status in DEDICATED_ACTIONS:
+        raise TransitionNotAllowed(
+            _("Use %(action)s to set the status to %(status)s.")
+            % {"action": DEDICATED_ACTIONS[status], "status": _status_label(status).lower()}
+        )
+    _require_active(incident, _("change status"))
+    if status == incident.status:
+        raise TransitionNotAllowed(
+            _("Incident %(ref)s is already %(status)s.")
+            % {"ref": incident.reference, "status": _status_label(status).lower()}
+        )
+    if status not in WORKING_TRANSITIONS[incident.status]:
+        raise TransitionNotAllowed(
+            _("An incident cannot go from %(old)s back to %(new)s.")
+            % {"old": _status_label(incident.status).lower(), "new": _status_label(status).lower()}
+        )
+    now = timezone.now()
+    before = {"status": incident.status}
+    _leave_declared(incident, actor, now)
+    if status == IncidentStatus.MONITORING and incident.mitigated_at is None:
+        incident.mitigated_at = now
+    incident.status = status
+    incident.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "mitigated_at"])
+    message = _("Status changed from %(old)s to %(new)s.") % {
+        "old": _status_label(before["status"]),
+        "new": _status_label(status),
+    }
+    if note:
+        message = f"{message} {note}"
+    _record(
+        incident,
+        TimelineKind.STATUS_CHANGED,
+        actor,
+        message,
+        before=before,
+        after={"status": status},
+    )
+
+
+def _valid_status(status):
+    if status not in IncidentStatus.values:
+        raise ValidationError({"status": _("“%(value)s” is not a status.") % {"value": status}})
+    return IncidentStatus(status)
+
+
+@transaction.atomic
+def incident_change_status(*, incident, actor, status, note="") -> Incident:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    _apply_status(incident, actor, _valid_status(status), (note or "").strip())
+    return incident
+
+
+@transaction.atomic
+def incident_post_update(*, incident, actor, message, status=None) -> StatusUpdate:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError({"message": _("Write the status update.")})
+    _require_active(incident, _("receive status updates"))
+    if status and status != incident.status:
+        _apply_status(incident, actor, _valid_status(status), "")
+    now = timezone.now()
+    update = StatusUpdate.objects.create(
+        incident=incident,
+        message=message,
+        status=incident.status,
+        posted_by=actor,
+        posted_at=now,
+        next_update_due=now + update_cadence(incident),
+    )
+    _record(
+        incident,
+        TimelineKind.UPDATE_POSTED,
+        actor,
+        message,
+        after={"status": incident.status, "next_update_due": update.next_update_due},
+    )
+    return update
+
+
+@transaction.atomic
+def incident_change_severity(*, incident, actor, severity, reason="") -> Incident:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
+        raise TransitionNotAllowed(
+            _("Incident %(ref)s is %(status)s: its severity can no longer change.")
+            % {"ref": incident.reference, "status": _status_label(incident.status).lower()}
+        )
+    if severity.pk == incident.severity_id:
+        raise TransitionNotAllowed(
+            _("Incident %(ref)s is already %(severity)s.")
+            % {"ref": incident.reference, "severity": severity.name}
+        )
+    before = {"severity": incident.severity.name}
+    incident.severity = severity
+    incident.save(update_fields=["severity"])
+    message = _("Severity changed from %(old)s to %(new)s.") % {
+        "old": before["severity"],
+        "new": severity.name,
+    }
+    if reason and reason.strip():
+        message = f"{message} {reason.strip()}"
+    _record(
+        incident,
+        TimelineKind.SEVERITY_CHANGED,
+        actor,
+        message,
+        before=before,
+        after={"severity": severity.name},
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_update_details(*, incident, actor, **changes) -> Incident:
+    """Edit the descriptive fields (not status or severity); each change is in the timeline."""
+    unknown = set(changes) - set(EDITABLE_DETAILS)
+    if unknown:
+        raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
+        raise TransitionNotAllowed(
+            _("Incident %(ref)s is %(status)s: its details can no longer change.")
+            % {"ref": incident.reference, "status": _status_label(incident.status).lower()}
+        )
+    for field in ("affected_services", "environments", "regions"):
+        if field in changes:
+            changes[field] = _clean_list(changes[field])
+    for field in ("title", "summary", "impact", "broadcast_channel"):
+        if field in changes:
+            changes[field] = (changes[field] or "").strip()
+    errors = {}
+    if "title" in changes and not changes["title"]:
+        errors["title"] = _("Give the incident a title.")
+    _check_moments(
+        errors,
+        impact_started_at=changes.get("impact_started_at", incident.impact_started_at),
+        detected_at=changes.get("detected_at", incident.detected_at),
+        now=timezone.now(),
+    )
+    if errors:
+        raise ValidationError(errors)
+    changed = {f: v for f, v in changes.items() if getattr(incident, f) != v}
+    if not changed:
+        return incident
+    before = {f: _plain(getattr(incident, f)) for f in changed}
+    for field, value in changed.items():
+        setattr(incident, field, value)
+    incident.full_clean()
+    incident.save(update_fields=list(changed))
+    for role in ("commander", "responder"):
+        if role in changed:
+            access.grant_participant(incident, changed[role])
+    labels = ", ".join(str(Incident._meta.get_field(f).verbose_name) for f in changed)
+    _record(
+        incident,
+        TimelineKind.DETAILS_CHANGED,
+        actor,
+        _("Changed %(fields)s.") % {"fields": labels},
+        before=before,
+        after={f: _plain(v) for f, v in changed.items()},
+    )
+    return incident
+
+
+def _plain(value):
+    """A JSON-friendly rendering of a field value for the timeline's before/after."""
+    if hasattr(value, "pk"):
+        return str(value)
+    return value
+
+
+def _criterion(incident, criterion_id):
+    try:
+        return IncidentCriterion.objects.select_for_update().get(pk=criterion_id, incident=incident)
+    except (IncidentCriterion.DoesNotExist, ValueError, TypeError):
+        raise ValidationError(
+            {
+                "criterion": _("Incident %(ref)s has no such exit criterion.")
+                % {"ref": incident.reference}
+            }
+        ) from None
+
+
+def _require_unsettled(criterion):
+    if criterion.is_met:
+        raise TransitionNotAllowed(_("“%(text)s” is already met.") % {"text": criterion.text})
+    if criterion.is_waived:
+        raise TransitionNotAllowed(_("“%(text)s” is already waived.") % {"text": criterion.text})
+
+
+@transaction.atomic
+def incident_check_exit_criterion(*, incident, actor, criterion_id, note="") -> IncidentCriterion:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    _require_active(incident, _("have exit criteria checked"))
+    criterion = _criterion(incident, criterion_id)
+    _require_unsettled(criterion)
+    criterion.met_at = timezone.now()
+    criterion.met_by = actor
+    criterion.note = (note or "").strip()
+    criterion.save(update_fields=["met_at", "met_by", "note"])
+    _record(
+        incident,
+        TimelineKind.CRITERION_MET,
+        actor,
+        _("Exit criterion met: %(text)s") % {"text": criterion.text},
+        after={"criterion": criterion.text, "note": criterion.note},
+    )
+    return criterion
+
+
+@transaction.atomic
+def incident_waive_exit_criterion(*, incident, actor, criterion_id, reason) -> IncidentCriterion:
+    incident = _locked(incident)
+    if not access.can_waive(actor, incident):
+        raise PermissionDenied(_("You are not allowed to waive exit criteria."))
+    _require_active(incident, _("have exit criteria waived"))
+    criterion = _criterion(incident, criterion_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this criterion is waived.")})
+    _require_unsettled(criterion)
+    criterion.waived_at = timezone.now()
+    criterion.waived_by = actor
+    criterion.waive_reason = reason
+    criterion.save(update_fields=["waived_at", "waived_by", "waive_reason"])
+    _record(
+        incident,
+        TimelineKind.CRITERION_WAIVED,
+        actor,
+        _("Exit criterion waived: %(text)s. Reason: %(reason)s")
+        % {"text": criterion.text, "reason": reason},
+        after={"criterion": criterion.text, "reason": reason},
+    )
+    return criterion
+
+
+def unmet_required_criteria(incident):
+    return [c for c in incident.criteria.all() if c.required and not c.is_settled]
+
+
+@transaction.atomic
+def incident_resolve(*, incident, actor, resolution) -> Incident:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    _require_active(incident, _("be resolved"))
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ValidationError({"resolution": _("Describe how the incident was resolved.")})
+    unmet = unmet_required_criteria(incident)
+    if unmet:
+        raise TransitionNotAllowed(
+            _(
+                "Cannot resolve %(ref)s: these required exit criteria are neither met nor waived: "
+                "%(list)s."
+            )
+            % {"ref": incident.reference, "list": "; ".join(c.text for c in unmet)}
+        )
+    now = timezone.now()
+    before = {"status": incident.status}
+    _leave_declared(incident, actor, now)
+    incident.mitigated_at = incident.mitigated_at or now
+    incident.resolved_at = now
+    incident.resolution = resolution
+    incident.status = IncidentStatus.RESOLVED
+    incident.save(
+        update_fields=[
+            "status",
+            "resolution",
+            "resolved_at",
+            "mitigated_at",
+            "acknowledged_at",
+            "acknowledged_by",
+        ]
+    )
+    _record(
+        incident,
+        TimelineKind.RESOLVED,
+        actor,
+        resolution,
+        before=before,
+        after={"status": incident.status},
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_close(*, incident, actor) -> Incident:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    if incident.status != IncidentStatus.RESOLVED:
+        raise TransitionNotAllowed(
+            _("Only a resolved incident can be closed; %(ref)s is %(status)s.")
+            % {"ref": incident.reference, "status": _status_label(incident.status).lower()}
+        )
+    incident.status = IncidentStatus.CLOSED
+    incident.closed_at = timezone.now()
+    incident.save(update_fields=["status", "closed_at"])
+    _record(
+        incident,
+        TimelineKind.CLOSED,
+        actor,
+        _("Closed."),
+        before={"status": IncidentStatus.RESOLVED},
+        after={"status": incident.status},
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> Incident:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    _require_active(incident, _("be cancelled"))
+    if reason not in CancelReason.values:
+        raise ValidationError({"reason": _("Choose why the incident is cancelled.")})
+    if reason == CancelReason.DUPLICATE:
+        if duplicate_of is None:
+            raise ValidationError({"duplicate_of": _("Name the incident this one duplicates.")})
+        if duplicate_of.pk == incident.pk:
+            raise ValidationError({"duplicate_of": _("An incident cannot duplicate itself.")})
+        if duplicate_of.status == IncidentStatus.CANCELLED:
+            raise ValidationError(
+                {
+                    "duplicate_of": _("%(ref)s is cancelled itself; name the incident that stands.")
+                    % {"ref": duplicate_of.reference}
+                }
+            )
+    elif duplicate_of is not None:
+        raise ValidationError(
+            {"duplicate_of": _("Only a duplicate names the incident it duplicates.")}
+        )
+    before = {"status": incident.status}
+    incident.status = IncidentStatus.CANCELLED
+    incident.cancel_reason = reason
+    incident.duplicate_of = duplicate_of
+    incident.cancelled_at = timezone.now()
+    incident.save(update_fields=["status", "cancel_reason", "duplicate_of", "cancelled_at"])
+    message = CancelReason(reason).label
+    if duplicate_of is not None:
+        message = _("Duplicate of %(ref)s.") % {"ref": duplicate_of.reference}
+    if note and note.strip():
+        message = f"{message} {note.strip()}"
+    _record(
+        incident,
+        TimelineKind.CANCELLED,
+        actor,
+        message,
+        before=before,
+        after={
+            "status": incident.status,
+            "reason": reason,
+            "duplicate_of": duplicate_of.reference if duplicate_of else None,
+        },
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_add_note(*, incident, actor, text) -> TimelineEvent:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the note.")})
+    return _record(incident, TimelineKind.NOTE, actor, text)

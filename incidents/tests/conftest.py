@@ -1,0 +1,74 @@
+import pytest
+
+from incidents import services
+from incidents.tests import factories
+
+
+@pytest.fixture
+def sev1():
+    return factories.SeverityFactory(name="SEV1", rank=1)
+
+
+@pytest.fixture
+def sev2():
+    return factories.SeverityFactory(name="SEV2", rank=2)
+
+
+@pytest.fixture
+def outage():
+    kind = factories.IncidentTypeFactory(name="Outage", slug="outage")
+    factories.ExitCriterionFactory(
+        incident_type=kind, text="Error rate back to baseline", position=1
+    )
+    factories.ExitCriterionFactory(incident_type=kind, text="Customers informed", position=2)
+    factories.ExitCriterionFactory(
+        incident_type=kind, text="Dashboards annotated", position=3, required=False
+    )
+    return kind
+
+
+@pytest.fixture
+def security_type():
+    kind = factories.IncidentTypeFactory(name="Security", slug="security", private_by_default=True)
+    factories.ExitCriterionFactory(incident_type=kind, text="Credentials rotated")
+    return kind
+
+
+@pytest.fixture
+def commander_user():
+    return factories.commander(username="cora")
+
+
+@pytest.fixture
+def responder_user():
+    return factories.responder(username="rudy")
+
+
+@pytest.fixture
+def stakeholder_user():
+    return factories.stakeholder(username="stella")
+
+
+@pytest.fixture
+def declare(commander_user, outage, sev2):
+    """Declare an incident through the service, with sensible defaults."""
+
+    def _declare(**overrides):
+        fields = {
+            "actor": commander_user,
+            "title": "Checkout is failing",
+            "incident_type": outage,
+            "severity": sev2,
+            "affects_customers": True,
+            "unplanned": True,
+            "exceeds_one_hour": True,
+        }
+        fields.update(overrides)
+        return services.incident_declare(**fields)
+
+    return _declare
+
+
+@pytest.fixture
+def incident(declare):
+    return declare()
