@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IncidentType(models.Model):
-    """Outage, degradation, security, data loss…: each with the exit criteria that gate resolution."""
+    """Outage, degradation, security, data loss…, with the exit criteria gating resolution."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
