@@ -1,4 +1,5 @@
 from .criteria import IncidentCriterion
+from .idempotency import IdempotencyKey
 from .incident import CancelReason, Incident, IncidentSource, IncidentStatus
 from .permissions import IncidentGroupObjectPermission, IncidentUserObjectPermission
 from .preference import UserPreference
@@ -11,6 +12,7 @@ from .types import ExitCriterion, IncidentType
 __all__ = [
     "CancelReason",
     "ExitCriterion",
+    "IdempotencyKey",
     "Incident",
     "IncidentCriterion",
     "IncidentGroupObjectPermission",

@@ -1,0 +1,293 @@
+"""Input serializers parse what a service takes; output serializers render what it returns.
+
+Input checks stop at the shape (types, choices, known slugs and usernames): the services own
+the rules and their messages.
+"""
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from incidents import access, selectors
+from incidents.models import (
+    CancelReason,
+    Incident,
+    IncidentCriterion,
+    IncidentStatus,
+    IncidentType,
+    Priority,
+    SeverityLevel,
+    StatusUpdate,
+    TimelineEvent,
+)
+
+User = get_user_model()
+
+
+def _username_field(**kwargs):
+    return serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), **kwargs
+    )
+
+
+def _text_field(**kwargs):
+    # Blank passes here so that the service answers with its own message.
+    return serializers.CharField(allow_blank=True, **kwargs)
+
+
+def _strings_field():
+    return serializers.ListField(child=serializers.CharField(), required=False)
+
+
+# --- Input ----------------------------------------------------------------------------------
+
+
+class IncidentDeclareSerializer(serializers.Serializer):
+    title = _text_field(max_length=200)
+    name = _text_field(
+        required=False,
+        help_text=_("Channel name part: the channel is inc_<name>_<date>. Derived from the title."),
+    )
+    summary = _text_field(required=False)
+    impact = _text_field(required=False)
+    incident_type = serializers.SlugRelatedField(
+        slug_field="slug", queryset=IncidentType.objects.all()
+    )
+    severity = serializers.SlugRelatedField(slug_field="name", queryset=SeverityLevel.objects.all())
+    priority = serializers.SlugRelatedField(
+        slug_field="name", queryset=Priority.objects.all(), required=False, allow_null=True
+    )
+    affected_services = _strings_field()
+    environments = _strings_field()
+    regions = _strings_field()
+    is_private = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text=_("Leave out to follow the incident type (security incidents are private)."),
+    )
+    is_drill = serializers.BooleanField(required=False)
+    commander = _username_field(required=False, allow_null=True)
+    responder = _username_field(required=False, allow_null=True)
+    invitees = _username_field(many=True, required=False)
+    broadcast_channel = _text_field(required=False, max_length=80)
+    impact_started_at = serializers.DateTimeField(required=False, allow_null=True)
+    detected_at = serializers.DateTimeField(required=False, allow_null=True)
+    affects_customers = serializers.BooleanField()
+    unplanned = serializers.BooleanField()
+    exceeds_one_hour = serializers.BooleanField()
+    confirm_definition = serializers.BooleanField(
+        required=False,
+        help_text=_("Declare although the answers above do not meet the definition."),
+    )
+
+
+class StatusUpdateInputSerializer(serializers.Serializer):
+    message = _text_field()
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    note = _text_field(required=False)
+
+
+class SeverityChangeSerializer(serializers.Serializer):
+    severity = serializers.SlugRelatedField(slug_field="name", queryset=SeverityLevel.objects.all())
+    reason = _text_field(required=False)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = _text_field()
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=CancelReason.choices)
+    duplicate_of = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text=_("Reference of the incident this one duplicates."),
+    )
+    note = _text_field(required=False)
+
+    def validate_duplicate_of(self, reference):
+        if not reference:
+            return None
+        try:
+            return selectors.incident_get(user=self.context["request"].user, reference=reference)
+        except Http404:
+            raise serializers.ValidationError(
+                _("No incident %(ref)s.") % {"ref": reference}
+            ) from None
+
+
+class NoteSerializer(serializers.Serializer):
+    text = _text_field()
+
+
+class CriterionCheckSerializer(serializers.Serializer):
+    note = _text_field(required=False)
+
+
+class CriterionWaiveSerializer(serializers.Serializer):
+    reason = _text_field()
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class SecondsField(serializers.ReadOnlyField):
+    """A duration as a number of seconds."""
+
+    def to_representation(self, value):
+        return value.total_seconds()
+
+
+def _username(source=None, **kwargs):
+    return serializers.SlugRelatedField(
+        slug_field="username", read_only=True, source=source, **kwargs
+    )
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    met = serializers.BooleanField(source="is_met", read_only=True)
+    met_by = _username()
+    waived = serializers.BooleanField(source="is_waived", read_only=True)
+    waived_by = _username()
+
+    class Meta:
+        model = IncidentCriterion
+        fields = [
+            "id",
+            "text",
+            "required",
+            "position",
+            "met",
+            "met_at",
+            "met_by",
+            "note",
+            "waived",
+            "waived_at",
+            "waived_by",
+            "waive_reason",
+        ]
+        read_only_fields = fields
+
+
+class StatusUpdateSerializer(serializers.ModelSerializer):
+    posted_by = _username()
+
+    class Meta:
+        model = StatusUpdate
+        fields = ["id", "message", "status", "posted_by", "posted_at", "next_update_due"]
+        read_only_fields = fields
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    actor = _username()
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["id", "kind", "actor", "created_at", "message", "before", "after"]
+        read_only_fields = fields
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    """An incident as lists show it; every field is read-only, `status` above all."""
+
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:incident-detail", lookup_field="reference"
+    )
+    incident_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    severity = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    priority = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    declared_by = _username()
+    commander = _username()
+    responder = _username()
+    is_active = serializers.BooleanField(read_only=True)
+    last_update_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    next_update_due = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "url",
+            "reference",
+            "title",
+            "status",
+            "is_active",
+            "incident_type",
+            "severity",
+            "priority",
+            "is_private",
+            "is_drill",
+            "channel_name",
+            "declared_by",
+            "commander",
+            "responder",
+            "declared_at",
+            "last_update_at",
+            "next_update_due",
+        ]
+        read_only_fields = fields
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    affected_services = serializers.ListField(child=serializers.CharField(), read_only=True)
+    environments = serializers.ListField(child=serializers.CharField(), read_only=True)
+    regions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    invitees = _username(many=True)
+    meets_definition = serializers.BooleanField(read_only=True)
+    acknowledged_by = _username()
+    duplicate_of = serializers.SerializerMethodField()
+    criteria = CriterionSerializer(many=True, read_only=True)
+    time_to_detect = SecondsField(allow_null=True)
+    time_to_acknowledge = SecondsField(allow_null=True)
+    time_to_mitigate = SecondsField(allow_null=True)
+    time_to_resolve = SecondsField(allow_null=True)
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [
+            *IncidentSerializer.Meta.fields,
+            "summary",
+            "impact",
+            "affected_services",
+            "environments",
+            "regions",
+            "broadcast_channel",
+            "source",
+            "invitees",
+            "affects_customers",
+            "unplanned",
+            "exceeds_one_hour",
+            "definition_override",
+            "meets_definition",
+            "impact_started_at",
+            "detected_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "mitigated_at",
+            "resolved_at",
+            "closed_at",
+            "cancelled_at",
+            "resolution",
+            "cancel_reason",
+            "duplicate_of",
+            "criteria",
+            "time_to_detect",
+            "time_to_acknowledge",
+            "time_to_mitigate",
+            "time_to_resolve",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_duplicate_of(self, incident):
+        # The reference of an incident the reader may not see is not theirs to learn.
+        original = incident.duplicate_of
+        if original is None or not access.can_view(self.context["request"].user, original):
+            return None
+        return original.reference
