@@ -1,0 +1,232 @@
+"""Forms of the incidents admin: the add and change forms, and the actions' intermediate pages.
+
+They parse input; the services decide. The add and change forms call their service as the last
+step of validation, because a refusal must re-render the form with its errors and the admin
+only re-renders a form that failed validation. The admin runs the whole request in one
+transaction and a refused service call saves nothing.
+"""
+
+import re
+
+from django import forms
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from incidents import selectors, services
+from incidents.models import (
+    CancelReason,
+    Incident,
+    IncidentSource,
+    IncidentStatus,
+    SeverityLevel,
+)
+
+from .refusals import REFUSALS, refusal_messages
+
+WORKING_STATUSES = [
+    IncidentStatus.INVESTIGATING,
+    IncidentStatus.IDENTIFIED,
+    IncidentStatus.MONITORING,
+]
+LIST_FIELDS = ["affected_services", "environments", "regions"]
+# The add form's model fields, each passed to `services.incident_declare` under its own name.
+DECLARATION_FIELDS = [
+    "title",
+    "incident_type",
+    "severity",
+    "priority",
+    "is_drill",
+    "summary",
+    "impact",
+    *LIST_FIELDS,
+    "commander",
+    "responder",
+    "invitees",
+    "broadcast_channel",
+    "impact_started_at",
+    "detected_at",
+    "affects_customers",
+    "unplanned",
+    "exceeds_one_hour",
+]
+
+
+class ListField(forms.CharField):
+    """A list of names, typed as text separated by commas or new lines."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Separate names with commas."))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"class": "vTextField"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [
+            part.strip() for part in re.split(r"[,\n]", super().to_python(value)) if part.strip()
+        ]
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A model form whose validation ends with a service call; `result` is what it returned."""
+
+    actor = None  # the signed-in user, set by the admin on the form class it builds per request
+
+    affected_services = ListField(label=_("Affected services"))
+    environments = ListField(label=_("Environments"))
+    regions = ListField(label=_("Regions"))
+
+    def call_service(self):
+        raise NotImplementedError
+
+    def _post_clean(self):
+        # After the field and model checks, like django.contrib.auth's UserCreationForm.
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            self.result = self.call_service()
+        except REFUSALS as error:
+            self._add_refusal(error)
+
+    def _add_refusal(self, error):
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        else:
+            self.add_error(None, refusal_messages(error))
+
+
+class IncidentDeclareForm(ServiceModelForm):
+    """The add form: a declaration from the admin."""
+
+    name = forms.CharField(
+        label=_("Channel name"),
+        required=False,
+        help_text=_(
+            "1 to 60 lowercase letters, digits, “-” or “_”, for the channel inc_NAME_YYYYMMDD. "
+            "Taken from the title when empty."
+        ),
+    )
+    private = forms.NullBooleanField(
+        label=_("Private"),
+        widget=forms.Select(
+            choices=[("", _("As the type says")), ("true", _("Private")), ("false", _("Public"))]
+        ),
+        help_text=_("Private incidents are visible only to people granted access."),
+    )
+    confirm_definition = forms.BooleanField(
+        label=_("Declare anyway"),
+        required=False,
+        help_text=_("Needed when the answers above do not meet the definition of an incident."),
+    )
+
+    class Meta:
+        model = Incident
+        fields = DECLARATION_FIELDS
+
+    def call_service(self):
+        data = self.cleaned_data
+        return services.incident_declare(
+            actor=self.actor,
+            source=IncidentSource.ADMIN,
+            name=data["name"],
+            is_private=data["private"],
+            confirm_definition=data["confirm_definition"],
+            **{field: data[field] for field in DECLARATION_FIELDS},
+        )
+
+
+class IncidentDetailsForm(ServiceModelForm):
+    """The change form: the descriptive fields `services.incident_update_details` edits."""
+
+    class Meta:
+        model = Incident
+        fields = list(services.EDITABLE_DETAILS)
+
+    def call_service(self):
+        # Only what was edited: a field left alone must not overwrite someone else's change.
+        changes = {field: self.cleaned_data[field] for field in self.changed_data}
+        return services.incident_update_details(incident=self.instance, actor=self.actor, **changes)
+
+
+class ChangeSeverityForm(forms.Form):
+    severity = forms.ModelChoiceField(label=_("New severity"), queryset=SeverityLevel.objects.all())
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
+
+
+class PostUpdateForm(forms.Form):
+    message = forms.CharField(label=_("Status update"), widget=forms.Textarea)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Keep the current status")),
+            *[(s.value, s.label) for s in WORKING_STATUSES],
+        ],
+    )
+
+
+class ResolveForm(forms.Form):
+    """The resolution, and for a single incident its unsettled exit criteria to settle first."""
+
+    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea)
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[f"met_{criterion.pk}"] = forms.BooleanField(label=_("Met"), required=False)
+            self.fields[f"waive_{criterion.pk}"] = forms.CharField(
+                label=_("Waive reason"), required=False
+            )
+
+    def criterion_rows(self):
+        return [(c, self[f"met_{c.pk}"], self[f"waive_{c.pk}"]) for c in self.criteria]
+
+    def clean(self):
+        cleaned = super().clean()
+        for criterion in self.criteria:
+            if cleaned.get(f"met_{criterion.pk}") and cleaned.get(f"waive_{criterion.pk}"):
+                self.add_error(
+                    f"waive_{criterion.pk}", _("Either mark the criterion met or waive it.")
+                )
+        return cleaned
+
+    def settlements(self):
+        """(criterion, waive reason) for each criterion to settle; no reason means met."""
+        settled = []
+        for criterion in self.criteria:
+            reason = self.cleaned_data[f"waive_{criterion.pk}"].strip()
+            if self.cleaned_data[f"met_{criterion.pk}"] or reason:
+                settled.append((criterion, reason))
+        return settled
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=CancelReason.choices, widget=forms.RadioSelect
+    )
+    duplicate_of = forms.CharField(
+        label=_("Duplicate of"),
+        required=False,
+        help_text=_("The reference of the incident this one duplicates."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_duplicate_of(self):
+        reference = self.cleaned_data["duplicate_of"].strip()
+        if not reference:
+            return None
+        try:
+            return selectors.incident_get(user=self.user, reference=reference)
+        except Http404:
+            raise forms.ValidationError(
+                _("There is no incident %(ref)s that you can see."), params={"ref": reference}
+            ) from None

@@ -1,0 +1,60 @@
+"""An incident's records, shown on its change page and written only by the services."""
+
+from django.contrib import admin
+
+from incidents import access
+from incidents.models import IncidentCriterion, StatusUpdate, TimelineEvent
+
+
+class RecordInline(admin.TabularInline):
+    """Read-only: no adding, changing or deleting. Whoever may see the incident sees these."""
+
+    extra = 0
+    can_delete = False
+    related = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)
+
+    def has_view_permission(self, request, obj=None):
+        # Without an incident, the records in general: the incident admin already decided.
+        return obj is None or access.can_view(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CriterionInline(RecordInline):
+    model = IncidentCriterion
+    fields = [
+        "text",
+        "required",
+        "met_at",
+        "met_by",
+        "note",
+        "waived_at",
+        "waived_by",
+        "waive_reason",
+    ]
+    readonly_fields = fields
+    related = ("met_by", "waived_by")
+
+
+class StatusUpdateInline(RecordInline):
+    model = StatusUpdate
+    fields = ["posted_at", "status", "message", "posted_by", "next_update_due"]
+    readonly_fields = fields
+    related = ("posted_by",)
+
+
+class TimelineInline(RecordInline):
+    model = TimelineEvent
+    fields = ["created_at", "kind", "actor", "message"]
+    readonly_fields = fields
+    related = ("actor",)

@@ -1,0 +1,16 @@
+"""The three ways a service refuses, and the words it uses, for forms and action messages."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from incidents.exceptions import TransitionNotAllowed
+
+REFUSALS = (ValidationError, TransitionNotAllowed, PermissionDenied)
+
+
+def refusal_messages(error):
+    """The service's own messages for a refusal, unchanged."""
+    if isinstance(error, TransitionNotAllowed):
+        return [error.message]
+    if isinstance(error, ValidationError):
+        return error.messages
+    return [str(error)]
