@@ -1,0 +1,51 @@
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from celery.signals import task_postrun
+from django.db import connections
+
+from notifications.tests.brokers import celery_broker
+
+REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+
+
+def _reachable(url):
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_worker(transactional_db):
+    """A real Celery worker consuming from Redis, in this process (solo pool).
+
+    Skipped with the reason when Redis is not reachable, unless BEACON_REQUIRE_BROKER is set
+    (CI sets it), in which case a missing Redis fails the test instead of hiding it.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    if not _reachable(REDIS_URL):
+        message = f"needs a Redis broker at {REDIS_URL}; none is reachable"
+        if os.environ.get("BEACON_REQUIRE_BROKER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # The worker thread opens its own database connection: close it after each task, or the
+    # test database cannot be dropped at the end of the run.
+    task_postrun.connect(_close_thread_connections)
+    with celery_broker(REDIS_URL, task_always_eager=False) as app:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("default")  # leftovers of an earlier, killed run
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default"]
+        ) as worker:
+            yield worker
+    task_postrun.disconnect(_close_thread_connections)
+
+
+def _close_thread_connections(**kwargs):
+    connections.close_all()
