@@ -1,6 +1,10 @@
 """Reads for a user. Every incident a user reaches comes through here, scoped by access."""
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from . import access
@@ -15,6 +19,12 @@ def _latest_update(field):
     )
 
 
+def _first_update_due():
+    """Before any update, the first one is due a cadence after declaration."""
+    cadence = timedelta(minutes=settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES)
+    return ExpressionWrapper(F("declared_at") + cadence, output_field=DateTimeField())
+
+
 def incident_list(*, user, filters=None):
     """Incidents `user` may see, with what a list shows, in a constant number of queries."""
     queryset = (
@@ -24,7 +34,7 @@ def incident_list(*, user, filters=None):
         )
         .annotate(
             last_update_at=_latest_update("posted_at"),
-            next_update_due=_latest_update("next_update_due"),
+            next_update_due=Coalesce(_latest_update("next_update_due"), _first_update_due()),
         )
     )
     return queryset.filter(**(filters or {}))

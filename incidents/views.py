@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,21 +23,9 @@ from .models import IncidentSource, IncidentStatus, SeverityLevel, UserPreferenc
 PAGE_SIZE = 25
 
 
-def _with_update_due(incidents, now):
-    """Mark when each incident's next status update is due and whether it is overdue."""
-    for incident in incidents:
-        incident.update_due = incident.next_update_due or (
-            incident.declared_at + services.update_cadence(incident)
-        )
-        incident.update_overdue = incident.is_active and incident.update_due < now
-    return incidents
-
-
 @login_required
 def dashboard(request):
-    incidents = _with_update_due(
-        list(selectors.incident_active_list(user=request.user)), timezone.now()
-    )
+    incidents = list(selectors.incident_active_list(user=request.user))
     counts = Counter(incident.severity_id for incident in incidents)
     context = {
         "incidents": incidents,
@@ -158,7 +145,7 @@ def _incident_page(request, incident, *, bound=None, status=200):
         for criterion in incident.criteria.all()
     ]
     context = {
-        "incident": _with_update_due([incident], timezone.now())[0],
+        "incident": incident,
         "forms": {key: form(key, action.form) for key, action in ACTIONS.items()},
         "criteria": criteria,
         "unmet": services.unmet_required_criteria(incident),

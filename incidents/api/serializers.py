@@ -210,6 +210,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     is_active = serializers.BooleanField(read_only=True)
     last_update_at = serializers.DateTimeField(read_only=True, allow_null=True)
     next_update_due = serializers.DateTimeField(read_only=True, allow_null=True)
+    update_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Incident
@@ -231,6 +232,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "declared_at",
             "last_update_at",
             "next_update_due",
+            "update_overdue",
         ]
         read_only_fields = fields
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .severity import Priority, SeverityLevel
@@ -165,6 +166,12 @@ class Incident(models.Model):
     @property
     def is_active(self):
         return self.status in IncidentStatus.active()
+
+    @property
+    def update_overdue(self):
+        """Whether the next status update is late (needs the selectors' annotation)."""
+        due = getattr(self, "next_update_due", None)
+        return self.is_active and due is not None and due < timezone.now()
 
     @property
     def meets_definition(self):

@@ -243,6 +243,22 @@ def test_full_walk_from_declared_to_closed(commander_user, responder_user, outag
     ]
 
 
+def test_next_update_due_counts_from_declaration_until_the_first_update(
+    public_incident, commander_user, settings
+):
+    settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES = 30
+    declared = timezone.now() - timedelta(minutes=45)
+    Incident.objects.filter(pk=public_incident.pk).update(declared_at=declared)
+    url = f"{API}{public_incident.reference}/"
+    body = client_for(commander_user).get(url).json()
+    assert body["update_overdue"] is True
+    assert body["next_update_due"] == (declared + timedelta(minutes=30)).isoformat().replace(
+        "+00:00", "Z"
+    )
+    services.incident_post_update(incident=public_incident, actor=commander_user, message="On it")
+    assert client_for(commander_user).get(url).json()["update_overdue"] is False
+
+
 def test_status_is_read_only(public_incident, commander_user):
     client = client_for(commander_user)
     url = f"{API}{public_incident.reference}/"

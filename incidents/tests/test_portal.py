@@ -166,7 +166,7 @@ class TestDashboard:
         declared = timezone.now() - timedelta(minutes=45)
         Incident.objects.filter(pk=incident.pk).update(declared_at=declared)
         row = commander_client.get(reverse("portal:dashboard")).context["incidents"][0]
-        assert row.update_due == declared + timedelta(minutes=30)
+        assert row.next_update_due == declared + timedelta(minutes=30)
         assert row.update_overdue
         assert "Overdue" in text(commander_client.get(reverse("portal:dashboard")))
 
@@ -174,7 +174,7 @@ class TestDashboard:
             incident=incident, actor=commander_user, message="Still looking."
         )
         row = commander_client.get(reverse("portal:dashboard")).context["incidents"][0]
-        assert row.update_due == update.next_update_due
+        assert row.next_update_due == update.next_update_due
         assert not row.update_overdue
 
     def test_constant_number_of_queries(self, commander_client, declare, commander_user, sev1):
