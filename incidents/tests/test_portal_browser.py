@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from incidents import services
@@ -52,6 +53,8 @@ def page(live_server, transactional_db, monkeypatch):
         tab.set_default_timeout(10_000)
         yield tab
         browser.close()
+        # ORM calls made while Playwright's loop ran used a connection of their own context.
+        connections.close_all()
 
 
 @pytest.fixture
