@@ -1,14 +1,18 @@
 """Reads for a user. Every incident a user reaches comes through here, scoped by access."""
 
-from datetime import timedelta
-
-from django.conf import settings
-from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 
 from . import access
-from .models import Incident, IncidentCriterion, IncidentStatus, StatusUpdate
+from .models import (
+    Incident,
+    IncidentCriterion,
+    IncidentStatus,
+    PolicyLevel,
+    PolicyStatus,
+    PolicyVersion,
+    StatusUpdate,
+)
 
 
 def _latest_update(field):
@@ -17,12 +21,6 @@ def _latest_update(field):
         .order_by("-posted_at", "-id")
         .values(field)[:1]
     )
-
-
-def _first_update_due():
-    """Before any update, the first one is due a cadence after declaration."""
-    cadence = timedelta(minutes=settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES)
-    return ExpressionWrapper(F("declared_at") + cadence, output_field=DateTimeField())
 
 
 def incident_list(*, user, filters=None):
@@ -34,7 +32,6 @@ def incident_list(*, user, filters=None):
         )
         .annotate(
             last_update_at=_latest_update("posted_at"),
-            next_update_due=Coalesce(_latest_update("next_update_due"), _first_update_due()),
         )
     )
     return queryset.filter(**(filters or {}))
@@ -71,3 +68,19 @@ def incident_timeline(*, incident):
 
 def incident_updates(*, incident):
     return incident.updates.select_related("posted_by").order_by("-posted_at", "-id")
+
+
+def policy_effective():
+    """The response policy version in force now, or None before the first is agreed."""
+    return PolicyVersion.objects.filter(status=PolicyStatus.EFFECTIVE).first()
+
+
+def policy_level(*, version, severity):
+    """What `version` demands for `severity`; None without a policy or a level for it."""
+    if version is None:
+        return None
+    return (
+        PolicyLevel.objects.filter(version=version, severity=severity)
+        .prefetch_related("paged_functions")
+        .first()
+    )

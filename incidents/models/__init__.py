@@ -1,30 +1,66 @@
+from .compliance import IncidentCompliance
 from .criteria import IncidentCriterion
+from .delegation import Delegation, Unavailability, UnavailabilityReason
+from .effort import EffortEntry
+from .function import CriticalFunction, IncidentRoleField
 from .idempotency import IdempotencyKey
 from .incident import CancelReason, Incident, IncidentSource, IncidentStatus
 from .permissions import IncidentGroupObjectPermission, IncidentUserObjectPermission
+from .policy import (
+    Audience,
+    Impact,
+    PolicyLevel,
+    PolicySignOff,
+    PolicyStatus,
+    PolicyVersion,
+    PriorityMatrixCell,
+    StaffingModel,
+    Urgency,
+)
 from .preference import UserPreference
+from .roles import RoleAssignment
 from .sequence import ReferenceSequence
 from .severity import Priority, SeverityLevel
 from .status_update import StatusUpdate
+from .team import Team, TeamMembership
 from .timeline import TimelineEvent, TimelineKind
 from .types import ExitCriterion, IncidentType
 
 __all__ = [
+    "Audience",
     "CancelReason",
+    "CriticalFunction",
+    "Delegation",
+    "EffortEntry",
     "ExitCriterion",
     "IdempotencyKey",
+    "Impact",
     "Incident",
+    "IncidentCompliance",
     "IncidentCriterion",
     "IncidentGroupObjectPermission",
+    "IncidentRoleField",
     "IncidentSource",
     "IncidentStatus",
     "IncidentType",
     "IncidentUserObjectPermission",
+    "PolicyLevel",
+    "PolicySignOff",
+    "PolicyStatus",
+    "PolicyVersion",
     "Priority",
+    "PriorityMatrixCell",
     "ReferenceSequence",
+    "RoleAssignment",
     "SeverityLevel",
+    "StaffingModel",
     "StatusUpdate",
+    "Team",
+    "TeamMembership",
     "TimelineEvent",
     "TimelineKind",
+    "Unavailability",
+    "UnavailabilityReason",
+    "Urgency",
     "UserPreference",
 ]

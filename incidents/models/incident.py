@@ -4,7 +4,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .policy import Impact, PolicyVersion, Urgency
 from .severity import Priority, SeverityLevel
+from .team import Team
 from .types import IncidentType
 
 
@@ -57,6 +59,34 @@ class Incident(models.Model):
         null=True,
         blank=True,
         verbose_name=_("priority"),
+    )
+    impact_level = models.CharField(
+        _("impact level"), max_length=6, choices=Impact.choices, blank=True
+    )
+    urgency = models.CharField(_("urgency"), max_length=6, choices=Urgency.choices, blank=True)
+    priority_override_reason = models.CharField(
+        _("why the suggested priority was overridden"), max_length=300, blank=True
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("owning team"),
+        help_text=_("Whose delegates staff the incident; empty: organisation-wide delegates."),
+    )
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="incidents",
+        verbose_name=_("response policy"),
+    )
+    next_update_due = models.DateTimeField(
+        _("next status update due"), null=True, blank=True, editable=False, db_index=True
     )
     affected_services = models.JSONField(_("affected services"), default=list, blank=True)
     environments = models.JSONField(_("environments"), default=list, blank=True)

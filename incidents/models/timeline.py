@@ -20,6 +20,11 @@ class TimelineKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
     NOTE = "note", _("Note")
+    ROLE_ASSIGNED = "role_assigned", _("Role assigned")
+    ROLE_HANDED_OVER = "role_handed_over", _("Role handed over")
+    STAFFING_GAP = "staffing_gap", _("Staffing gap")
+    HANDOVER_DUE = "handover_due", _("Handover due")
+    EFFORT_LOGGED = "effort_logged", _("Effort logged")
 
 
 class AppendOnlyError(Exception):

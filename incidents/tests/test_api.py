@@ -220,7 +220,7 @@ def test_full_walk_from_declared_to_closed(commander_user, responder_user, outag
     for duration in ("time_to_acknowledge", "time_to_mitigate", "time_to_resolve"):
         assert isinstance(closed[duration], float) and closed[duration] >= 0
     assert closed["time_to_detect"] is None
-    assert closed["last_update_at"] is not None and closed["next_update_due"] is not None
+    assert closed["last_update_at"] is not None and closed["next_update_due"] is None
     assert closed["responder"] == "rudy" and closed["meets_definition"] is True
     assert [(c["met"], c["waived"]) for c in closed["criteria"]] == [
         (True, False),
@@ -243,18 +243,18 @@ def test_full_walk_from_declared_to_closed(commander_user, responder_user, outag
     ]
 
 
-def test_next_update_due_counts_from_declaration_until_the_first_update(
+def test_next_update_due_follows_the_cadence_and_turns_overdue(
     public_incident, commander_user, settings
 ):
-    settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES = 30
-    declared = timezone.now() - timedelta(minutes=45)
-    Incident.objects.filter(pk=public_incident.pk).update(declared_at=declared)
     url = f"{API}{public_incident.reference}/"
     body = client_for(commander_user).get(url).json()
-    assert body["update_overdue"] is True
-    assert body["next_update_due"] == (declared + timedelta(minutes=30)).isoformat().replace(
-        "+00:00", "Z"
+    due = public_incident.declared_at + timedelta(minutes=30)
+    assert body["next_update_due"] == due.isoformat().replace("+00:00", "Z")
+    assert body["update_overdue"] is False
+    Incident.objects.filter(pk=public_incident.pk).update(
+        next_update_due=timezone.now() - timedelta(minutes=1)
     )
+    assert client_for(commander_user).get(url).json()["update_overdue"] is True
     services.incident_post_update(incident=public_incident, actor=commander_user, message="On it")
     assert client_for(commander_user).get(url).json()["update_overdue"] is False
 

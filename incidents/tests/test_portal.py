@@ -164,7 +164,9 @@ class TestDashboard:
     ):
         settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES = 30
         declared = timezone.now() - timedelta(minutes=45)
-        Incident.objects.filter(pk=incident.pk).update(declared_at=declared)
+        Incident.objects.filter(pk=incident.pk).update(
+            declared_at=declared, next_update_due=declared + timedelta(minutes=30)
+        )
         row = commander_client.get(reverse("portal:dashboard")).context["incidents"][0]
         assert row.next_update_due == declared + timedelta(minutes=30)
         assert row.update_overdue

@@ -73,8 +73,9 @@ def on_call(sev1, sev2, outage):
     db_down = services.incident_declare(
         **common, title="Primary database unreachable", severity=sev1, commander=rudy
     )
+    fifty_minutes_ago = timezone.now() - timedelta(minutes=50)
     Incident.objects.filter(pk=db_down.pk).update(
-        declared_at=timezone.now() - timedelta(minutes=50)
+        declared_at=fifty_minutes_ago, next_update_due=fifty_minutes_ago + timedelta(minutes=30)
     )
     search = services.incident_declare(
         **common, title="Search results slow in EU", severity=sev2, is_drill=True

@@ -16,18 +16,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access
-from .exceptions import TransitionNotAllowed
-from .models import (
+from incidents import access, selectors, staffing
+from incidents.exceptions import TransitionNotAllowed
+from incidents.models import (
     CancelReason,
+    Impact,
     Incident,
     IncidentCriterion,
     IncidentSource,
     IncidentStatus,
+    PriorityMatrixCell,
     ReferenceSequence,
     StatusUpdate,
     TimelineEvent,
     TimelineKind,
+    Urgency,
 )
 
 CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
@@ -100,9 +103,50 @@ def _clean_list(values):
     return [str(v).strip() for v in values or () if str(v).strip()]
 
 
-def update_cadence(incident):
-    """Minutes between status updates. The severity policy will decide this per level."""
-    return timedelta(minutes=settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES)
+def policy_level_of(incident):
+    return selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+
+
+def update_cadence(incident, level=None):
+    """Time between status updates: the policy level's cadence, else the default (30 min)."""
+    level = level or policy_level_of(incident)
+    minutes = (
+        level.update_cadence_minutes if level else settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES
+    )
+    return timedelta(minutes=minutes)
+
+
+def priority_suggestion(*, impact_level, urgency):
+    cell = (
+        PriorityMatrixCell.objects.filter(impact=impact_level, urgency=urgency)
+        .select_related("priority")
+        .first()
+    )
+    return cell.priority if cell else None
+
+
+def _check_priority(errors, *, impact_level, urgency, priority, override_reason):
+    """The matrix suggests a priority; choosing another needs a reason. Returns the priority."""
+    if impact_level and impact_level not in Impact.values:
+        errors["impact_level"] = _("Choose high, medium or low.")
+    if urgency and urgency not in Urgency.values:
+        errors["urgency"] = _("Choose high, medium or low.")
+    if "impact_level" in errors or "urgency" in errors or not (impact_level and urgency):
+        return priority
+    suggested = priority_suggestion(impact_level=impact_level, urgency=urgency)
+    if priority is None or suggested is None:
+        return priority or suggested
+    if priority != suggested and not override_reason:
+        errors["priority_override_reason"] = _(
+            "The priority matrix suggests %(suggested)s for %(impact)s impact and %(urgency)s "
+            "urgency; say why %(chosen)s instead."
+        ) % {
+            "suggested": suggested.name,
+            "impact": Impact(impact_level).label.lower(),
+            "urgency": Urgency(urgency).label.lower(),
+            "chosen": priority.name,
+        }
+    return priority
 
 
 def channel_name_part(text):
@@ -163,6 +207,10 @@ def incident_declare(
     broadcast_channel="",
     impact_started_at=None,
     detected_at=None,
+    team=None,
+    impact_level="",
+    urgency="",
+    priority_override_reason="",
 ) -> Incident:
     if not access.can_declare(actor):
         raise PermissionDenied(_("You are not allowed to declare incidents."))
@@ -179,6 +227,14 @@ def incident_declare(
     if incident_type is not None and not incident_type.is_active:
         errors["incident_type"] = _("This incident type is no longer offered.")
     _check_moments(errors, impact_started_at=impact_started_at, detected_at=detected_at, now=now)
+    priority_override_reason = (priority_override_reason or "").strip()
+    priority = _check_priority(
+        errors,
+        impact_level=impact_level,
+        urgency=urgency,
+        priority=priority,
+        override_reason=priority_override_reason,
+    )
     if not (affects_customers and unplanned and exceeds_one_hour) and not confirm_definition:
         errors["confirm_definition"] = _(
             "This does not meet the definition of an incident (negatively affects customers, "
@@ -196,6 +252,11 @@ def incident_declare(
         incident_type=incident_type,
         severity=severity,
         priority=priority,
+        impact_level=impact_level or "",
+        urgency=urgency or "",
+        priority_override_reason=priority_override_reason,
+        team=team,
+        policy_version=selectors.policy_effective(),
         affected_services=_clean_list(affected_services),
         environments=_clean_list(environments),
         regions=_clean_list(regions),
@@ -214,6 +275,8 @@ def incident_declare(
         detected_at=detected_at or now,
         declared_at=now,
     )
+    level = policy_level_of(incident)
+    incident.next_update_due = now + update_cadence(incident, level)
     incident.full_clean()
     incident.save()
     invitees = list(invitees)
@@ -247,8 +310,10 @@ def incident_declare(
             "severity": severity.name,
             "private": incident.is_private,
             "meets_definition": incident.meets_definition,
+            "policy": incident.policy_version.number if incident.policy_version else None,
         },
     )
+    staffing.staff_incident(incident=incident, actor=actor, level=level)
     return incident
 
 
@@ -358,6 +423,8 @@ def incident_post_update(*, incident, actor, message, status=None) -> StatusUpda
         posted_at=now,
         next_update_due=now + update_cadence(incident),
     )
+    incident.next_update_due = update.next_update_due
+    incident.save(update_fields=["next_update_due"])
     _record(
         incident,
         TimelineKind.UPDATE_POSTED,
@@ -384,7 +451,12 @@ def incident_change_severity(*, incident, actor, severity, reason="") -> Inciden
         )
     before = {"severity": incident.severity.name}
     incident.severity = severity
-    incident.save(update_fields=["severity"])
+    if incident.is_active:
+        # A more serious level's shorter cadence can bring the next update forward.
+        last = incident.updates.order_by("-posted_at").values_list("posted_at", flat=True).first()
+        due = (last or incident.declared_at) + update_cadence(incident)
+        incident.next_update_due = min(filter(None, [incident.next_update_due, due]))
+    incident.save(update_fields=["severity", "next_update_due"])
     message = _("Severity changed from %(old)s to %(new)s.") % {
         "old": before["severity"],
         "new": severity.name,
@@ -556,8 +628,10 @@ def incident_resolve(*, incident, actor, resolution) -> Incident:
     incident.resolved_at = now
     incident.resolution = resolution
     incident.status = IncidentStatus.RESOLVED
+    incident.next_update_due = None
     incident.save(
         update_fields=[
+            "next_update_due",
             "status",
             "resolution",
             "resolved_at",
@@ -628,7 +702,10 @@ def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> I
     incident.cancel_reason = reason
     incident.duplicate_of = duplicate_of
     incident.cancelled_at = timezone.now()
-    incident.save(update_fields=["status", "cancel_reason", "duplicate_of", "cancelled_at"])
+    incident.next_update_due = None
+    incident.save(
+        update_fields=["status", "cancel_reason", "duplicate_of", "cancelled_at", "next_update_due"]
+    )
     message = CancelReason(reason).label
     if duplicate_of is not None:
         message = _("Duplicate of %(ref)s.") % {"ref": duplicate_of.reference}
