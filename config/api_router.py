@@ -1,9 +1,26 @@
 from rest_framework.routers import DefaultRouter
 
+from incidents.api.effort import ReportViewSet
+from incidents.api.people import (
+    CriticalFunctionViewSet,
+    DelegationViewSet,
+    SpofViewSet,
+    TeamViewSet,
+    UnavailabilityViewSet,
+)
+from incidents.api.policy import PolicyViewSet, PriorityMatrixViewSet
 from incidents.api.views import IncidentViewSet
 
 router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("reports", ReportViewSet, basename="report")
+router.register("policies", PolicyViewSet, basename="policy")
+router.register("priority-matrix", PriorityMatrixViewSet, basename="priority-matrix")
+router.register("teams", TeamViewSet, basename="team")
+router.register("critical-functions", CriticalFunctionViewSet, basename="critical-function")
+router.register("delegations", DelegationViewSet, basename="delegation")
+router.register("unavailability", UnavailabilityViewSet, basename="unavailability")
+router.register("spof", SpofViewSet, basename="spof")
 
 app_name = "api"
 urlpatterns = router.urls

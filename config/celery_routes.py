@@ -8,9 +8,13 @@ QUEUES = ("default",)
 
 TASK_ROUTES = {
     "notifications.tasks.record_heartbeat": {"queue": "default"},
+    "incidents.tasks.remind_handovers": {"queue": "default"},
+    "incidents.tasks.refresh_open_compliance": {"queue": "default"},
 }
 
 # name -> (task, every N seconds)
 PERIODIC_TASKS = {
     "worker heartbeat": ("notifications.tasks.record_heartbeat", 60),
+    "handover reminders": ("incidents.tasks.remind_handovers", 300),
+    "policy compliance of open incidents": ("incidents.tasks.refresh_open_compliance", 300),
 }

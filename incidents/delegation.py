@@ -6,10 +6,9 @@ function falls back to the organisation's delegates.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import CriticalFunction, Delegation, Team, Unavailability
@@ -66,9 +65,10 @@ def _unavailable_reason(user, windows, at):
         return _("has no active account")
     for window in windows.get(user.pk, ()):
         if window.starts_at <= at < window.ends_at:
-            return _("is unavailable (%(reason)s) until %(until)s") % {
+            # Stored on role assignments and read in any time zone: say it in UTC.
+            return _("is unavailable (%(reason)s) until %(until)s UTC") % {
                 "reason": window.get_reason_display().lower(),
-                "until": date_format(timezone.localtime(window.ends_at), "DATETIME_FORMAT"),
+                "until": window.ends_at.astimezone(UTC).strftime("%a %d %b %H:%M"),
             }
     return None
 

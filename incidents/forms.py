@@ -6,14 +6,17 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import selectors, selectors_policy, services
 from .filters import IncidentFilter
 from .models import (
     CancelReason,
+    Impact,
     IncidentStatus,
     IncidentType,
     Priority,
     SeverityLevel,
+    Team,
+    Urgency,
     UserPreference,
 )
 from .services import WORKING_TRANSITIONS
@@ -87,7 +90,35 @@ class DeclareForm(ServiceErrorsMixin, forms.Form):
     )
     severity = forms.ModelChoiceField(label=_("Severity"), queryset=SeverityLevel.objects.all())
     priority = forms.ModelChoiceField(
-        label=_("Priority"), queryset=Priority.objects.all(), required=False
+        label=_("Priority"),
+        queryset=Priority.objects.all(),
+        required=False,
+        help_text=_("Leave empty to take the matrix's suggestion."),
+    )
+    impact_level = forms.ChoiceField(
+        label=_("Impact"),
+        choices=[("", _("Not assessed")), *Impact.choices],
+        required=False,
+        help_text=_("How much of the business is hurt."),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=[("", _("Not assessed")), *Urgency.choices],
+        required=False,
+        help_text=_("How fast it gets worse."),
+    )
+    priority_override_reason = forms.CharField(
+        label=_("Why another priority?"),
+        required=False,
+        max_length=300,
+        help_text=_("Needed when you choose a priority other than the suggested one."),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Owning team"),
+        queryset=Team.objects.all(),
+        required=False,
+        empty_label=_("Organisation-wide"),
+        help_text=_("Its delegates staff the incident."),
     )
     summary = forms.CharField(
         label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -152,6 +183,18 @@ class DeclareForm(ServiceErrorsMixin, forms.Form):
             self.fields["is_private"].help_text = _(
                 "Type default: private for %(types)s, public otherwise."
             ) % {"types": private_types}
+
+    @property
+    def suggested_priority(self):
+        """The matrix's suggestion for the impact and urgency entered, if any."""
+        impact, urgency = (self[name].value() for name in ("impact_level", "urgency"))
+        if impact in Impact.values and urgency in Urgency.values:
+            return services.priority_suggestion(impact_level=impact, urgency=urgency)
+        return None
+
+    def priority_matrix(self):
+        """{impact: {urgency: priority name}} for the page's suggestion script."""
+        return selectors_policy.priority_matrix_names()
 
     @property
     def asks_confirmation(self):

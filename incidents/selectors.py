@@ -11,6 +11,7 @@ from .models import (
     PolicyLevel,
     PolicyStatus,
     PolicyVersion,
+    RoleAssignment,
     StatusUpdate,
 )
 
@@ -83,4 +84,19 @@ def policy_level(*, version, severity):
         PolicyLevel.objects.filter(version=version, severity=severity)
         .prefetch_related("paged_functions")
         .first()
+    )
+
+
+def roles_to_check_for_handover():
+    """Current roles on active incidents whose holders were not yet reminded to hand over."""
+    return list(
+        RoleAssignment.objects.filter(
+            ended_at=None, handover_reminded_at=None, incident__status__in=IncidentStatus.active()
+        ).values_list("pk", flat=True)
+    )
+
+
+def active_incident_ids():
+    return list(
+        Incident.objects.filter(status__in=IncidentStatus.active()).values_list("pk", flat=True)
     )

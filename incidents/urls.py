@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_people, views_policy, views_reports
 
 app_name = "portal"
 urlpatterns = [
@@ -8,11 +8,27 @@ urlpatterns = [
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/declare/", views.incident_declare, name="declare"),
     path("incidents/<str:reference>/", views.incident_detail, name="incident"),
+    path("incidents/<str:reference>/effort/", views_reports.effort_log, name="effort-log"),
+    path(
+        "incidents/<str:reference>/effort/<int:entry_id>/remove/",
+        views_reports.effort_remove,
+        name="effort-remove",
+    ),
     path(
         "incidents/<str:reference>/criteria/<int:criterion_id>/<slug:action>/",
         views.criterion_action,
         name="criterion-action",
     ),
     path("incidents/<str:reference>/<slug:action>/", views.incident_action, name="incident-action"),
+    path("reports/", views_reports.reports, name="reports"),
     path("preferences/", views.preferences, name="preferences"),
+    path("policy/", views_policy.policy, name="policy"),
+    path("policy/<int:number>/<slug:action>/", views_policy.policy_action, name="policy-action"),
+    path("delegates/", views_people.delegates, name="delegates"),
+    path("availability/", views_people.availability, name="availability"),
+    path(
+        "availability/<int:window_id>/remove/",
+        views_people.availability_remove,
+        name="availability-remove",
+    ),
 ]

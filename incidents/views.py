@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import access, selectors, services
+from . import access, panels, selectors, services, views_people
 from . import forms as portal_forms
 from .exceptions import TransitionNotAllowed
 from .models import IncidentSource, IncidentStatus, SeverityLevel, UserPreference
@@ -31,6 +31,7 @@ def dashboard(request):
         "incidents": incidents,
         "severity_counts": [(level, counts[level.pk]) for level in SeverityLevel.objects.all()],
         "can_declare": access.can_declare(request.user),
+        "spof_count": views_people.spof_count(),
     }
     return render(request, "incidents/dashboard.html", context)
 
@@ -109,6 +110,11 @@ ACTIONS = {
     "note": Action(
         portal_forms.NoteForm, services.incident_add_note, gettext_lazy("Note added to %(ref)s.")
     ),
+    "handover": Action(
+        views_people.HandoverForm,
+        services.incident_hand_over_role,
+        gettext_lazy("Role handed over on %(ref)s."),
+    ),
 }
 CRITERION_ACTIONS = {
     "met": Action(
@@ -154,6 +160,8 @@ def _incident_page(request, incident, *, bound=None, status=200):
         "updates": selectors.incident_updates(incident=incident),
         "timeline": selectors.incident_timeline(incident=incident),
         "final_states": (IncidentStatus.CLOSED, IncidentStatus.CANCELLED),
+        **panels.incident_panels(incident=incident, user=user, bound=bound),
+        **views_people.roles_panel(incident=incident),
     }
     return render(request, "incidents/incident_detail.html", context, status=status)
 

@@ -1,5 +1,6 @@
 """Settings shared by every environment. The environment is read here, once."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -131,7 +132,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    "ENUM_NAME_OVERRIDES": {"CancelReasonEnum": "incidents.models.CancelReason"},
+    "ENUM_NAME_OVERRIDES": {
+        "CancelReasonEnum": "incidents.models.CancelReason",
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "PolicyStatusEnum": "incidents.models.PolicyStatus",
+        "HighMediumLowEnum": "incidents.models.Impact",  # impact and urgency share the choices
+        "UnavailabilityReasonEnum": "incidents.models.UnavailabilityReason",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -166,6 +173,9 @@ BEACON_SECURITY_GROUP = env("BEACON_SECURITY_GROUP", default="Security")
 # Status-update cadence until the severity policy (issue 3) sets one per level.
 BEACON_DEFAULT_UPDATE_CADENCE_MINUTES = env.int("BEACON_DEFAULT_UPDATE_CADENCE_MINUTES", default=30)
 BEACON_REFERENCE_PREFIX = env("BEACON_REFERENCE_PREFIX", default="INC")
+# Incident cost: hours × this rate × the critical function's cost weight, in this currency.
+BEACON_HOURLY_RATE = Decimal(env.str("BEACON_HOURLY_RATE", default="100"))
+BEACON_CURRENCY = env.str("BEACON_CURRENCY", default="EUR")
 
 LOGGING = {
     "version": 1,

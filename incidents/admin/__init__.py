@@ -1,5 +1,5 @@
 """The incidents admin: configuration, and incidents driven through the services."""
 
-from . import configuration, incident
+from . import configuration, effort, incident, people, policy
 
-__all__ = ["configuration", "incident"]
+__all__ = ["configuration", "effort", "incident", "people", "policy"]

@@ -16,6 +16,7 @@ from incidents import access, selectors, services
 from incidents.models import Incident
 
 from . import actions, forms
+from .effort import ComplianceInline, EffortInline
 from .inlines import CriterionInline, StatusUpdateInline, TimelineInline
 
 DEFINITION = ["affects_customers", "unplanned", "exceeds_one_hour"]
@@ -60,7 +61,13 @@ class IncidentAdmin(GuardedModelAdmin):
     search_help_text = _("Reference, title, summary or channel name.")
     date_hierarchy = "declared_at"
     actions = actions.ALL
-    inlines = [CriterionInline, StatusUpdateInline, TimelineInline]
+    inlines = [
+        CriterionInline,
+        StatusUpdateInline,
+        ComplianceInline,
+        EffortInline,
+        TimelineInline,
+    ]
     filter_horizontal = ["invitees"]
 
     add_form = forms.IncidentDeclareForm

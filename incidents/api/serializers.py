@@ -11,9 +11,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from incidents import access, selectors
+from incidents import access, costing, selectors, staffing
 from incidents.models import (
     CancelReason,
+    Impact,
     Incident,
     IncidentCriterion,
     IncidentStatus,
@@ -21,8 +22,13 @@ from incidents.models import (
     Priority,
     SeverityLevel,
     StatusUpdate,
+    Team,
     TimelineEvent,
+    Urgency,
 )
+
+from .effort import ComplianceSerializer, EffortSummarySerializer
+from .people import IncidentRoleSerializer
 
 User = get_user_model()
 
@@ -59,6 +65,25 @@ class IncidentDeclareSerializer(serializers.Serializer):
     severity = serializers.SlugRelatedField(slug_field="name", queryset=SeverityLevel.objects.all())
     priority = serializers.SlugRelatedField(
         slug_field="name", queryset=Priority.objects.all(), required=False, allow_null=True
+    )
+    impact_level = serializers.ChoiceField(
+        choices=Impact.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("With urgency, the priority matrix suggests the priority."),
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_blank=True)
+    priority_override_reason = _text_field(
+        required=False,
+        max_length=300,
+        help_text=_("Needed when the priority differs from the matrix's suggestion."),
+    )
+    team = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Team.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("The owning team's slug: its delegates staff the incident."),
     )
     affected_services = _strings_field()
     environments = _strings_field()
@@ -250,6 +275,19 @@ class IncidentDetailSerializer(IncidentSerializer):
     time_to_acknowledge = SecondsField(allow_null=True)
     time_to_mitigate = SecondsField(allow_null=True)
     time_to_resolve = SecondsField(allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    policy_version = serializers.IntegerField(
+        source="policy_version.number",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The response policy version the incident runs under."),
+    )
+    compliance = ComplianceSerializer(read_only=True, allow_null=True)
+    effort = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField(help_text=_("Who holds each critical function now."))
+    staffing_gaps = serializers.SerializerMethodField(
+        help_text=_("Slugs of the functions the policy requires that nobody holds.")
+    )
 
     class Meta(IncidentSerializer.Meta):
         fields = [
@@ -283,8 +321,30 @@ class IncidentDetailSerializer(IncidentSerializer):
             "time_to_acknowledge",
             "time_to_mitigate",
             "time_to_resolve",
+            "impact_level",
+            "urgency",
+            "priority_override_reason",
+            "team",
+            "policy_version",
+            "compliance",
+            "effort",
+            "roles",
+            "staffing_gaps",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(IncidentRoleSerializer(many=True))
+    def get_roles(self, incident):
+        return IncidentRoleSerializer(staffing.current_holders(incident), many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_staffing_gaps(self, incident):
+        level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+        return [function.slug for function in staffing.staffing_gaps(incident, level)]
+
+    @extend_schema_field(EffortSummarySerializer)
+    def get_effort(self, incident):
+        return EffortSummarySerializer(costing.incident_effort(incident=incident)).data
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_duplicate_of(self, incident):

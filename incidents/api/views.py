@@ -15,7 +15,9 @@ from incidents import selectors, services
 from incidents.filters import IncidentFilter
 from incidents.models import IncidentSource
 
+from .effort import EffortActionsMixin
 from .idempotency import IdempotentAutoSchema, idempotent
+from .people import HandoverSerializer
 from .serializers import (
     CancelSerializer,
     CriterionCheckSerializer,
@@ -39,7 +41,12 @@ CRITERION_PATH = r"exit-criteria/(?P<criterion_id>\d+)"
 SUB_LIST = {"filter_backends": [], "pagination_class": None}
 
 
-class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IncidentViewSet(
+    EffortActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     lookup_field = "reference"
     lookup_value_regex = r"[\w-]+"
     filterset_class = IncidentFilter
@@ -196,3 +203,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def timeline(self, request, reference=None):
         events = selectors.incident_timeline(incident=self.get_object())
         return self._render(TimelineEventSerializer, events, many=True)
+
+    @extend_schema(request=HandoverSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="roles/handover")
+    @idempotent
+    def handover(self, request, reference=None):
+        incident = self.get_object()
+        services.incident_hand_over_role(
+            incident=incident, actor=request.user, **self._input(HandoverSerializer)
+        )
+        return self._render_incident(incident)

@@ -9,6 +9,8 @@ from .permissions import IncidentGroupObjectPermission, IncidentUserObjectPermis
 from .policy import (
     Audience,
     Impact,
+    PolicyEvent,
+    PolicyEventKind,
     PolicyLevel,
     PolicySignOff,
     PolicyStatus,
@@ -44,6 +46,8 @@ __all__ = [
     "IncidentStatus",
     "IncidentType",
     "IncidentUserObjectPermission",
+    "PolicyEvent",
+    "PolicyEventKind",
     "PolicyLevel",
     "PolicySignOff",
     "PolicyStatus",

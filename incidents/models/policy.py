@@ -1,9 +1,11 @@
 """The response policy the organisation agrees on, versioned: one effective version at a time."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .function import CriticalFunction
@@ -147,6 +149,54 @@ class PolicySignOff(models.Model):
 
     def __str__(self):
         return f"{self.version}: {self.team} by {self.user}"
+
+
+class PolicyEventKind(models.TextChoices):
+    CREATED = "created", _("Draft created")
+    EDITED = "edited", _("Draft edited")
+    LEVEL_SET = "level_set", _("Level set")
+    SUBMITTED = "submitted", _("Submitted for sign-off")
+    SIGNED_OFF = "signed_off", _("Signed off")
+    REJECTED = "rejected", _("Rejected")
+    EFFECTIVE = "effective", _("Became effective")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class PolicyEvent(models.Model):
+    """Append-only audit of a version: who changed, submitted, signed, rejected it, and when.
+
+    A rejection clears the sign-offs; its event keeps who had signed and the reason.
+    """
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=12, choices=PolicyEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    message = models.TextField(_("message"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("policy event")
+        verbose_name_plural = _("policy events")
+
+    def __str__(self):
+        return f"{self.version} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Policy events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Policy events are append-only.")
 
 
 class Impact(models.TextChoices):

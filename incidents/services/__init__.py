@@ -3,8 +3,11 @@
 Front doors import this package: `from incidents import services`.
 """
 
+from .compliance import incident_compliance_refresh
+from .effort import effort_log, effort_remove
 from .lifecycle import (
     EDITABLE_DETAILS,
+    WORKING_TRANSITIONS,
     incident_acknowledge,
     incident_add_note,
     incident_cancel,
@@ -21,9 +24,58 @@ from .lifecycle import (
     unmet_required_criteria,
     update_cadence,
 )
+from .people import (
+    critical_function_create,
+    critical_function_update,
+    delegation_remove,
+    delegation_set,
+    delegations_reorder,
+    team_create,
+    team_member_add,
+    team_member_remove,
+    team_update,
+    unavailability_add,
+    unavailability_remove,
+    unavailability_update,
+)
+from .policy import (
+    policy_draft_create,
+    policy_draft_update,
+    policy_level_set,
+    policy_reject,
+    policy_sign_off,
+    policy_submit,
+    priority_matrix_set,
+)
+from .roles import incident_hand_over_role, role_flag_handover_due
 
 __all__ = [
+    "critical_function_create",
+    "critical_function_update",
+    "delegation_remove",
+    "delegation_set",
+    "delegations_reorder",
+    "team_create",
+    "team_member_add",
+    "team_member_remove",
+    "team_update",
+    "unavailability_add",
+    "unavailability_remove",
+    "unavailability_update",
+    "effort_log",
+    "effort_remove",
+    "policy_draft_create",
+    "policy_draft_update",
+    "policy_level_set",
+    "policy_reject",
+    "policy_sign_off",
+    "policy_submit",
+    "priority_matrix_set",
+    "incident_compliance_refresh",
+    "incident_hand_over_role",
+    "role_flag_handover_due",
     "EDITABLE_DETAILS",
+    "WORKING_TRANSITIONS",
     "incident_acknowledge",
     "incident_add_note",
     "incident_cancel",

@@ -20,6 +20,7 @@ from incidents import access, selectors, staffing
 from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     CancelReason,
+    CriticalFunction,
     Impact,
     Incident,
     IncidentCriterion,
@@ -27,11 +28,14 @@ from incidents.models import (
     IncidentStatus,
     PriorityMatrixCell,
     ReferenceSequence,
+    RoleAssignment,
     StatusUpdate,
     TimelineEvent,
     TimelineKind,
     Urgency,
 )
+
+from .compliance import incident_compliance_refresh
 
 CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
 CLOCK_SKEW = timedelta(minutes=2)
@@ -66,6 +70,10 @@ EDITABLE_DETAILS = (
     "commander",
     "responder",
 )
+
+
+def _measure(incident):
+    incident_compliance_refresh(incident=incident)
 
 
 def _record(incident, kind, actor, message, *, before=None, after=None):
@@ -314,6 +322,7 @@ def incident_declare(
         },
     )
     staffing.staff_incident(incident=incident, actor=actor, level=level)
+    _measure(incident)
     return incident
 
 
@@ -346,6 +355,7 @@ def incident_acknowledge(*, incident, actor) -> Incident:
         before=before,
         after={"status": incident.status},
     )
+    _measure(incident)
     return incident
 
 
@@ -401,6 +411,7 @@ def incident_change_status(*, incident, actor, status, note="") -> Incident:
     incident = _locked(incident)
     access.ensure_can_act(actor, incident)
     _apply_status(incident, actor, _valid_status(status), (note or "").strip())
+    _measure(incident)
     return incident
 
 
@@ -432,6 +443,7 @@ def incident_post_update(*, incident, actor, message, status=None) -> StatusUpda
         message,
         after={"status": incident.status, "next_update_due": update.next_update_due},
     )
+    _measure(incident)
     return update
 
 
@@ -471,6 +483,7 @@ def incident_change_severity(*, incident, actor, severity, reason="") -> Inciden
         before=before,
         after={"severity": severity.name},
     )
+    _measure(incident)
     return incident
 
 
@@ -514,7 +527,7 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
     incident.save(update_fields=list(changed))
     for role in ("commander", "responder"):
         if role in changed:
-            access.grant_participant(incident, changed[role])
+            _follow_role_change(incident, role, changed[role], actor)
     labels = ", ".join(str(Incident._meta.get_field(f).verbose_name) for f in changed)
     _record(
         incident,
@@ -525,6 +538,27 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
         after={f: _plain(v) for f, v in changed.items()},
     )
     return incident
+
+
+def _follow_role_change(incident, role, user, actor):
+    """Keep the role history in step when the commander or responder field is edited."""
+    if user is not None:
+        access.grant_participant(incident, user)
+    function = CriticalFunction.objects.filter(incident_field=role, is_active=True).first()
+    if function is None:
+        return
+    if user is None:
+        RoleAssignment.objects.filter(incident=incident, function=function, ended_at=None).update(
+            ended_at=timezone.now()
+        )
+    else:
+        staffing.assign(
+            incident=incident,
+            function=function,
+            user=user,
+            actor=actor,
+            reason=_("changed in the incident's details"),
+        )
 
 
 def _plain(value):
@@ -648,6 +682,7 @@ def incident_resolve(*, incident, actor, resolution) -> Incident:
         before=before,
         after={"status": incident.status},
     )
+    _measure(incident)
     return incident
 
 
@@ -723,6 +758,7 @@ def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> I
             "duplicate_of": duplicate_of.reference if duplicate_of else None,
         },
     )
+    _measure(incident)
     return incident
 
 

@@ -1,9 +1,21 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from incidents import roles
-from incidents.models import ExitCriterion, IncidentType, Priority, SeverityLevel
+from incidents.models import (
+    CriticalFunction,
+    Delegation,
+    ExitCriterion,
+    IncidentType,
+    Priority,
+    SeverityLevel,
+    Team,
+    Unavailability,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -69,3 +81,41 @@ class ExitCriterionFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"Criterion {n}")
     required = True
     position = factory.Sequence(lambda n: n)
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.LazyAttribute(lambda t: t.name.lower().replace(" ", "-"))
+
+
+class CriticalFunctionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CriticalFunction
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Function {n}")
+    slug = factory.LazyAttribute(lambda f: f.name.lower().replace(" ", "-"))
+    position = factory.Sequence(lambda n: n)
+
+
+class DelegationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delegation
+
+    function = factory.SubFactory(CriticalFunctionFactory)
+    user = factory.SubFactory(UserFactory)
+    rank = 1
+
+
+class UnavailabilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unavailability
+
+    user = factory.SubFactory(UserFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    ends_at = factory.LazyAttribute(lambda w: w.starts_at + timedelta(days=3))
+    reason = "holiday"

@@ -7,6 +7,7 @@ printed on every run.
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,12 +19,20 @@ from django.utils import timezone
 from incidents import roles, services
 from incidents.models import (
     CancelReason,
+    CriticalFunction,
+    Delegation,
     ExitCriterion,
     Incident,
     IncidentSource,
     IncidentType,
+    PolicyVersion,
     Priority,
+    PriorityMatrixCell,
     SeverityLevel,
+    Team,
+    TeamMembership,
+    Unavailability,
+    UnavailabilityReason,
 )
 
 SEVERITIES = [
@@ -89,7 +98,191 @@ USERS = [
     ("rudy", "Rudy", "Responder", roles.RESPONDERS),
     ("stella", "Stella", "Stakeholder", roles.STAKEHOLDERS),
     ("sam", "Sam", "Security", settings.BEACON_SECURITY_GROUP),
+    ("pat", "Pat", "Payments", roles.COMMANDERS),
+    ("gina", "Gina", "Growth", roles.RESPONDERS),
+    ("erin", "Erin", "Executive", roles.STAKEHOLDERS),
 ]
+# slug: (name, lead, members)
+TEAMS = {
+    "platform": ("Platform", "cora", ["rudy", "sam"]),
+    "payments": ("Payments", "pat", ["rudy"]),
+    "growth": ("Growth", "gina", ["stella"]),
+}
+# slug: (name, fills the incident's, cost weight, duties)
+FUNCTIONS = {
+    "incident-commander": (
+        "Incident commander",
+        "commander",
+        "1.50",
+        "Owns the incident: coordinates, decides, posts status updates.",
+    ),
+    "responder": (
+        "Responder / operations lead",
+        "responder",
+        "1.00",
+        "Investigates and mitigates; runs the playbook.",
+    ),
+    "communications-lead": (
+        "Communications lead",
+        "",
+        "1.00",
+        "Keeps stakeholders and customers informed on the agreed channels.",
+    ),
+    "scribe": ("Scribe", "", "0.75", "Keeps the timeline complete for the postmortem."),
+    "security-lead": (
+        "Security lead",
+        "",
+        "1.50",
+        "Leads security incidents: containment, evidence, disclosure.",
+    ),
+    "executive": ("Executive", "", "2.00", "Decides on customer and legal communication."),
+}
+# (function, team or None): delegates by rank. Security lead has one person: the demo's
+# deliberate single point of failure.
+DELEGATIONS = {
+    ("incident-commander", None): ["cora", "pat", "rudy"],
+    ("incident-commander", "payments"): ["pat", "cora"],
+    ("responder", None): ["rudy", "gina", "sam"],
+    ("communications-lead", None): ["stella", "gina"],
+    ("scribe", None): ["gina", "stella"],
+    ("security-lead", None): ["sam"],
+    ("executive", None): ["erin", "pat"],
+}
+
+
+# --- Response policy and priority matrix (see incidents/services/policy.py) ----------------
+# ITIL-style: impact × urgency → priority.
+PRIORITY_MATRIX = {
+    ("high", "high"): "P1",
+    ("high", "medium"): "P2",
+    ("high", "low"): "P3",
+    ("medium", "high"): "P2",
+    ("medium", "medium"): "P3",
+    ("medium", "low"): "P4",
+    ("low", "high"): "P3",
+    ("low", "medium"): "P4",
+    ("low", "low"): "P4",
+}
+# severity: what policy v1 demands. Functions are slugs; the commander and responder are
+# always staffed, these are paged on top.
+POLICY_LEVELS = {
+    "SEV1": {
+        "ack_target_minutes": 5,
+        "update_cadence_minutes": 30,
+        "paged_functions": ["incident-commander", "communications-lead", "executive"],
+        "audiences": ["responders", "stakeholders", "executives", "customers"],
+        "staffing_model": "24x7",
+        "max_continuous_hours": 6,
+        "expected_people": 4,
+        "postmortem_required": True,
+        "postmortem_due_days": 3,
+        "followup_priority": "P1",
+        "followup_due_days": 7,
+        "inform_leadership": True,
+    },
+    "SEV2": {
+        "ack_target_minutes": 15,
+        "update_cadence_minutes": 30,
+        "paged_functions": ["incident-commander", "communications-lead"],
+        "audiences": ["responders", "stakeholders", "customers"],
+        "staffing_model": "24x7",
+        "max_continuous_hours": 8,
+        "expected_people": 3,
+        "postmortem_required": True,
+        "postmortem_due_days": 5,
+        "followup_priority": "P2",
+        "followup_due_days": 14,
+        "inform_leadership": True,
+    },
+    "SEV3": {
+        "ack_target_minutes": 60,
+        "update_cadence_minutes": 120,
+        "paged_functions": ["incident-commander"],
+        "audiences": ["responders", "stakeholders"],
+        "staffing_model": "business_hours",
+        "max_continuous_hours": 8,
+        "expected_people": 2,
+        "postmortem_required": True,
+        "postmortem_due_days": 10,
+        "followup_priority": "P3",
+        "followup_due_days": 30,
+        "inform_leadership": False,
+    },
+    "SEV4": {
+        "ack_target_minutes": 240,
+        "update_cadence_minutes": 240,
+        "paged_functions": [],
+        "audiences": ["responders"],
+        "staffing_model": "business_hours",
+        "max_continuous_hours": 8,
+        "expected_people": 1,
+        "postmortem_required": False,
+        "followup_priority": "P4",
+        "followup_due_days": 60,
+        "inform_leadership": False,
+    },
+}
+
+
+def _policy():
+    """The priority matrix; policy v1 in force, signed off by every sign-off team's lead; v2 in
+    review, one sign-off still missing. Through the services, as the admin user; idempotent."""
+    User = get_user_model()
+    author = User.objects.get(username="admin")
+    priorities = {p.name: p for p in Priority.objects.all()}
+    for (impact, urgency), name in PRIORITY_MATRIX.items():
+        if not PriorityMatrixCell.objects.filter(impact=impact, urgency=urgency).exists():
+            services.priority_matrix_set(
+                actor=author, impact=impact, urgency=urgency, priority=priorities[name]
+            )
+    if PolicyVersion.objects.exists():
+        return
+    functions = {f.slug: f for f in CriticalFunction.objects.all()}
+    severities = {s.name: s for s in SeverityLevel.objects.all()}
+    v1 = services.policy_draft_create(
+        actor=author,
+        summary="The first organisation-wide response policy: targets, cadence, staffing and "
+        "learning per severity.",
+    )
+    for severity, fields in POLICY_LEVELS.items():
+        services.policy_level_set(
+            actor=author,
+            version=v1,
+            severity=severities[severity],
+            **{
+                **fields,
+                "paged_functions": [functions[slug] for slug in fields["paged_functions"]],
+                "followup_priority": priorities[fields["followup_priority"]],
+            },
+        )
+    services.policy_submit(actor=author, version=v1)
+    teams = list(Team.objects.filter(signs_off_policy=True).order_by("name"))
+
+    def lead(team):
+        return team.memberships.filter(is_lead=True).select_related("user").first().user
+
+    for team in teams:
+        services.policy_sign_off(
+            actor=lead(team), version=v1, team=team, comment="Agreed at the ops review."
+        )
+    v2 = services.policy_draft_create(
+        actor=author,
+        summary="SEV2: acknowledge within 10 minutes and inform executives; SEV3 updates "
+        "every hour.",
+    )
+    services.policy_level_set(
+        actor=author,
+        version=v2,
+        severity=severities["SEV2"],
+        ack_target_minutes=10,
+        audiences=["responders", "stakeholders", "executives", "customers"],
+    )
+    services.policy_level_set(
+        actor=author, version=v2, severity=severities["SEV3"], update_cadence_minutes=60
+    )
+    services.policy_submit(actor=author, version=v2)
+    for team in teams[:-1]:  # the last team's lead has not signed yet
+        services.policy_sign_off(actor=lead(team), version=v2, team=team)
 
 
 class Command(BaseCommand):
@@ -100,6 +293,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._configuration()
             people = self._users(password)
+            self._delegates(people)
+            _policy()
             if not Incident.objects.exists():
                 self._incidents(people)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
@@ -160,6 +355,46 @@ class Command(BaseCommand):
             people[username] = user
         return people
 
+    def _delegates(self, people):
+        for slug, (name, lead, members) in TEAMS.items():
+            team, _ = Team.objects.get_or_create(
+                slug=slug, defaults={"name": name, "signs_off_policy": True}
+            )
+            TeamMembership.objects.get_or_create(
+                team=team, user=people[lead], defaults={"is_lead": True}
+            )
+            for member in members:
+                TeamMembership.objects.get_or_create(team=team, user=people[member])
+        for position, (slug, (name, field, weight, duties)) in enumerate(FUNCTIONS.items()):
+            CriticalFunction.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "incident_field": field,
+                    "cost_weight": Decimal(weight),
+                    "duties": duties,
+                    "position": position,
+                },
+            )
+        if Delegation.objects.exists():
+            return
+        for (function, team), usernames in DELEGATIONS.items():
+            for rank, username in enumerate(usernames, start=1):
+                Delegation.objects.create(
+                    function=CriticalFunction.objects.get(slug=function),
+                    team=Team.objects.get(slug=team) if team else None,
+                    user=people[username],
+                    rank=rank,
+                )
+        soon = timezone.now() + timedelta(days=5)
+        Unavailability.objects.create(
+            user=people["rudy"],
+            starts_at=soon,
+            ends_at=soon + timedelta(days=4),
+            reason=UnavailabilityReason.HOLIDAY,
+            note="Family trip",
+        )
+
     def _incidents(self, people):
         cora, rudy, sam = people["cora"], people["rudy"], people["sam"]
         sev = {level.name: level for level in SeverityLevel.objects.all()}
@@ -218,13 +453,25 @@ class Command(BaseCommand):
             severity=sev["SEV3"],
             affected_services=["notifications"],
         )
-        services.incident_post_update(
+        services.incident_post_update(  # and it stays identified
             incident=login,
             actor=cora,
             status="identified",
             message="Mail provider throttling us; raising quota.",
         )
-        services.incident_change_status(incident=login, actor=cora, status="monitoring")
+
+        push = declare(
+            title="Mobile push notifications delayed",
+            incident_type=kind["degradation"],
+            severity=sev["SEV3"],
+            affected_services=["mobile-push"],
+        )
+        services.incident_post_update(
+            incident=push,
+            actor=rudy,
+            status="monitoring",
+            message="Provider fixed their queue; watching delivery latency.",
+        )
 
         reports = declare(
             title="Nightly reports missing rows",

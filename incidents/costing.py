@@ -1,0 +1,406 @@
+"""Effort and cost: what an incident took against what its policy expected. Reads only.
+
+Actual effort, per person on an incident:
+- the hours they logged (EffortEntry), when they logged any;
+- otherwise the time they held critical functions (RoleAssignment `started_at` → `ended_at`,
+  or the incident's end for a function still held), in whole minutes. A person holding two
+  functions at once counts once, at the higher cost weight. The policy's business-hours
+  staffing is not applied: a derived hour is a wall-clock hour.
+
+Expected effort: the policy level's `expected_people` × the incident's duration in hours
+(declared → resolved, cancelled, or now), for the level of the incident's policy version and
+severity; None for an incident that ran under no policy.
+
+Cost: Σ hours × `BEACON_HOURLY_RATE` × the function's `cost_weight` (1 for time logged without
+a function), in `BEACON_CURRENCY`. Money and hours are Decimals rounded to cents and hundredths
+at the end, never floats.
+
+Monthly reports cover the incidents declared in that month (boundaries in the current time
+zone) that the user may see; drills are practice, not incidents, and are left out.
+"""
+
+import calendar
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from . import selectors
+from .models import EffortEntry, IncidentCompliance, PolicyLevel, RoleAssignment, SeverityLevel
+
+ONE = Decimal("1")
+CENT = Decimal("0.01")
+SECONDS_PER_HOUR = Decimal(3600)
+LOGGED = "logged"
+FROM_ROLES = "roles"
+MONTH_FORMAT = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def hourly_rate() -> Decimal:
+    return Decimal(settings.BEACON_HOURLY_RATE)
+
+
+def currency() -> str:
+    return settings.BEACON_CURRENCY
+
+
+def rounded(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def hours_between(start, end) -> Decimal:
+    """Wall-clock hours from `start` to `end`, exact; never negative."""
+    delta = end - start
+    if delta <= timedelta(0):
+        return Decimal(0)
+    seconds = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 10**6
+    return seconds / SECONDS_PER_HOUR
+
+
+def weight_of(function) -> Decimal:
+    return function.cost_weight if function is not None else ONE
+
+
+def incident_end(incident, now):
+    return incident.resolved_at or incident.cancelled_at or now
+
+
+# --- One incident ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonEffort:
+    user: object
+    hours: Decimal
+    cost: Decimal
+    source: str  # LOGGED or FROM_ROLES
+
+    @property
+    def is_logged(self):
+        return self.source == LOGGED
+
+
+@dataclass(frozen=True)
+class IncidentEffort:
+    actual_hours: Decimal
+    expected_hours: Decimal | None
+    cost: Decimal
+    duration_hours: Decimal
+    expected_people: int | None
+    people: list[PersonEffort] = field(default_factory=list)
+    currency: str = ""
+    hourly_rate: Decimal = ONE
+
+    @property
+    def logged_hours(self):
+        return sum((p.hours for p in self.people if p.is_logged), Decimal(0))
+
+    @property
+    def derived_hours(self):
+        return sum((p.hours for p in self.people if not p.is_logged), Decimal(0))
+
+    @property
+    def share_of_expected(self):
+        """Actual as a percentage of expected (None without an expectation)."""
+        if not self.expected_hours:
+            return None
+        return int((self.actual_hours / self.expected_hours * 100).to_integral_value(ROUND_HALF_UP))
+
+    @property
+    def over_expected(self):
+        return self.expected_hours is not None and self.actual_hours > self.expected_hours
+
+
+def _to_minute(moment):
+    return moment.replace(second=0, microsecond=0)
+
+
+def _role_effort(assignments, end):
+    """(hours, hours × weight) for one person's assignments, in whole minutes; overlaps count
+    once, at the highest weight among the functions held in that stretch."""
+    spans = []
+    for assignment in assignments:
+        start = _to_minute(assignment.started_at)
+        stop = _to_minute(min(assignment.ended_at or end, end))
+        if stop > start:
+            spans.append((start, stop, weight_of(assignment.function)))
+    moments = sorted({moment for start, stop, _ in spans for moment in (start, stop)})
+    hours = weighted = Decimal(0)
+    for earlier, later in zip(moments, moments[1:], strict=False):
+        weights = [w for start, stop, w in spans if start <= earlier and stop >= later]
+        if weights:
+            stretch = hours_between(earlier, later)
+            hours += stretch
+            weighted += stretch * max(weights)
+    return hours, weighted
+
+
+def measure_effort(*, incident, entries, assignments, level, now, rate=None) -> IncidentEffort:
+    """The effort of `incident` from its effort entries and role assignments (no queries when
+    their `user` and `function` are loaded)."""
+    rate = hourly_rate() if rate is None else rate
+    end = incident_end(incident, now)
+    logged = defaultdict(list)
+    for entry in entries:
+        logged[entry.user_id].append(entry)
+    held = defaultdict(list)
+    for assignment in assignments:
+        if assignment.user_id not in logged:
+            held[assignment.user_id].append(assignment)
+
+    people = []
+    for person_entries in logged.values():
+        hours = sum((e.hours for e in person_entries), Decimal(0))
+        weighted = sum((e.hours * weight_of(e.function) for e in person_entries), Decimal(0))
+        people.append(PersonEffort(person_entries[0].user, hours, weighted * rate, LOGGED))
+    for person_assignments in held.values():
+        hours, weighted = _role_effort(person_assignments, end)
+        if hours:
+            people.append(
+                PersonEffort(person_assignments[0].user, hours, weighted * rate, FROM_ROLES)
+            )
+
+    duration = hours_between(incident.declared_at, end)
+    expected = level.expected_people * duration if level is not None else None
+    people = [
+        PersonEffort(p.user, rounded(p.hours), rounded(p.cost), p.source)
+        for p in sorted(people, key=lambda p: (-p.hours, str(p.user)))
+    ]
+    return IncidentEffort(
+        actual_hours=rounded(sum((p.hours for p in people), Decimal(0))),
+        expected_hours=rounded(expected) if expected is not None else None,
+        cost=rounded(sum((p.cost for p in people), Decimal(0))),
+        duration_hours=rounded(duration),
+        expected_people=level.expected_people if level is not None else None,
+        people=people,
+        currency=currency(),
+        hourly_rate=rate,
+    )
+
+
+def effort_entries(*, incident):
+    return EffortEntry.objects.filter(incident=incident).select_related("user", "function")
+
+
+def incident_effort(*, incident, now=None, level=None) -> IncidentEffort:
+    """Actual and expected effort and cost of one incident the caller already may see."""
+    if level is None:
+        level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+    return measure_effort(
+        incident=incident,
+        entries=list(effort_entries(incident=incident)),
+        assignments=list(
+            RoleAssignment.objects.filter(incident=incident).select_related("user", "function")
+        ),
+        level=level,
+        now=now or timezone.now(),
+    )
+
+
+# --- Months ---------------------------------------------------------------------------------
+
+
+def parse_month(text) -> date:
+    """'2025-03' → date(2025, 3, 1); ValueError for anything else."""
+    match = MONTH_FORMAT.match(str(text or "").strip())
+    if not match:
+        raise ValueError(text)
+    year, month = int(match[1]), int(match[2])
+    if not (1 <= month <= 12 and 1 <= year <= 9998):
+        raise ValueError(text)
+    return date(year, month, 1)
+
+
+def this_month() -> date:
+    return timezone.localdate().replace(day=1)
+
+
+def shift_month(month: date, by: int) -> date:
+    index = month.year * 12 + month.month - 1 + by
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_bounds(month: date):
+    """[start, end) of `month` as aware datetimes in the current time zone."""
+    zone = timezone.get_current_timezone()
+    start = datetime(month.year, month.month, 1)
+    last_day = calendar.monthrange(month.year, month.month)[1]
+    end = start + timedelta(days=last_day)
+    return timezone.make_aware(start, zone), timezone.make_aware(end, zone)
+
+
+def month_incidents(*, user, month: date):
+    """The incidents declared in `month` that `user` may see, drills left out."""
+    start, end = month_bounds(month)
+    return selectors.incident_list(
+        user=user, filters={"declared_at__gte": start, "declared_at__lt": end, "is_drill": False}
+    ).order_by("declared_at", "pk")
+
+
+# --- Monthly effort and cost ------------------------------------------------------------------
+
+
+@dataclass
+class SeverityEffort:
+    severity: SeverityLevel | None  # None: all severities
+    incidents: int = 0
+    actual_hours: Decimal = Decimal(0)
+    expected_hours: Decimal = Decimal(0)
+    incidents_without_policy: int = 0
+    cost: Decimal = Decimal(0)
+
+    def add(self, effort: IncidentEffort):
+        self.incidents += 1
+        self.actual_hours += effort.actual_hours
+        self.cost += effort.cost
+        if effort.expected_hours is None:
+            self.incidents_without_policy += 1
+        else:
+            self.expected_hours += effort.expected_hours
+
+    @property
+    def share_of_expected(self):
+        if not self.expected_hours:
+            return None
+        return int((self.actual_hours / self.expected_hours * 100).to_integral_value(ROUND_HALF_UP))
+
+    @property
+    def over_expected(self):
+        return bool(self.expected_hours) and self.actual_hours > self.expected_hours
+
+
+@dataclass
+class EffortReport:
+    month: date
+    severities: list[SeverityEffort]
+    total: SeverityEffort
+    currency: str
+    hourly_rate: Decimal
+    incidents: list = field(default_factory=list)  # (incident, IncidentEffort), by declaration
+
+
+def _levels_for(incidents):
+    """{(version id, severity id): level} for these incidents, in one query."""
+    versions = {i.policy_version_id for i in incidents if i.policy_version_id}
+    if not versions:
+        return {}
+    return {
+        (level.version_id, level.severity_id): level
+        for level in PolicyLevel.objects.filter(version_id__in=versions)
+    }
+
+
+def effort_report(*, user, month: date, now=None) -> EffortReport:
+    """Per severity: people-hours actual vs expected and cost of the month's incidents.
+    A constant number of queries, whatever the number of incidents."""
+    now = now or timezone.now()
+    incidents = list(
+        month_incidents(user=user, month=month).prefetch_related(
+            Prefetch("effort", queryset=EffortEntry.objects.select_related("user", "function")),
+            Prefetch("roles", queryset=RoleAssignment.objects.select_related("user", "function")),
+        )
+    )
+    levels = _levels_for(incidents)
+    rows = {level.pk: SeverityEffort(level) for level in SeverityLevel.objects.all()}
+    total = SeverityEffort(None)
+    measured = []
+    rate = hourly_rate()
+    for incident in incidents:
+        effort = measure_effort(
+            incident=incident,
+            entries=incident.effort.all(),
+            assignments=incident.roles.all(),
+            level=levels.get((incident.policy_version_id, incident.severity_id)),
+            now=now,
+            rate=rate,
+        )
+        rows[incident.severity_id].add(effort)
+        total.add(effort)
+        measured.append((incident, effort))
+    return EffortReport(
+        month=month,
+        severities=list(rows.values()),
+        total=total,
+        currency=currency(),
+        hourly_rate=rate,
+        incidents=measured,
+    )
+
+
+# --- Monthly policy compliance ------------------------------------------------------------------
+
+
+@dataclass
+class SeverityCompliance:
+    severity: SeverityLevel | None  # None: all severities
+    incidents: int = 0
+    ack_measured: int = 0
+    ack_within_target: int = 0
+    late_updates: int = 0
+    incidents_with_late_updates: int = 0
+    longest_gap_minutes: float | None = None
+    postmortems_due: int = 0
+    postmortems_on_time: int = 0
+    postmortems_late: int = 0
+
+    def add(self, record: IncidentCompliance | None):
+        self.incidents += 1
+        if record is None:
+            return
+        if record.ack_within_target is not None:
+            self.ack_measured += 1
+            self.ack_within_target += int(record.ack_within_target)
+        self.late_updates += record.late_updates
+        self.incidents_with_late_updates += int(record.late_updates > 0)
+        if record.longest_gap_minutes is not None:
+            self.longest_gap_minutes = max(
+                self.longest_gap_minutes or 0.0, record.longest_gap_minutes
+            )
+        if record.postmortem_due_at is not None:
+            self.postmortems_due += 1
+            self.postmortems_on_time += int(record.postmortem_on_time is True)
+            self.postmortems_late += int(record.postmortem_on_time is False)
+
+    @property
+    def ack_share(self):
+        """Share of the measured incidents acknowledged within target, 0–1 (None if none)."""
+        if not self.ack_measured:
+            return None
+        return round(self.ack_within_target / self.ack_measured, 3)
+
+    @property
+    def ack_percent(self):
+        share = self.ack_share
+        return None if share is None else round(share * 100)
+
+
+@dataclass
+class ComplianceReport:
+    month: date
+    severities: list[SeverityCompliance]
+    total: SeverityCompliance
+
+
+def _compliance_of(incident):
+    try:
+        return incident.compliance
+    except IncidentCompliance.DoesNotExist:
+        return None
+
+
+def compliance_report(*, user, month: date) -> ComplianceReport:
+    """Per severity: acknowledged within target, late updates, postmortems due, from the
+    compliance the services stored. Two queries."""
+    incidents = month_incidents(user=user, month=month).select_related("compliance")
+    rows = {level.pk: SeverityCompliance(level) for level in SeverityLevel.objects.all()}
+    total = SeverityCompliance(None)
+    for incident in incidents:
+        record = _compliance_of(incident)
+        rows[incident.severity_id].add(record)
+        total.add(record)
+    return ComplianceReport(month=month, severities=list(rows.values()), total=total)

@@ -1,0 +1,100 @@
+"""Handing critical functions over during an incident, and the reminder to do so."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import access, selectors, staffing
+from incidents.exceptions import TransitionNotAllowed
+from incidents.models import RoleAssignment, TimelineEvent, TimelineKind
+
+from .lifecycle import _locked, _require_active
+
+
+def _name(user):
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def incident_hand_over_role(*, incident, actor, function, to_user, note="") -> RoleAssignment:
+    incident = _locked(incident)
+    access.ensure_can_act(actor, incident)
+    _require_active(incident, _("have roles handed over"))
+    if not function.is_active:
+        raise ValidationError({"function": _("%(f)s is not in use.") % {"f": function.name}})
+    if to_user is None or not to_user.is_active:
+        raise ValidationError({"to_user": _("Choose an active person to hand over to.")})
+    current = (
+        RoleAssignment.objects.filter(incident=incident, function=function, ended_at=None)
+        .select_related("user")
+        .first()
+    )
+    if current and current.user_id == to_user.pk:
+        raise TransitionNotAllowed(
+            _("%(user)s already holds %(function)s.")
+            % {"user": _name(to_user), "function": function.name}
+        )
+    note = (note or "").strip()
+    staffing.assign(
+        incident=incident,
+        function=function,
+        user=to_user,
+        actor=actor,
+        reason=note or _("handover"),
+    )
+    incident.save(update_fields=["commander", "responder"])
+    before = {"function": function.slug, "user": current.user.get_username() if current else None}
+    message = (
+        _("%(old)s handed %(function)s over to %(new)s.")
+        % {"old": _name(current.user), "function": function.name, "new": _name(to_user)}
+        if current
+        else _("%(new)s took %(function)s.") % {"new": _name(to_user), "function": function.name}
+    )
+    TimelineEvent.objects.create(
+        incident=incident,
+        kind=TimelineKind.ROLE_HANDED_OVER,
+        actor=actor,
+        message=f"{message} {note}".strip(),
+        before=before,
+        after={"function": function.slug, "user": to_user.get_username()},
+    )
+    return RoleAssignment.objects.get(incident=incident, function=function, ended_at=None)
+
+
+@transaction.atomic
+def role_flag_handover_due(*, assignment_id, now=None) -> bool:
+    """Record once that a role holder passed the policy's maximum continuous hours.
+
+    Returns whether it was flagged now; calling it again, or for an ended role, does nothing.
+    """
+    now = now or timezone.now()
+    assignment = (
+        RoleAssignment.objects.select_for_update()
+        .select_related("incident", "function", "user")
+        .filter(pk=assignment_id, ended_at=None, handover_reminded_at=None)
+        .first()
+    )
+    if assignment is None or not assignment.incident.is_active:
+        return False
+    incident = assignment.incident
+    level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+    if level is None or now < assignment.started_at + timedelta(hours=level.max_continuous_hours):
+        return False
+    assignment.handover_reminded_at = now
+    assignment.save(update_fields=["handover_reminded_at"])
+    TimelineEvent.objects.create(
+        incident=incident,
+        kind=TimelineKind.HANDOVER_DUE,
+        actor=None,
+        message=_("%(user)s has been %(function)s for over %(hours)s hours: hand over.")
+        % {
+            "user": _name(assignment.user),
+            "function": assignment.function.name,
+            "hours": level.max_continuous_hours,
+        },
+        after={"function": assignment.function.slug, "user": assignment.user.get_username()},
+    )
+    return True

@@ -1,0 +1,30 @@
+"""Periodic checks on open incidents. Each task takes ids or none, re-reads, and is harmless
+to run twice: the services they call return quietly when there is nothing (left) to do."""
+
+from celery import shared_task
+from django.db import transaction
+
+from incidents import selectors
+from incidents.models import Incident
+from incidents.services.compliance import incident_compliance_refresh
+from incidents.services.roles import role_flag_handover_due
+
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(name="incidents.tasks.remind_handovers", ignore_result=True, **RETRY)
+def remind_handovers():
+    """Flag role holders past the policy's maximum continuous hours (once each)."""
+    return sum(
+        role_flag_handover_due(assignment_id=pk) for pk in selectors.roles_to_check_for_handover()
+    )
+
+
+@shared_task(name="incidents.tasks.refresh_open_compliance", ignore_result=True, **RETRY)
+def refresh_open_compliance():
+    """Open incidents' update gaps grow with time: re-measure them."""
+    for pk in selectors.active_incident_ids():
+        with transaction.atomic():
+            incident = Incident.objects.select_for_update().filter(pk=pk).first()
+            if incident is not None and incident.is_active:
+                incident_compliance_refresh(incident=incident)
