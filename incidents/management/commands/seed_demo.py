@@ -298,7 +298,7 @@ class Command(BaseCommand):
             if not Incident.objects.exists():
                 self._incidents(people)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(f"  Admin login: admin / {password}   (http://127.0.0.1:8000/admin/)")
+        self.stdout.write(f"  Admin login: admin / {password}")
         names = ", ".join(username for username, *_ in USERS)
         self.stdout.write(f"  Demo users:  {names} / {password}")
 
