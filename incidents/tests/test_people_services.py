@@ -362,5 +362,10 @@ def test_coordinators_group_may_manage_delegates_and_draft_policy():
     codenames = set(
         Group.objects.get(name=roles.COORDINATORS).permissions.values_list("codename", flat=True)
     )
-    assert {"change_delegation", "add_unavailability", "change_team", "change_policyversion",
-            "change_prioritymatrixcell"} <= codenames
+    assert {
+        "change_delegation",
+        "add_unavailability",
+        "change_team",
+        "change_policyversion",
+        "change_prioritymatrixcell",
+    } <= codenames
