@@ -23,6 +23,7 @@ from . import selectors, services, staffing
 from .delegation import SPOF_HORIZON, coverage, single_points_of_failure
 from .forms import ActionForm, ServiceErrorsMixin, UserChoiceField
 from .models import CriticalFunction, Unavailability, UnavailabilityReason
+from .models.delegation import ORGANISATION_FIRST
 
 # "Pat is on holiday", "Pat is off sick", …
 AWAY = {
@@ -252,7 +253,7 @@ def availability(request):
             "starts_at"
         ),
         "delegations": request.user.delegations.select_related("function", "team").order_by(
-            "function__position", "team__name"
+            "function__position", ORGANISATION_FIRST
         ),
         "now": now,
     }

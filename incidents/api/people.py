@@ -39,6 +39,7 @@ from incidents.models import (
     Unavailability,
     UnavailabilityReason,
 )
+from incidents.models.delegation import ORGANISATION_FIRST
 
 from .idempotency import IdempotentAutoSchema, idempotent
 
@@ -352,7 +353,7 @@ class DelegationViewSet(
     def get_queryset(self):
         return with_availability(
             Delegation.objects.select_related("function", "team", "user").order_by(
-                "function__position", "function__name", "team__name", "rank"
+                "function__position", "function__name", ORGANISATION_FIRST, "rank"
             )
         )
 

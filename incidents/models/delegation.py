@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from .function import CriticalFunction
 from .team import Team
 
+# Organisation scope (no team) first on every database: PostgreSQL sorts NULL last.
+ORGANISATION_FIRST = models.F("team__name").asc(nulls_first=True)
+
 
 class Delegation(models.Model):
     """A person holding a critical function for a scope: the whole organisation or one team.
@@ -40,7 +43,7 @@ class Delegation(models.Model):
     )
 
     class Meta:
-        ordering = ["function__position", "team__name", "rank"]
+        ordering = ["function__position", ORGANISATION_FIRST, "rank"]
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
         constraints = [

@@ -136,7 +136,9 @@ def can_remove(user, entry, incident=None):
 def effort_remove(*, actor, entry) -> None:
     """Take an effort entry back; the timeline keeps what was logged and who removed it."""
     incident = _locked(entry.incident)
-    entry = EffortEntry.objects.select_for_update().select_related("user").get(pk=entry.pk)
+    entry = (
+        EffortEntry.objects.select_for_update(of=("self",)).select_related("user").get(pk=entry.pk)
+    )
     if not can_remove(actor, entry, incident):
         raise PermissionDenied(
             _("You may only remove the time you logged yourself on %(ref)s.")

@@ -129,7 +129,7 @@ def team_update(*, actor, team, **changes) -> Team:
     """Edit a team's name, slug, description or whether it signs off the response policy."""
     _unknown(changes, TEAM_FIELDS)
     _require(actor, "change", Team)
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
     _strip(changes, "name", "slug", "description")
     changed = _apply(team, changes)
     if changed:
@@ -149,7 +149,7 @@ def _check_person(user, field="user"):
 def team_member_add(*, actor, team, user, is_lead=False) -> TeamMembership:
     """Make `user` a member of `team` (or, already one, set whether they lead it)."""
     _require(actor, "change", Team)
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
     membership = TeamMembership.objects.filter(team=team, user=user).first()
     if membership is None:
         _check_person(user)
@@ -164,7 +164,7 @@ def team_member_add(*, actor, team, user, is_lead=False) -> TeamMembership:
 def team_member_remove(*, actor, team, user) -> None:
     """Refused while the person is one of the team's delegates: a delegate must be a member."""
     _require(actor, "change", Team)
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
     membership = TeamMembership.objects.filter(team=team, user=user).first()
     if membership is None:
         raise ValidationError(
@@ -251,7 +251,7 @@ def critical_function_create(
 def critical_function_update(*, actor, function, **changes) -> CriticalFunction:
     _unknown(changes, FUNCTION_FIELDS)
     _require(actor, "change", CriticalFunction)
-    function = CriticalFunction.objects.select_for_update().get(pk=function.pk)
+    function = CriticalFunction.objects.select_for_update(of=("self",)).get(pk=function.pk)
     _strip(changes, "name", "slug", "duties")
     if "incident_field" in changes:
         changes["incident_field"] = changes["incident_field"] or ""
@@ -271,7 +271,7 @@ def _in_scope(function, team):
 
 def _lock_scope(function):
     """Serialise changes to one function's delegations (its row is the lock)."""
-    CriticalFunction.objects.select_for_update().filter(pk=function.pk).first()
+    CriticalFunction.objects.select_for_update(of=("self",)).filter(pk=function.pk).first()
 
 
 def _check_rank(rank):
@@ -305,7 +305,7 @@ def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Del
         raise ValidationError({"function": _("%(f)s is not in use.") % {"f": function.name}})
     others = _in_scope(function, team).select_related("user")
     if delegation is not None:
-        delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+        delegation = Delegation.objects.select_for_update(of=("self",)).get(pk=delegation.pk)
         others = others.exclude(pk=delegation.pk)
     others = list(others)
     scope = _scope_label(team)
@@ -363,7 +363,7 @@ def delegation_remove(*, actor, delegation) -> None:
     first backup the primary)."""
     _require(actor, "delete", Delegation)
     delegation = (
-        Delegation.objects.select_for_update()
+        Delegation.objects.select_for_update(of=("self",))
         .select_related("function", "team")
         .get(pk=delegation.pk)
     )
@@ -462,7 +462,11 @@ def unavailability_add(*, actor, user, starts_at, ends_at, reason, note="") -> U
 @transaction.atomic
 def unavailability_update(*, actor, window, **changes) -> Unavailability:
     _unknown(changes, WINDOW_FIELDS)
-    window = Unavailability.objects.select_for_update().select_related("user").get(pk=window.pk)
+    window = (
+        Unavailability.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=window.pk)
+    )
     _require_own_or(actor, window.user, "change")
     _strip(changes, "note")
     for field in ("starts_at", "ends_at"):
@@ -477,6 +481,10 @@ def unavailability_update(*, actor, window, **changes) -> Unavailability:
 
 @transaction.atomic
 def unavailability_remove(*, actor, window) -> None:
-    window = Unavailability.objects.select_for_update().select_related("user").get(pk=window.pk)
+    window = (
+        Unavailability.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=window.pk)
+    )
     _require_own_or(actor, window.user, "delete")
     window.delete()
