@@ -53,6 +53,13 @@ def rounded(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def percent_of(part: Decimal, whole: Decimal | None) -> int | None:
+    """`part` as a whole percentage of `whole`, half up (None when `whole` is 0 or None)."""
+    if not whole:
+        return None
+    return int((part / whole * 100).to_integral_value(ROUND_HALF_UP))
+
+
 def hours_between(start, end) -> Decimal:
     """Wall-clock hours from `start` to `end`, exact; never negative."""
     delta = end - start
@@ -107,9 +114,7 @@ class IncidentEffort:
     @property
     def share_of_expected(self):
         """Actual as a percentage of expected (None without an expectation)."""
-        if not self.expected_hours:
-            return None
-        return int((self.actual_hours / self.expected_hours * 100).to_integral_value(ROUND_HALF_UP))
+        return percent_of(self.actual_hours, self.expected_hours)
 
     @property
     def over_expected(self):
@@ -265,9 +270,7 @@ class SeverityEffort:
 
     @property
     def share_of_expected(self):
-        if not self.expected_hours:
-            return None
-        return int((self.actual_hours / self.expected_hours * 100).to_integral_value(ROUND_HALF_UP))
+        return percent_of(self.actual_hours, self.expected_hours)
 
     @property
     def over_expected(self):

@@ -11,6 +11,8 @@ from datetime import UTC, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.names import display_name
+
 from .models import CriticalFunction, Delegation, Team, Unavailability
 
 SPOF_HORIZON = timedelta(days=14)
@@ -36,7 +38,7 @@ class Holder:
     @property
     def explanation(self):
         reasons = [
-            _("%(user)s %(reason)s") % {"user": _name(s.user), "reason": s.reason}
+            _("%(user)s %(reason)s") % {"user": display_name(s.user), "reason": s.reason}
             for s in self.skipped
         ]
         if self.user is None:
@@ -45,10 +47,6 @@ class Holder:
             return _("primary delegate")
         standing_in = _("rank %(rank)s stands in") % {"rank": self.delegation.rank}
         return "; ".join([*reasons, standing_in])
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 def _windows_by_user(user_ids, start, end):

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.names import display_name
+
 from . import access
 from .delegation import delegate_for
 from .models import CriticalFunction, IncidentRoleField, RoleAssignment, TimelineEvent, TimelineKind
@@ -19,10 +21,6 @@ def required_functions(level):
         .filter(~Q(incident_field="") | Q(pk__in=paged))
         .order_by("position", "name")
     )
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 def assign(*, incident, function, user, actor, reason, at=None):
@@ -74,7 +72,7 @@ def staff_incident(*, incident, actor, level):
             kind=TimelineKind.ROLE_ASSIGNED,
             actor=actor,
             message=_("%(user)s is %(function)s (%(why)s).")
-            % {"user": _name(user), "function": function.name, "why": reason},
+            % {"user": display_name(user), "function": function.name, "why": reason},
             after={"function": function.slug, "user": user.get_username()},
         )
     incident.save(update_fields=[f for f in IncidentRoleField.values if f])

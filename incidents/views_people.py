@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from incidents.names import display_name
+
 from . import selectors, services, staffing
 from .delegation import SPOF_HORIZON, coverage, single_points_of_failure
 from .forms import ActionForm, ServiceErrorsMixin, UserChoiceField
@@ -32,10 +34,6 @@ AWAY = {
     UnavailabilityReason.OFF_SHIFT: gettext_lazy("off shift"),
     UnavailabilityReason.OTHER: gettext_lazy("unavailable"),
 }
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 def _active_people():
@@ -55,12 +53,12 @@ def describe_window(user, window, now):
     away = AWAY.get(window.reason, AWAY[UnavailabilityReason.OTHER])
     if window.starts_at <= now:
         return _("%(user)s is %(away)s until %(until)s") % {
-            "user": _name(user),
+            "user": display_name(user),
             "away": away,
             "until": short_moment(window.ends_at),
         }
     return _("%(user)s is %(away)s from %(since)s until %(until)s") % {
-        "user": _name(user),
+        "user": display_name(user),
         "away": away,
         "since": short_moment(window.starts_at),
         "until": short_moment(window.ends_at),
@@ -136,7 +134,9 @@ def _why(row, delegates, now):
     missing = []
     for delegate in delegates:
         if not delegate.user.is_active:
-            missing.append(_("%(user)s has no active account") % {"user": _name(delegate.user)})
+            missing.append(
+                _("%(user)s has no active account") % {"user": display_name(delegate.user)}
+            )
             continue
         for window in [delegate.away_now, *delegate.away_soon]:
             if window is not None and window.starts_at <= moment < window.ends_at:

@@ -1,6 +1,7 @@
 """The incident admin's actions. Each calls the services once per selected incident, reports the
 successes in one message and every refusal in the service's own words; a refused incident keeps
-everything as it was. Actions that need input show an intermediate page first."""
+everything as it was. Actions that need input show an intermediate page first
+(`intermediate_page`, which the policy admin's actions use too)."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -69,17 +70,22 @@ def submitted(request):
 
 
 def intermediate_page(modeladmin, request, queryset, form, *, title, template="action_form"):
+    """The page asking for an action's input, for the selected objects: the model's
+    `admin/<app>/<model>/<template>.html`, which extends admin/incidents/action_form.html."""
+    opts = modeladmin.model._meta
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
-        "opts": modeladmin.model._meta,
-        "incidents": queryset,
+        "opts": opts,
+        "objects": queryset,
         "form": form,
         "media": modeladmin.media + form.media,
         "action": request.POST["action"],
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     }
-    return TemplateResponse(request, f"admin/incidents/incident/{template}.html", context)
+    return TemplateResponse(
+        request, f"admin/{opts.app_label}/{opts.model_name}/{template}.html", context
+    )
 
 
 @admin.action(description=_("Acknowledge"), permissions=["change"])

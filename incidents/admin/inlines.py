@@ -1,4 +1,6 @@
-"""An incident's records, shown on its change page and written only by the services."""
+"""An incident's records, shown on its change page and written only by the services.
+
+`RecordInline` also serves effort.py's inlines and, with its own view rule, policy.py's."""
 
 from django.contrib import admin
 
@@ -7,7 +9,9 @@ from incidents.models import IncidentCriterion, StatusUpdate, TimelineEvent
 
 
 class RecordInline(admin.TabularInline):
-    """Read-only: no adding, changing or deleting. Whoever may see the incident sees these."""
+    """Read-only: no adding, changing or deleting. Whoever may see the incident sees these.
+
+    `related`: the relations to fetch with each record."""
 
     extra = 0
     can_delete = False

@@ -26,13 +26,10 @@ from incidents.models import (
     TeamMembership,
     Unavailability,
 )
+from incidents.names import display_name
 
 from .forms import ServiceModelForm
 from .refusals import REFUSALS, refusal_messages
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 class PeopleServiceForm(ServiceModelForm):
@@ -235,7 +232,7 @@ class TeamAdmin(ServiceAdmin):
 
     @admin.display(description=_("leads"))
     def lead_names(self, team):
-        return ", ".join(_name(m.user) for m in team.lead_memberships) or "—"
+        return ", ".join(display_name(m.user) for m in team.lead_memberships) or "—"
 
     def has_delete_permission(self, request, obj=None):
         return False  # teams stay: incidents and policy sign-offs refer to them
@@ -351,7 +348,7 @@ class DelegationAdmin(ServiceAdmin):
 
     @admin.display(description=_("delegate"), ordering="user__username")
     def delegate(self, delegation):
-        return _name(delegation.user)
+        return display_name(delegation.user)
 
     @admin.display(description=_("available now"), boolean=True)
     def available_now(self, delegation):
@@ -428,7 +425,7 @@ class UnavailabilityAdmin(ServiceAdmin):
 
     @admin.display(description=_("person"), ordering="user__username")
     def person(self, window):
-        return _name(window.user)
+        return display_name(window.user)
 
     @admin.display(description=_("now"), boolean=True)
     def now(self, window):

@@ -13,13 +13,11 @@ leads of the sign-off teams see the versions and sign off or reject them.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -40,36 +38,10 @@ from incidents.models import (
     Urgency,
 )
 
+from .actions import intermediate_page, submitted
 from .forms import ServiceModelForm
+from .inlines import RecordInline
 from .refusals import REFUSALS, refusal_messages
-
-LEVEL_FIELDS = [
-    "severity",
-    "ack_target_minutes",
-    "update_cadence_minutes",
-    "paged_functions",
-    "audiences",
-    "staffing_model",
-    "max_continuous_hours",
-    "expected_people",
-    "postmortem_required",
-    "postmortem_due_days",
-    "followup_priority",
-    "followup_due_days",
-    "inform_leadership",
-]
-LEVEL_NUMBERS = [
-    "ack_target_minutes",
-    "update_cadence_minutes",
-    "max_continuous_hours",
-    "expected_people",
-    "postmortem_due_days",
-    "followup_due_days",
-]
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 class PolicyServiceForm(ServiceModelForm):
@@ -129,12 +101,12 @@ class PolicyLevelForm(forms.ModelForm):
 
     class Meta:
         model = PolicyLevel
-        fields = LEVEL_FIELDS
+        fields = ["severity", *services.LEVEL_FIELDS]
         widgets = {"paged_functions": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in LEVEL_NUMBERS:
+        for name in services.LEVEL_NUMBERS:
             old = self.fields[name]
             self.fields[name] = forms.IntegerField(
                 label=old.label, required=old.required, initial=old.initial, help_text=old.help_text
@@ -160,7 +132,7 @@ class PolicyLevelForm(forms.ModelForm):
                 _("%(severity)s already has a level above.") % {"severity": severity.name},
             )
             return
-        names = self.changed_data if self.instance.pk else LEVEL_FIELDS
+        names = self.changed_data if self.instance.pk else services.LEVEL_FIELDS
         fields = {name: self.cleaned_data[name] for name in names if name != "severity"}
         try:
             self.result = services.policy_level_set(
@@ -197,23 +169,11 @@ class RejectForm(forms.Form):
 # --- Inlines --------------------------------------------------------------------------------
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(RecordInline):
     """Records of a version: whoever may see the version sees these; nobody edits them."""
-
-    extra = 0
-    can_delete = False
 
     def has_view_permission(self, request, obj=None):
         return True  # the version's admin already decided
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PolicyLevelInline(ReadOnlyInline):
@@ -235,14 +195,10 @@ class PolicyLevelInline(ReadOnlyInline):
     ]
     readonly_fields = fields
     verbose_name_plural = _("levels (read-only: only a draft is edited)")
+    related = ("severity", "followup_priority")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("severity", "followup_priority")
-            .prefetch_related("paged_functions")
-        )
+        return super().get_queryset(request).prefetch_related("paged_functions")
 
     @admin.display(description=_("acknowledge within"))
     def acknowledge(self, level):
@@ -329,9 +285,7 @@ class SignOffInline(ReadOnlyInline):
     fields = ["team", "user", "signed_at", "comment"]
     readonly_fields = fields
     verbose_name_plural = _("sign-offs")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("team", "user")
+    related = ("team", "user")
 
 
 class PolicyEventInline(ReadOnlyInline):
@@ -339,9 +293,7 @@ class PolicyEventInline(ReadOnlyInline):
     fields = ["created_at", "kind", "actor", "message"]
     readonly_fields = fields
     verbose_name_plural = _("history")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+    related = ("actor",)
 
 
 # --- Actions --------------------------------------------------------------------------------
@@ -382,24 +334,6 @@ def _apply_each(modeladmin, request, queryset, change, done, **params):
     return changed
 
 
-def _intermediate_page(modeladmin, request, queryset, form, *, title):
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "opts": modeladmin.model._meta,
-        "versions": queryset,
-        "form": form,
-        "media": modeladmin.media + form.media,
-        "action": request.POST["action"],
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/incidents/policyversion/action_form.html", context)
-
-
-def _submitted(request):
-    return request.POST if "apply" in request.POST else None
-
-
 @admin.action(description=_("Submit for sign-off"), permissions=["manage"])
 def submit(modeladmin, request, queryset):
     _apply_each(
@@ -413,9 +347,9 @@ def submit(modeladmin, request, queryset):
 
 @admin.action(description=_("Sign off for my team…"), permissions=["review"])
 def sign_off(modeladmin, request, queryset):
-    form = SignOffForm(_submitted(request), user=request.user)
+    form = SignOffForm(submitted(request), user=request.user)
     if not form.is_valid():
-        return _intermediate_page(modeladmin, request, queryset, form, title=_("Sign off"))
+        return intermediate_page(modeladmin, request, queryset, form, title=_("Sign off"))
     team = form.cleaned_data["team"]
     signed = _apply_each(
         modeladmin,
@@ -441,9 +375,9 @@ def sign_off(modeladmin, request, queryset):
 
 @admin.action(description=_("Reject…"), permissions=["review"])
 def reject(modeladmin, request, queryset):
-    form = RejectForm(_submitted(request))
+    form = RejectForm(submitted(request))
     if not form.is_valid():
-        return _intermediate_page(modeladmin, request, queryset, form, title=_("Reject"))
+        return intermediate_page(modeladmin, request, queryset, form, title=_("Reject"))
     _apply_each(
         modeladmin,
         request,

@@ -40,15 +40,12 @@ from incidents.models import (
     UnavailabilityReason,
 )
 from incidents.models.delegation import ORGANISATION_FIRST
+from incidents.names import display_name
 
 from .idempotency import IdempotentAutoSchema, idempotent
 
 User = get_user_model()
 USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH)
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 def _people(**kwargs):
@@ -70,7 +67,7 @@ class FullNameField(serializers.Field):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, user):
-        return _name(user)
+        return display_name(user)
 
 
 class ServiceViewSet(viewsets.GenericViewSet):
@@ -322,7 +319,7 @@ class HolderSerializer(serializers.Serializer):
         return holder.user.get_username() if holder.user else None
 
     def get_user_name(self, holder) -> str | None:
-        return _name(holder.user) if holder.user else None
+        return display_name(holder.user) if holder.user else None
 
     def get_rank(self, holder) -> int | None:
         return holder.delegation.rank if holder.delegation else None

@@ -36,30 +36,6 @@ from incidents.models import (
 
 from .idempotency import IdempotentAutoSchema, idempotent
 
-LEVEL_NUMBERS = [
-    "ack_target_minutes",
-    "update_cadence_minutes",
-    "max_continuous_hours",
-    "expected_people",
-    "postmortem_due_days",
-    "followup_due_days",
-]
-LEVEL_FIELDS = [
-    "severity",
-    "ack_target_minutes",
-    "update_cadence_minutes",
-    "paged_functions",
-    "audiences",
-    "staffing_model",
-    "max_continuous_hours",
-    "expected_people",
-    "postmortem_required",
-    "postmortem_due_days",
-    "followup_priority",
-    "followup_due_days",
-    "inform_leadership",
-]
-
 
 def _username(**kwargs):
     return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
@@ -140,7 +116,7 @@ class PolicyLevelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PolicyLevel
-        fields = LEVEL_FIELDS
+        fields = ["severity", *services.LEVEL_FIELDS]
         read_only_fields = fields
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .base import AppendOnlyModel
 from .function import CriticalFunction
 from .severity import Priority, SeverityLevel
 from .team import Team
@@ -162,7 +163,7 @@ class PolicyEventKind(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
-class PolicyEvent(models.Model):
+class PolicyEvent(AppendOnlyModel):
     """Append-only audit of a version: who changed, submitted, signed, rejected it, and when.
 
     A rejection clears the sign-offs; its event keeps who had signed and the reason.
@@ -189,14 +190,6 @@ class PolicyEvent(models.Model):
 
     def __str__(self):
         return f"{self.version} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Policy events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Policy events are append-only.")
 
 
 class Impact(models.TextChoices):

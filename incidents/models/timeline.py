@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .base import AppendOnlyModel
 from .incident import Incident
 
 
@@ -27,11 +28,7 @@ class TimelineKind(models.TextChoices):
     EFFORT_LOGGED = "effort_logged", _("Effort logged")
 
 
-class AppendOnlyError(Exception):
-    pass
-
-
-class TimelineEvent(models.Model):
+class TimelineEvent(AppendOnlyModel):
     """Append-only record of everything that happened to an incident."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
@@ -56,11 +53,3 @@ class TimelineEvent(models.Model):
 
     def __str__(self):
         return f"{self.incident_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Timeline events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Timeline events are append-only.")

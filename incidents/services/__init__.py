@@ -39,6 +39,8 @@ from .people import (
     unavailability_update,
 )
 from .policy import (
+    LEVEL_FIELDS,
+    LEVEL_NUMBERS,
     policy_draft_create,
     policy_draft_update,
     policy_level_set,
@@ -64,6 +66,8 @@ __all__ = [
     "unavailability_update",
     "effort_log",
     "effort_remove",
+    "LEVEL_FIELDS",
+    "LEVEL_NUMBERS",
     "policy_draft_create",
     "policy_draft_update",
     "policy_level_set",

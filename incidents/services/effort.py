@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from incidents import access
 from incidents.models import EffortEntry, TimelineEvent, TimelineKind, UserPreference
+from incidents.names import display_name
 
 from .lifecycle import _locked
 
@@ -21,10 +22,6 @@ MAX_HOURS = Decimal("24")
 QUARTER = Decimal("0.25")
 NOTE_MAX_LENGTH = EffortEntry._meta.get_field("note").max_length
 CHANGE_ANY = "incidents.change_effortentry"
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 def _zone_of(user):
@@ -98,7 +95,7 @@ def effort_log(*, actor, incident, hours, worked_on, function=None, note="") -> 
         _(" as %(function)s") % {"function": function.name} if function is not None else ""
     )
     message = _("%(user)s logged %(hours)s h on %(day)s%(as)s.") % {
-        "user": _name(actor),
+        "user": display_name(actor),
         "hours": _format_hours(hours),
         "day": worked_on.isoformat(),
         "as": as_function,
@@ -151,9 +148,9 @@ def effort_remove(*, actor, entry) -> None:
         "worked_on": entry.worked_on,
     }
     message = _("%(actor)s removed %(hours)s h that %(user)s logged on %(day)s.") % {
-        "actor": _name(actor),
+        "actor": display_name(actor),
         "hours": _format_hours(entry.hours),
-        "user": _name(entry.user),
+        "user": display_name(entry.user),
         "day": entry.worked_on.isoformat(),
     }
     entry.delete()

@@ -28,6 +28,7 @@ from incidents.models import (
     Unavailability,
     UnavailabilityReason,
 )
+from incidents.names import display_name
 
 TEAM_FIELDS = ("name", "slug", "description", "signs_off_policy")
 FUNCTION_FIELDS = (
@@ -40,10 +41,6 @@ FUNCTION_FIELDS = (
     "cost_weight",
 )
 WINDOW_FIELDS = ("starts_at", "ends_at", "reason", "note")
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 def _scope_label(team):
@@ -71,7 +68,7 @@ def _require_own_or(actor, user, action):
     except PermissionDenied:
         raise PermissionDenied(
             _("You may only manage your own unavailability, not %(user)s's.")
-            % {"user": _name(user)}
+            % {"user": display_name(user)}
         ) from None
 
 
@@ -142,7 +139,9 @@ def _check_person(user, field="user"):
     if user is None:
         raise ValidationError({field: _("Choose a person.")})
     if not user.is_active:
-        raise ValidationError({field: _("%(user)s has no active account.") % {"user": _name(user)}})
+        raise ValidationError(
+            {field: _("%(user)s has no active account.") % {"user": display_name(user)}}
+        )
 
 
 @transaction.atomic
@@ -170,7 +169,7 @@ def team_member_remove(*, actor, team, user) -> None:
         raise ValidationError(
             {
                 "user": _("%(user)s is not a member of %(team)s.")
-                % {"user": _name(user), "team": team}
+                % {"user": display_name(user), "team": team}
             }
         )
     held = list(
@@ -186,7 +185,7 @@ def team_member_remove(*, actor, team, user) -> None:
                     "%(user)s is a delegate of %(team)s for %(functions)s: remove those "
                     "delegations first."
                 )
-                % {"user": _name(user), "team": team, "functions": functions}
+                % {"user": display_name(user), "team": team, "functions": functions}
             }
         )
     membership.delete()
@@ -312,13 +311,13 @@ def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Del
     errors = {}
     if team is not None and not TeamMembership.objects.filter(team=team, user=user).exists():
         errors["user"] = _("%(user)s is not a member of %(team)s.") % {
-            "user": _name(user),
+            "user": display_name(user),
             "team": team.name,
         }
     already = next((d for d in others if d.user_id == user.pk), None)
     if already is not None:
         errors["user"] = _("%(user)s already holds %(function)s for %(scope)s (rank %(rank)s).") % {
-            "user": _name(user),
+            "user": display_name(user),
             "function": function.name,
             "scope": scope,
             "rank": already.rank,
@@ -331,7 +330,7 @@ def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Del
             "rank": rank,
             "function": function.name,
             "scope": scope,
-            "user": _name(holder.user),
+            "user": display_name(holder.user),
         }
     if errors:
         raise ValidationError(errors)
@@ -386,16 +385,17 @@ def delegations_reorder(*, actor, function, team, users_in_order) -> list[Delega
     problems, seen = [], set()
     for user in users_in_order:
         if user.pk in seen:
-            problems.append(_("%(user)s is listed twice.") % {"user": _name(user)})
+            problems.append(_("%(user)s is listed twice.") % {"user": display_name(user)})
         elif user.pk not in current:
             problems.append(
                 _("%(user)s is not a delegate of %(function)s for %(scope)s: add them first.")
-                % {"user": _name(user), "function": function.name, "scope": scope}
+                % {"user": display_name(user), "function": function.name, "scope": scope}
             )
         seen.add(user.pk)
     missing = [d.user for pk, d in current.items() if pk not in seen]
     problems += [
-        _("%(user)s is missing from the new order.") % {"user": _name(user)} for user in missing
+        _("%(user)s is missing from the new order.") % {"user": display_name(user)}
+        for user in missing
     ]
     if problems:
         raise ValidationError({"users_in_order": problems})

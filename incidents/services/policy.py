@@ -36,6 +36,7 @@ from incidents.models import (
     StaffingModel,
     Urgency,
 )
+from incidents.names import display_name
 
 # Whole-number fields of a level and their bounds (inclusive; None: no upper bound).
 LEVEL_NUMBERS = {
@@ -47,13 +48,21 @@ LEVEL_NUMBERS = {
     "followup_due_days": (1, None),
 }
 LEVEL_FLAGS = ("postmortem_required", "inform_leadership")
+# Every field `policy_level_set` takes, in the order the admin and the API show them (after the
+# level's severity).
 LEVEL_FIELDS = (
-    *LEVEL_NUMBERS,
-    *LEVEL_FLAGS,
+    "ack_target_minutes",
+    "update_cadence_minutes",
     "paged_functions",
     "audiences",
     "staffing_model",
+    "max_continuous_hours",
+    "expected_people",
+    "postmortem_required",
+    "postmortem_due_days",
     "followup_priority",
+    "followup_due_days",
+    "inform_leadership",
 )
 NUMBER_MESSAGES = {
     "ack_target_minutes": gettext_lazy("The acknowledgement target must be at least 1 minute."),
@@ -78,10 +87,6 @@ def _record(version, kind, actor, message, **data):
 
 def _locked(version):
     return PolicyVersion.objects.select_for_update().get(pk=version.pk)
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 def _ensure_can_manage(actor):
@@ -236,7 +241,7 @@ def _clean_level_fields(fields):
 
 
 def _level_state(level, functions):
-    state = {name: getattr(level, name) for name in LEVEL_FIELDS if name in LEVEL_NUMBERS}
+    state = {name: getattr(level, name) for name in LEVEL_NUMBERS}
     state.update({name: getattr(level, name) for name in LEVEL_FLAGS})
     state["audiences"] = list(level.audiences)
     state["staffing_model"] = level.staffing_model
@@ -397,7 +402,7 @@ def policy_sign_off(*, actor, version, team, comment="") -> PolicySignOff:
     if earlier is not None:
         raise TransitionNotAllowed(
             _("%(team)s already signed off %(version)s (%(who)s).")
-            % {"team": team.name, "version": version, "who": _name(earlier.user)}
+            % {"team": team.name, "version": version, "who": display_name(earlier.user)}
         )
     now = timezone.now()
     progress = selectors_policy.policy_sign_off_progress(version)
@@ -416,7 +421,7 @@ def policy_sign_off(*, actor, version, team, comment="") -> PolicySignOff:
         version,
         PolicyEventKind.SIGNED_OFF,
         actor,
-        _("%(who)s signed off for %(team)s.") % {"who": _name(actor), "team": team.name},
+        _("%(who)s signed off for %(team)s.") % {"who": display_name(actor), "team": team.name},
         team=team.slug,
         comment=sign_off.comment,
     )
@@ -449,7 +454,7 @@ def policy_reject(*, actor, version, reason) -> PolicyVersion:
         version,
         PolicyEventKind.REJECTED,
         actor,
-        _("Rejected by %(who)s: %(reason)s") % {"who": _name(actor), "reason": reason},
+        _("Rejected by %(who)s: %(reason)s") % {"who": display_name(actor), "reason": reason},
         reason=reason,
         cleared_sign_offs=cleared,
     )

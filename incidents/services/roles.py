@@ -10,12 +10,9 @@ from django.utils.translation import gettext as _
 from incidents import access, selectors, staffing
 from incidents.exceptions import TransitionNotAllowed
 from incidents.models import RoleAssignment, TimelineEvent, TimelineKind
+from incidents.names import display_name
 
 from .lifecycle import _locked, _require_active
-
-
-def _name(user):
-    return user.get_full_name() or user.get_username()
 
 
 @transaction.atomic
@@ -35,7 +32,7 @@ def incident_hand_over_role(*, incident, actor, function, to_user, note="") -> R
     if current and current.user_id == to_user.pk:
         raise TransitionNotAllowed(
             _("%(user)s already holds %(function)s.")
-            % {"user": _name(to_user), "function": function.name}
+            % {"user": display_name(to_user), "function": function.name}
         )
     note = (note or "").strip()
     staffing.assign(
@@ -49,9 +46,14 @@ def incident_hand_over_role(*, incident, actor, function, to_user, note="") -> R
     before = {"function": function.slug, "user": current.user.get_username() if current else None}
     message = (
         _("%(old)s handed %(function)s over to %(new)s.")
-        % {"old": _name(current.user), "function": function.name, "new": _name(to_user)}
+        % {
+            "old": display_name(current.user),
+            "function": function.name,
+            "new": display_name(to_user),
+        }
         if current
-        else _("%(new)s took %(function)s.") % {"new": _name(to_user), "function": function.name}
+        else _("%(new)s took %(function)s.")
+        % {"new": display_name(to_user), "function": function.name}
     )
     TimelineEvent.objects.create(
         incident=incident,
@@ -91,7 +93,7 @@ def role_flag_handover_due(*, assignment_id, now=None) -> bool:
         actor=None,
         message=_("%(user)s has been %(function)s for over %(hours)s hours: hand over.")
         % {
-            "user": _name(assignment.user),
+            "user": display_name(assignment.user),
             "function": assignment.function.name,
             "hours": level.max_continuous_hours,
         },

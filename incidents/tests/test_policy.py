@@ -19,6 +19,7 @@ from incidents.models import (
     PolicyVersion,
     PriorityMatrixCell,
 )
+from incidents.models.base import AppendOnlyError
 from incidents.tests import factories
 from incidents.tests import policy_factories as pf
 
@@ -81,6 +82,17 @@ def test_first_draft_starts_empty_and_records_its_creation(w):
     assert version.author == w.mona
     assert version.levels.count() == 0
     assert events(version) == [PolicyEventKind.CREATED]
+
+
+def test_policy_events_are_append_only(w):
+    version = services.policy_draft_create(actor=w.mona, summary="First")
+    event = version.events.get()
+    event.message = "rewritten"
+    with pytest.raises(AppendOnlyError, match="Policy events are append-only"):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    assert version.events.get().message != "rewritten"
 
 
 def test_new_draft_copies_the_effective_version_with_its_paged_functions(w, v1):

@@ -13,7 +13,7 @@ from incidents.models import (
     TimelineEvent,
     TimelineKind,
 )
-from incidents.models.timeline import AppendOnlyError
+from incidents.models.base import AppendOnlyError
 from incidents.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -379,7 +379,7 @@ class TestDetailsAndNotes:
 def test_timeline_is_append_only(incident):
     event = incident.timeline.get()
     event.message = "rewritten"
-    with pytest.raises(AppendOnlyError):
+    with pytest.raises(AppendOnlyError, match="Timeline events are append-only"):
         event.save()
     with pytest.raises(AppendOnlyError):
         event.delete()
