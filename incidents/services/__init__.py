@@ -1,9 +1,12 @@
-"""Every state change of the incidents app, one function each (see lifecycle.py's docstring).
+"""Every state change of the incidents app, one function each; lifecycle.py's docstring
+says how they refuse.
 
 Front doors import this package: `from incidents import services`.
 """
 
+from .base import update_cadence
 from .compliance import incident_compliance_refresh
+from .declaration import incident_declare, priority_suggestion
 from .effort import effort_log, effort_remove
 from .lifecycle import (
     EDITABLE_DETAILS,
@@ -15,14 +18,11 @@ from .lifecycle import (
     incident_change_status,
     incident_check_exit_criterion,
     incident_close,
-    incident_declare,
     incident_post_update,
     incident_resolve,
     incident_update_details,
     incident_waive_exit_criterion,
-    priority_suggestion,
     unmet_required_criteria,
-    update_cadence,
 )
 from .people import (
     critical_function_create,

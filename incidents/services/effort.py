@@ -15,7 +15,7 @@ from incidents import access
 from incidents.models import EffortEntry, TimelineEvent, TimelineKind, UserPreference
 from incidents.names import display_name
 
-from .lifecycle import _locked
+from .base import lock_incident
 
 MIN_HOURS = Decimal("0.25")
 MAX_HOURS = Decimal("24")
@@ -51,7 +51,7 @@ def _format_hours(hours):
 def effort_log(*, actor, incident, hours, worked_on, function=None, note="") -> EffortEntry:
     """`actor` logs `hours` spent on `incident` on the day `worked_on` (in their time zone),
     optionally in a critical function, whose cost weight then applies."""
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     errors = {}
     hours = _hours(hours, errors)
@@ -132,7 +132,7 @@ def can_remove(user, entry, incident=None):
 @transaction.atomic
 def effort_remove(*, actor, entry) -> None:
     """Take an effort entry back; the timeline keeps what was logged and who removed it."""
-    incident = _locked(entry.incident)
+    incident = lock_incident(entry.incident)
     entry = (
         EffortEntry.objects.select_for_update(of=("self",)).select_related("user").get(pk=entry.pk)
     )

@@ -5,42 +5,37 @@ Refusals: `ValidationError` for bad input (400), `TransitionNotAllowed` when the
 state forbids the change (409), `PermissionDenied` when the actor may not make it (403).
 """
 
-import re
-from collections.abc import Iterable
-from datetime import timedelta
-
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from incidents import access, selectors, staffing
+from incidents import access, staffing
 from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     CancelReason,
     CriticalFunction,
-    Impact,
     Incident,
     IncidentCriterion,
-    IncidentSource,
     IncidentStatus,
-    PriorityMatrixCell,
-    ReferenceSequence,
     RoleAssignment,
     StatusUpdate,
     TimelineEvent,
     TimelineKind,
-    Urgency,
 )
 
-from .compliance import incident_compliance_refresh
+from .base import (
+    check_moments,
+    clean_list,
+    lock_incident,
+    measure_compliance,
+    record_event,
+    require_active,
+    status_label,
+    update_cadence,
+)
 
-CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
-CLOCK_SKEW = timedelta(minutes=2)
-
-# Moves between the working states; resolve, close and cancel have services of their own.
 WORKING_TRANSITIONS = {
     IncidentStatus.DECLARED: {
         IncidentStatus.INVESTIGATING,
@@ -72,260 +67,6 @@ EDITABLE_DETAILS = (
 )
 
 
-def _measure(incident):
-    incident_compliance_refresh(incident=incident)
-
-
-def _record(incident, kind, actor, message, *, before=None, after=None):
-    return TimelineEvent.objects.create(
-        incident=incident,
-        kind=kind,
-        actor=actor,
-        message=message,
-        before=before or {},
-        after=after or {},
-    )
-
-
-def _locked(incident):
-    return Incident.objects.select_for_update().get(pk=incident.pk)
-
-
-def _status_label(status):
-    return IncidentStatus(status).label
-
-
-def _require_active(incident, doing):
-    if not incident.is_active:
-        raise TransitionNotAllowed(
-            _("Incident %(ref)s is %(status)s: it can no longer %(doing)s.")
-            % {
-                "ref": incident.reference,
-                "status": _status_label(incident.status).lower(),
-                "doing": doing,
-            }
-        )
-
-
-def _clean_list(values):
-    return [str(v).strip() for v in values or () if str(v).strip()]
-
-
-def policy_level_of(incident):
-    return selectors.policy_level(version=incident.policy_version, severity=incident.severity)
-
-
-def update_cadence(incident, level=None):
-    """Time between status updates: the policy level's cadence, else the default (30 min)."""
-    level = level or policy_level_of(incident)
-    minutes = (
-        level.update_cadence_minutes if level else settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES
-    )
-    return timedelta(minutes=minutes)
-
-
-def priority_suggestion(*, impact_level, urgency):
-    cell = (
-        PriorityMatrixCell.objects.filter(impact=impact_level, urgency=urgency)
-        .select_related("priority")
-        .first()
-    )
-    return cell.priority if cell else None
-
-
-def _check_priority(errors, *, impact_level, urgency, priority, override_reason):
-    """The matrix suggests a priority; choosing another needs a reason. Returns the priority."""
-    if impact_level and impact_level not in Impact.values:
-        errors["impact_level"] = _("Choose high, medium or low.")
-    if urgency and urgency not in Urgency.values:
-        errors["urgency"] = _("Choose high, medium or low.")
-    if "impact_level" in errors or "urgency" in errors or not (impact_level and urgency):
-        return priority
-    suggested = priority_suggestion(impact_level=impact_level, urgency=urgency)
-    if priority is None or suggested is None:
-        return priority or suggested
-    if priority != suggested and not override_reason:
-        errors["priority_override_reason"] = _(
-            "The priority matrix suggests %(suggested)s for %(impact)s impact and %(urgency)s "
-            "urgency; say why %(chosen)s instead."
-        ) % {
-            "suggested": suggested.name,
-            "impact": Impact(impact_level).label.lower(),
-            "urgency": Urgency(urgency).label.lower(),
-            "chosen": priority.name,
-        }
-    return priority
-
-
-def channel_name_part(text):
-    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
-    return slug[:60].rstrip("-_") or "incident"
-
-
-def _unique_channel_name(name_part, day):
-    suffix_number = 1
-    while True:
-        suffix = "" if suffix_number == 1 else f"-{suffix_number}"
-        candidate = f"inc_{name_part[: 60 - len(suffix)]}{suffix}_{day:%Y%m%d}"
-        if not Incident.objects.filter(channel_name=candidate).exists():
-            return candidate
-        suffix_number += 1
-
-
-def _next_reference(year):
-    ReferenceSequence.objects.bulk_create([ReferenceSequence(year=year)], ignore_conflicts=True)
-    sequence = ReferenceSequence.objects.select_for_update().get(year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"{settings.BEACON_REFERENCE_PREFIX}-{year}-{sequence.last_number:04d}"
-
-
-def _check_moments(errors, *, impact_started_at, detected_at, now):
-    for field, moment in (("impact_started_at", impact_started_at), ("detected_at", detected_at)):
-        if moment and moment > now + CLOCK_SKEW:
-            errors[field] = _("This time is in the future.")
-    if impact_started_at and detected_at and detected_at < impact_started_at:
-        errors["detected_at"] = _("Detection cannot come before the impact started.")
-
-
-@transaction.atomic
-def incident_declare(
-    *,
-    actor,
-    title,
-    incident_type,
-    severity,
-    affects_customers,
-    unplanned,
-    exceeds_one_hour,
-    confirm_definition=False,
-    name="",
-    summary="",
-    impact="",
-    priority=None,
-    affected_services: Iterable[str] = (),
-    environments: Iterable[str] = (),
-    regions: Iterable[str] = (),
-    is_private=None,
-    is_drill=False,
-    source=IncidentSource.PORTAL,
-    commander=None,
-    responder=None,
-    invitees=(),
-    broadcast_channel="",
-    impact_started_at=None,
-    detected_at=None,
-    team=None,
-    impact_level="",
-    urgency="",
-    priority_override_reason="",
-) -> Incident:
-    if not access.can_declare(actor):
-        raise PermissionDenied(_("You are not allowed to declare incidents."))
-    now = timezone.now()
-    errors = {}
-    title = (title or "").strip()
-    name = (name or "").strip()
-    if not title:
-        errors["title"] = _("Give the incident a title.")
-    if name and not CHANNEL_NAME_PART.match(name):
-        errors["name"] = _(
-            "Use 1 to 60 lowercase letters, digits, '-' or '_' for the channel name."
-        )
-    if incident_type is not None and not incident_type.is_active:
-        errors["incident_type"] = _("This incident type is no longer offered.")
-    _check_moments(errors, impact_started_at=impact_started_at, detected_at=detected_at, now=now)
-    priority_override_reason = (priority_override_reason or "").strip()
-    priority = _check_priority(
-        errors,
-        impact_level=impact_level,
-        urgency=urgency,
-        priority=priority,
-        override_reason=priority_override_reason,
-    )
-    if not (affects_customers and unplanned and exceeds_one_hour) and not confirm_definition:
-        errors["confirm_definition"] = _(
-            "This does not meet the definition of an incident (negatively affects customers, "
-            "was not planned, cannot be resolved within 1 hour). Confirm to declare it anyway."
-        )
-    if errors:
-        raise ValidationError(errors)
-
-    incident = Incident(
-        reference=_next_reference(now.year),
-        title=title,
-        channel_name=_unique_channel_name(name or channel_name_part(title), now),
-        summary=summary.strip(),
-        impact=impact.strip(),
-        incident_type=incident_type,
-        severity=severity,
-        priority=priority,
-        impact_level=impact_level or "",
-        urgency=urgency or "",
-        priority_override_reason=priority_override_reason,
-        team=team,
-        policy_version=selectors.policy_effective(),
-        affected_services=_clean_list(affected_services),
-        environments=_clean_list(environments),
-        regions=_clean_list(regions),
-        is_private=incident_type.private_by_default if is_private is None else is_private,
-        is_drill=is_drill,
-        source=source,
-        broadcast_channel=broadcast_channel.strip(),
-        declared_by=actor,
-        commander=commander,
-        responder=responder,
-        affects_customers=affects_customers,
-        unplanned=unplanned,
-        exceeds_one_hour=exceeds_one_hour,
-        definition_override=not (affects_customers and unplanned and exceeds_one_hour),
-        impact_started_at=impact_started_at,
-        detected_at=detected_at or now,
-        declared_at=now,
-    )
-    level = policy_level_of(incident)
-    incident.next_update_due = now + update_cadence(incident, level)
-    incident.full_clean()
-    incident.save()
-    invitees = list(invitees)
-    incident.invitees.set(invitees)
-    IncidentCriterion.objects.bulk_create(
-        IncidentCriterion(
-            incident=incident,
-            source=criterion,
-            text=criterion.text,
-            required=criterion.required,
-            position=criterion.position,
-        )
-        for criterion in incident.incident_type.exit_criteria.all()
-    )
-    for participant in {actor, commander, responder, *invitees} - {None}:
-        access.grant_participant(incident, participant)
-    if incident.is_private:
-        access.grant_security_group(incident)
-    _record(
-        incident,
-        TimelineKind.DECLARED,
-        actor,
-        _("Declared %(severity)s %(type)s incident from the %(source)s.")
-        % {
-            "severity": severity.name,
-            "type": incident_type.name,
-            "source": IncidentSource(source).label,
-        },
-        after={
-            "status": incident.status,
-            "severity": severity.name,
-            "private": incident.is_private,
-            "meets_definition": incident.meets_definition,
-            "policy": incident.policy_version.number if incident.policy_version else None,
-        },
-    )
-    staffing.staff_incident(incident=incident, actor=actor, level=level)
-    _measure(incident)
-    return incident
-
-
 def _leave_declared(incident, actor, now):
     """Anyone moving an incident on from `declared` has acknowledged it."""
     if incident.acknowledged_at is None:
@@ -335,9 +76,9 @@ def _leave_declared(incident, actor, now):
 
 @transaction.atomic
 def incident_acknowledge(*, incident, actor) -> Incident:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    _require_active(incident, _("be acknowledged"))
+    require_active(incident, _("be acknowledged"))
     if incident.acknowledged_at:
         raise TransitionNotAllowed(
             _("Incident %(ref)s was already acknowledged.") % {"ref": incident.reference}
@@ -347,7 +88,7 @@ def incident_acknowledge(*, incident, actor) -> Incident:
     if incident.status == IncidentStatus.DECLARED:
         incident.status = IncidentStatus.INVESTIGATING
     incident.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
-    _record(
+    record_event(
         incident,
         TimelineKind.ACKNOWLEDGED,
         actor,
@@ -355,7 +96,7 @@ def incident_acknowledge(*, incident, actor) -> Incident:
         before=before,
         after={"status": incident.status},
     )
-    _measure(incident)
+    measure_compliance(incident)
     return incident
 
 
@@ -364,18 +105,18 @@ def _apply_status(incident, actor, status, note):
     if status in DEDICATED_ACTIONS:
         raise TransitionNotAllowed(
             _("Use %(action)s to set the status to %(status)s.")
-            % {"action": DEDICATED_ACTIONS[status], "status": _status_label(status).lower()}
+            % {"action": DEDICATED_ACTIONS[status], "status": status_label(status).lower()}
         )
-    _require_active(incident, _("change status"))
+    require_active(incident, _("change status"))
     if status == incident.status:
         raise TransitionNotAllowed(
             _("Incident %(ref)s is already %(status)s.")
-            % {"ref": incident.reference, "status": _status_label(status).lower()}
+            % {"ref": incident.reference, "status": status_label(status).lower()}
         )
     if status not in WORKING_TRANSITIONS[incident.status]:
         raise TransitionNotAllowed(
             _("An incident cannot go from %(old)s back to %(new)s.")
-            % {"old": _status_label(incident.status).lower(), "new": _status_label(status).lower()}
+            % {"old": status_label(incident.status).lower(), "new": status_label(status).lower()}
         )
     now = timezone.now()
     before = {"status": incident.status}
@@ -385,12 +126,12 @@ def _apply_status(incident, actor, status, note):
     incident.status = status
     incident.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "mitigated_at"])
     message = _("Status changed from %(old)s to %(new)s.") % {
-        "old": _status_label(before["status"]),
-        "new": _status_label(status),
+        "old": status_label(before["status"]),
+        "new": status_label(status),
     }
     if note:
         message = f"{message} {note}"
-    _record(
+    record_event(
         incident,
         TimelineKind.STATUS_CHANGED,
         actor,
@@ -408,21 +149,21 @@ def _valid_status(status):
 
 @transaction.atomic
 def incident_change_status(*, incident, actor, status, note="") -> Incident:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     _apply_status(incident, actor, _valid_status(status), (note or "").strip())
-    _measure(incident)
+    measure_compliance(incident)
     return incident
 
 
 @transaction.atomic
 def incident_post_update(*, incident, actor, message, status=None) -> StatusUpdate:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     message = (message or "").strip()
     if not message:
         raise ValidationError({"message": _("Write the status update.")})
-    _require_active(incident, _("receive status updates"))
+    require_active(incident, _("receive status updates"))
     if status and status != incident.status:
         _apply_status(incident, actor, _valid_status(status), "")
     now = timezone.now()
@@ -436,25 +177,25 @@ def incident_post_update(*, incident, actor, message, status=None) -> StatusUpda
     )
     incident.next_update_due = update.next_update_due
     incident.save(update_fields=["next_update_due"])
-    _record(
+    record_event(
         incident,
         TimelineKind.UPDATE_POSTED,
         actor,
         message,
         after={"status": incident.status, "next_update_due": update.next_update_due},
     )
-    _measure(incident)
+    measure_compliance(incident)
     return update
 
 
 @transaction.atomic
 def incident_change_severity(*, incident, actor, severity, reason="") -> Incident:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
         raise TransitionNotAllowed(
             _("Incident %(ref)s is %(status)s: its severity can no longer change.")
-            % {"ref": incident.reference, "status": _status_label(incident.status).lower()}
+            % {"ref": incident.reference, "status": status_label(incident.status).lower()}
         )
     if severity.pk == incident.severity_id:
         raise TransitionNotAllowed(
@@ -475,7 +216,7 @@ def incident_change_severity(*, incident, actor, severity, reason="") -> Inciden
     }
     if reason and reason.strip():
         message = f"{message} {reason.strip()}"
-    _record(
+    record_event(
         incident,
         TimelineKind.SEVERITY_CHANGED,
         actor,
@@ -483,7 +224,7 @@ def incident_change_severity(*, incident, actor, severity, reason="") -> Inciden
         before=before,
         after={"severity": severity.name},
     )
-    _measure(incident)
+    measure_compliance(incident)
     return incident
 
 
@@ -493,23 +234,23 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
     unknown = set(changes) - set(EDITABLE_DETAILS)
     if unknown:
         raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
         raise TransitionNotAllowed(
             _("Incident %(ref)s is %(status)s: its details can no longer change.")
-            % {"ref": incident.reference, "status": _status_label(incident.status).lower()}
+            % {"ref": incident.reference, "status": status_label(incident.status).lower()}
         )
     for field in ("affected_services", "environments", "regions"):
         if field in changes:
-            changes[field] = _clean_list(changes[field])
+            changes[field] = clean_list(changes[field])
     for field in ("title", "summary", "impact", "broadcast_channel"):
         if field in changes:
             changes[field] = (changes[field] or "").strip()
     errors = {}
     if "title" in changes and not changes["title"]:
         errors["title"] = _("Give the incident a title.")
-    _check_moments(
+    check_moments(
         errors,
         impact_started_at=changes.get("impact_started_at", incident.impact_started_at),
         detected_at=changes.get("detected_at", incident.detected_at),
@@ -529,7 +270,7 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
         if role in changed:
             _follow_role_change(incident, role, changed[role], actor)
     labels = ", ".join(str(Incident._meta.get_field(f).verbose_name) for f in changed)
-    _record(
+    record_event(
         incident,
         TimelineKind.DETAILS_CHANGED,
         actor,
@@ -589,16 +330,16 @@ def _require_unsettled(criterion):
 
 @transaction.atomic
 def incident_check_exit_criterion(*, incident, actor, criterion_id, note="") -> IncidentCriterion:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    _require_active(incident, _("have exit criteria checked"))
+    require_active(incident, _("have exit criteria checked"))
     criterion = _criterion(incident, criterion_id)
     _require_unsettled(criterion)
     criterion.met_at = timezone.now()
     criterion.met_by = actor
     criterion.note = (note or "").strip()
     criterion.save(update_fields=["met_at", "met_by", "note"])
-    _record(
+    record_event(
         incident,
         TimelineKind.CRITERION_MET,
         actor,
@@ -610,10 +351,10 @@ def incident_check_exit_criterion(*, incident, actor, criterion_id, note="") -> 
 
 @transaction.atomic
 def incident_waive_exit_criterion(*, incident, actor, criterion_id, reason) -> IncidentCriterion:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     if not access.can_waive(actor, incident):
         raise PermissionDenied(_("You are not allowed to waive exit criteria."))
-    _require_active(incident, _("have exit criteria waived"))
+    require_active(incident, _("have exit criteria waived"))
     criterion = _criterion(incident, criterion_id)
     reason = (reason or "").strip()
     if not reason:
@@ -623,7 +364,7 @@ def incident_waive_exit_criterion(*, incident, actor, criterion_id, reason) -> I
     criterion.waived_by = actor
     criterion.waive_reason = reason
     criterion.save(update_fields=["waived_at", "waived_by", "waive_reason"])
-    _record(
+    record_event(
         incident,
         TimelineKind.CRITERION_WAIVED,
         actor,
@@ -640,9 +381,9 @@ def unmet_required_criteria(incident):
 
 @transaction.atomic
 def incident_resolve(*, incident, actor, resolution) -> Incident:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    _require_active(incident, _("be resolved"))
+    require_active(incident, _("be resolved"))
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError({"resolution": _("Describe how the incident was resolved.")})
@@ -674,7 +415,7 @@ def incident_resolve(*, incident, actor, resolution) -> Incident:
             "acknowledged_by",
         ]
     )
-    _record(
+    record_event(
         incident,
         TimelineKind.RESOLVED,
         actor,
@@ -682,23 +423,23 @@ def incident_resolve(*, incident, actor, resolution) -> Incident:
         before=before,
         after={"status": incident.status},
     )
-    _measure(incident)
+    measure_compliance(incident)
     return incident
 
 
 @transaction.atomic
 def incident_close(*, incident, actor) -> Incident:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     if incident.status != IncidentStatus.RESOLVED:
         raise TransitionNotAllowed(
             _("Only a resolved incident can be closed; %(ref)s is %(status)s.")
-            % {"ref": incident.reference, "status": _status_label(incident.status).lower()}
+            % {"ref": incident.reference, "status": status_label(incident.status).lower()}
         )
     incident.status = IncidentStatus.CLOSED
     incident.closed_at = timezone.now()
     incident.save(update_fields=["status", "closed_at"])
-    _record(
+    record_event(
         incident,
         TimelineKind.CLOSED,
         actor,
@@ -711,9 +452,9 @@ def incident_close(*, incident, actor) -> Incident:
 
 @transaction.atomic
 def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> Incident:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    _require_active(incident, _("be cancelled"))
+    require_active(incident, _("be cancelled"))
     if reason not in CancelReason.values:
         raise ValidationError({"reason": _("Choose why the incident is cancelled.")})
     if reason == CancelReason.DUPLICATE:
@@ -746,7 +487,7 @@ def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> I
         message = _("Duplicate of %(ref)s.") % {"ref": duplicate_of.reference}
     if note and note.strip():
         message = f"{message} {note.strip()}"
-    _record(
+    record_event(
         incident,
         TimelineKind.CANCELLED,
         actor,
@@ -758,15 +499,15 @@ def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> I
             "duplicate_of": duplicate_of.reference if duplicate_of else None,
         },
     )
-    _measure(incident)
+    measure_compliance(incident)
     return incident
 
 
 @transaction.atomic
 def incident_add_note(*, incident, actor, text) -> TimelineEvent:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write the note.")})
-    return _record(incident, TimelineKind.NOTE, actor, text)
+    return record_event(incident, TimelineKind.NOTE, actor, text)

@@ -79,13 +79,13 @@ NUMBER_MESSAGES = {
 }
 
 
-def _record(version, kind, actor, message, **data):
+def record_event(version, kind, actor, message, **data):
     return PolicyEvent.objects.create(
         version=version, kind=kind, actor=actor, message=message, data=data
     )
 
 
-def _locked(version):
+def lock_incident(version):
     return PolicyVersion.objects.select_for_update().get(pk=version.pk)
 
 
@@ -94,7 +94,7 @@ def _ensure_can_manage(actor):
         raise PermissionDenied(_("You are not allowed to change the response policy."))
 
 
-def _status_label(version):
+def status_label(version):
     return PolicyStatus(version.status).label.lower()
 
 
@@ -107,7 +107,7 @@ def _require_draft(version):
         )
         raise TransitionNotAllowed(
             _("%(version)s is %(status)s: only a draft can be changed. %(hint)s")
-            % {"version": version, "status": _status_label(version), "hint": hint}
+            % {"version": version, "status": status_label(version), "hint": hint}
         )
 
 
@@ -115,7 +115,7 @@ def _require_in_review(version, doing):
     if version.status != PolicyStatus.IN_REVIEW:
         raise TransitionNotAllowed(
             _("%(version)s is %(status)s: only a version in review can be %(doing)s.")
-            % {"version": version, "status": _status_label(version), "doing": doing}
+            % {"version": version, "status": status_label(version), "doing": doing}
         )
 
 
@@ -150,7 +150,7 @@ def policy_draft_create(*, actor, summary="", copy_from=None) -> PolicyVersion:
     version.save()
     if source is not None:
         _copy_levels(source, version)
-    _record(
+    record_event(
         version,
         PolicyEventKind.CREATED,
         actor,
@@ -166,7 +166,7 @@ def policy_draft_create(*, actor, summary="", copy_from=None) -> PolicyVersion:
 def policy_draft_update(*, actor, version, summary) -> PolicyVersion:
     """Say what the draft changes."""
     _ensure_can_manage(actor)
-    version = _locked(version)
+    version = lock_incident(version)
     _require_draft(version)
     summary = (summary or "").strip()
     if summary == version.summary:
@@ -174,7 +174,7 @@ def policy_draft_update(*, actor, version, summary) -> PolicyVersion:
     before = version.summary
     version.summary = summary
     version.save(update_fields=["summary"])
-    _record(
+    record_event(
         version,
         PolicyEventKind.EDITED,
         actor,
@@ -255,7 +255,7 @@ def policy_level_set(*, actor, version, severity, **fields) -> PolicyLevel:
     """Create or change what a draft demands for `severity`. Fields left out keep their value
     (a new level takes the model's defaults; it needs `ack_target_minutes`)."""
     _ensure_can_manage(actor)
-    version = _locked(version)
+    version = lock_incident(version)
     _require_draft(version)
     errors, cleaned = _clean_level_fields(fields)
     level = (
@@ -281,7 +281,7 @@ def policy_level_set(*, actor, version, severity, **fields) -> PolicyLevel:
     after = _level_state(level, level.paged_functions.all())
     changed = sorted(name for name in after if before.get(name, object()) != after[name])
     if changed:
-        _record(
+        record_event(
             version,
             PolicyEventKind.LEVEL_SET,
             actor,
@@ -307,7 +307,7 @@ def policy_level_set(*, actor, version, severity, **fields) -> PolicyLevel:
 def policy_submit(*, actor, version) -> PolicyVersion:
     """Ask the sign-off teams' leads to approve the draft."""
     _ensure_can_manage(actor)
-    version = _locked(version)
+    version = lock_incident(version)
     _require_draft(version)
     missing = selectors_policy.policy_missing_severities(version)
     if missing:
@@ -342,7 +342,7 @@ def policy_submit(*, actor, version) -> PolicyVersion:
     version.status = PolicyStatus.IN_REVIEW
     version.submitted_at = timezone.now()
     version.save(update_fields=["status", "submitted_at"])
-    _record(
+    record_event(
         version,
         PolicyEventKind.SUBMITTED,
         actor,
@@ -361,7 +361,7 @@ def _make_effective(version, actor, now):
         previous.status = PolicyStatus.SUPERSEDED
         previous.superseded_at = now
         previous.save(update_fields=["status", "superseded_at"])
-        _record(
+        record_event(
             previous,
             PolicyEventKind.SUPERSEDED,
             actor,
@@ -371,7 +371,7 @@ def _make_effective(version, actor, now):
     version.status = PolicyStatus.EFFECTIVE
     version.effective_at = now
     version.save(update_fields=["status", "effective_at"])
-    _record(
+    record_event(
         version,
         PolicyEventKind.EFFECTIVE,
         actor,
@@ -387,7 +387,7 @@ def _make_effective(version, actor, now):
 def policy_sign_off(*, actor, version, team, comment="") -> PolicySignOff:
     """`actor` approves `version` for `team`, which they lead. The last required sign-off makes
     the version effective."""
-    version = _locked(version)
+    version = lock_incident(version)
     _require_in_review(version, _("signed off"))
     if not team.signs_off_policy:
         raise ValidationError(
@@ -417,7 +417,7 @@ def policy_sign_off(*, actor, version, team, comment="") -> PolicySignOff:
     )
     sign_off.full_clean()
     sign_off.save()
-    _record(
+    record_event(
         version,
         PolicyEventKind.SIGNED_OFF,
         actor,
@@ -433,7 +433,7 @@ def policy_sign_off(*, actor, version, team, comment="") -> PolicySignOff:
 @transaction.atomic
 def policy_reject(*, actor, version, reason) -> PolicyVersion:
     """Send a version in review back to draft; its sign-offs are cleared (the event keeps them)."""
-    version = _locked(version)
+    version = lock_incident(version)
     _require_in_review(version, _("rejected"))
     if not selectors_policy.can_review_policy(actor):
         raise PermissionDenied(
@@ -450,7 +450,7 @@ def policy_reject(*, actor, version, reason) -> PolicyVersion:
     version.status = PolicyStatus.DRAFT
     version.submitted_at = None
     version.save(update_fields=["status", "submitted_at"])
-    _record(
+    record_event(
         version,
         PolicyEventKind.REJECTED,
         actor,

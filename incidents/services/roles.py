@@ -12,14 +12,14 @@ from incidents.exceptions import TransitionNotAllowed
 from incidents.models import RoleAssignment, TimelineEvent, TimelineKind
 from incidents.names import display_name
 
-from .lifecycle import _locked, _require_active
+from .base import lock_incident, require_active
 
 
 @transaction.atomic
 def incident_hand_over_role(*, incident, actor, function, to_user, note="") -> RoleAssignment:
-    incident = _locked(incident)
+    incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    _require_active(incident, _("have roles handed over"))
+    require_active(incident, _("have roles handed over"))
     if not function.is_active:
         raise ValidationError({"function": _("%(f)s is not in use.") % {"f": function.name}})
     if to_user is None or not to_user.is_active:

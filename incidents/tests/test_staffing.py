@@ -114,7 +114,7 @@ class TestDeclaration:
     ):
         incident = declare()
         assert incident.policy_version == policy
-        assert staffing.staffing_gaps(incident, services.lifecycle.policy_level_of(incident)) == [
+        assert staffing.staffing_gaps(incident, services.base.policy_level_of(incident)) == [
             functions["comms"]
         ]
         assert events(incident, TimelineKind.STAFFING_GAP) == [

@@ -1,0 +1,78 @@
+"""What the incident services share: locking, the timeline row, the policy's cadence."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from incidents import selectors
+from incidents.exceptions import TransitionNotAllowed
+from incidents.models import (
+    Incident,
+    IncidentStatus,
+    TimelineEvent,
+)
+
+from .compliance import incident_compliance_refresh
+
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def measure_compliance(incident):
+    incident_compliance_refresh(incident=incident)
+
+
+def record_event(incident, kind, actor, message, *, before=None, after=None):
+    return TimelineEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor,
+        message=message,
+        before=before or {},
+        after=after or {},
+    )
+
+
+def lock_incident(incident):
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def status_label(status):
+    return IncidentStatus(status).label
+
+
+def require_active(incident, doing):
+    if not incident.is_active:
+        raise TransitionNotAllowed(
+            _("Incident %(ref)s is %(status)s: it can no longer %(doing)s.")
+            % {
+                "ref": incident.reference,
+                "status": status_label(incident.status).lower(),
+                "doing": doing,
+            }
+        )
+
+
+def clean_list(values):
+    return [str(v).strip() for v in values or () if str(v).strip()]
+
+
+def policy_level_of(incident):
+    return selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+
+
+def update_cadence(incident, level=None):
+    """Time between status updates: the policy level's cadence, else the default (30 min)."""
+    level = level or policy_level_of(incident)
+    minutes = (
+        level.update_cadence_minutes if level else settings.BEACON_DEFAULT_UPDATE_CADENCE_MINUTES
+    )
+    return timedelta(minutes=minutes)
+
+
+def check_moments(errors, *, impact_started_at, detected_at, now):
+    for field, moment in (("impact_started_at", impact_started_at), ("detected_at", detected_at)):
+        if moment and moment > now + CLOCK_SKEW:
+            errors[field] = _("This time is in the future.")
+    if impact_started_at and detected_at and detected_at < impact_started_at:
+        errors["detected_at"] = _("Detection cannot come before the impact started.")

@@ -1,0 +1,228 @@
+"""Declaring an incident: reference, channel name, priority, policy, staffing, in one
+transaction (see lifecycle.py for the refusal conventions)."""
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import access, selectors, staffing
+from incidents.models import (
+    Impact,
+    Incident,
+    IncidentCriterion,
+    IncidentSource,
+    PriorityMatrixCell,
+    ReferenceSequence,
+    TimelineKind,
+    Urgency,
+)
+
+from .base import (
+    check_moments,
+    clean_list,
+    measure_compliance,
+    policy_level_of,
+    record_event,
+    update_cadence,
+)
+
+CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
+
+
+def priority_suggestion(*, impact_level, urgency):
+    cell = (
+        PriorityMatrixCell.objects.filter(impact=impact_level, urgency=urgency)
+        .select_related("priority")
+        .first()
+    )
+    return cell.priority if cell else None
+
+
+def _check_priority(errors, *, impact_level, urgency, priority, override_reason):
+    """The matrix suggests a priority; choosing another needs a reason. Returns the priority."""
+    if impact_level and impact_level not in Impact.values:
+        errors["impact_level"] = _("Choose high, medium or low.")
+    if urgency and urgency not in Urgency.values:
+        errors["urgency"] = _("Choose high, medium or low.")
+    if "impact_level" in errors or "urgency" in errors or not (impact_level and urgency):
+        return priority
+    suggested = priority_suggestion(impact_level=impact_level, urgency=urgency)
+    if priority is None or suggested is None:
+        return priority or suggested
+    if priority != suggested and not override_reason:
+        errors["priority_override_reason"] = _(
+            "The priority matrix suggests %(suggested)s for %(impact)s impact and %(urgency)s "
+            "urgency; say why %(chosen)s instead."
+        ) % {
+            "suggested": suggested.name,
+            "impact": Impact(impact_level).label.lower(),
+            "urgency": Urgency(urgency).label.lower(),
+            "chosen": priority.name,
+        }
+    return priority
+
+
+def channel_name_part(text):
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
+    return slug[:60].rstrip("-_") or "incident"
+
+
+def _unique_channel_name(name_part, day):
+    suffix_number = 1
+    while True:
+        suffix = "" if suffix_number == 1 else f"-{suffix_number}"
+        candidate = f"inc_{name_part[: 60 - len(suffix)]}{suffix}_{day:%Y%m%d}"
+        if not Incident.objects.filter(channel_name=candidate).exists():
+            return candidate
+        suffix_number += 1
+
+
+def _next_reference(year):
+    ReferenceSequence.objects.bulk_create([ReferenceSequence(year=year)], ignore_conflicts=True)
+    sequence = ReferenceSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{settings.BEACON_REFERENCE_PREFIX}-{year}-{sequence.last_number:04d}"
+
+
+@transaction.atomic
+def incident_declare(
+    *,
+    actor,
+    title,
+    incident_type,
+    severity,
+    affects_customers,
+    unplanned,
+    exceeds_one_hour,
+    confirm_definition=False,
+    name="",
+    summary="",
+    impact="",
+    priority=None,
+    affected_services: Iterable[str] = (),
+    environments: Iterable[str] = (),
+    regions: Iterable[str] = (),
+    is_private=None,
+    is_drill=False,
+    source=IncidentSource.PORTAL,
+    commander=None,
+    responder=None,
+    invitees=(),
+    broadcast_channel="",
+    impact_started_at=None,
+    detected_at=None,
+    team=None,
+    impact_level="",
+    urgency="",
+    priority_override_reason="",
+) -> Incident:
+    if not access.can_declare(actor):
+        raise PermissionDenied(_("You are not allowed to declare incidents."))
+    now = timezone.now()
+    errors = {}
+    title = (title or "").strip()
+    name = (name or "").strip()
+    if not title:
+        errors["title"] = _("Give the incident a title.")
+    if name and not CHANNEL_NAME_PART.match(name):
+        errors["name"] = _(
+            "Use 1 to 60 lowercase letters, digits, '-' or '_' for the channel name."
+        )
+    if incident_type is not None and not incident_type.is_active:
+        errors["incident_type"] = _("This incident type is no longer offered.")
+    check_moments(errors, impact_started_at=impact_started_at, detected_at=detected_at, now=now)
+    priority_override_reason = (priority_override_reason or "").strip()
+    priority = _check_priority(
+        errors,
+        impact_level=impact_level,
+        urgency=urgency,
+        priority=priority,
+        override_reason=priority_override_reason,
+    )
+    if not (affects_customers and unplanned and exceeds_one_hour) and not confirm_definition:
+        errors["confirm_definition"] = _(
+            "This does not meet the definition of an incident (negatively affects customers, "
+            "was not planned, cannot be resolved within 1 hour). Confirm to declare it anyway."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    incident = Incident(
+        reference=_next_reference(now.year),
+        title=title,
+        channel_name=_unique_channel_name(name or channel_name_part(title), now),
+        summary=summary.strip(),
+        impact=impact.strip(),
+        incident_type=incident_type,
+        severity=severity,
+        priority=priority,
+        impact_level=impact_level or "",
+        urgency=urgency or "",
+        priority_override_reason=priority_override_reason,
+        team=team,
+        policy_version=selectors.policy_effective(),
+        affected_services=clean_list(affected_services),
+        environments=clean_list(environments),
+        regions=clean_list(regions),
+        is_private=incident_type.private_by_default if is_private is None else is_private,
+        is_drill=is_drill,
+        source=source,
+        broadcast_channel=broadcast_channel.strip(),
+        declared_by=actor,
+        commander=commander,
+        responder=responder,
+        affects_customers=affects_customers,
+        unplanned=unplanned,
+        exceeds_one_hour=exceeds_one_hour,
+        definition_override=not (affects_customers and unplanned and exceeds_one_hour),
+        impact_started_at=impact_started_at,
+        detected_at=detected_at or now,
+        declared_at=now,
+    )
+    level = policy_level_of(incident)
+    incident.next_update_due = now + update_cadence(incident, level)
+    incident.full_clean()
+    incident.save()
+    invitees = list(invitees)
+    incident.invitees.set(invitees)
+    IncidentCriterion.objects.bulk_create(
+        IncidentCriterion(
+            incident=incident,
+            source=criterion,
+            text=criterion.text,
+            required=criterion.required,
+            position=criterion.position,
+        )
+        for criterion in incident.incident_type.exit_criteria.all()
+    )
+    for participant in {actor, commander, responder, *invitees} - {None}:
+        access.grant_participant(incident, participant)
+    if incident.is_private:
+        access.grant_security_group(incident)
+    record_event(
+        incident,
+        TimelineKind.DECLARED,
+        actor,
+        _("Declared %(severity)s %(type)s incident from the %(source)s.")
+        % {
+            "severity": severity.name,
+            "type": incident_type.name,
+            "source": IncidentSource(source).label,
+        },
+        after={
+            "status": incident.status,
+            "severity": severity.name,
+            "private": incident.is_private,
+            "meets_definition": incident.meets_definition,
+            "policy": incident.policy_version.number if incident.policy_version else None,
+        },
+    )
+    staffing.staff_incident(incident=incident, actor=actor, level=level)
+    measure_compliance(incident)
+    return incident
