@@ -184,3 +184,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# Playbooks: approvals needed and days between verifications, per service tier (1 = critical).
+BEACON_PLAYBOOK_APPROVALS_BY_TIER = {1: 2, 2: 1, 3: 1}
+BEACON_PLAYBOOK_REVERIFY_DAYS_BY_TIER = {
+    1: env.int("BEACON_REVERIFY_DAYS_TIER1", default=90),
+    2: env.int("BEACON_REVERIFY_DAYS_TIER2", default=180),
+    3: env.int("BEACON_REVERIFY_DAYS_TIER3", default=365),
+}

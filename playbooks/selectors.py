@@ -1,0 +1,119 @@
+"""Reads for the playbook pages: coverage of the service catalogue, diffs, rendering."""
+
+import difflib
+from dataclasses import dataclass
+from datetime import timedelta
+
+import markdown
+import nh3
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from .models import PlaybookVersion, Service, Verification, VerificationOutcome, VersionStatus
+
+
+def reverify_interval(service):
+    return timedelta(days=settings.BEACON_PLAYBOOK_REVERIFY_DAYS_BY_TIER.get(service.tier, 365))
+
+
+@dataclass
+class Coverage:
+    service: Service
+    approved: list  # approved versions, one per playbook
+    pending_reviews: int
+    last_verification: Verification | None
+    reverify_due_at: object
+
+    @property
+    def has_approved(self):
+        return bool(self.approved)
+
+    @property
+    def verified_current(self):
+        return self.reverify_due_at is not None and self.reverify_due_at > timezone.now()
+
+    @property
+    def is_covered(self):
+        return self.has_approved and self.verified_current
+
+    @property
+    def days_until_reverification(self):
+        if self.reverify_due_at is None:
+            return None
+        return (self.reverify_due_at - timezone.now()).days
+
+
+def _coverage_of(service):
+    approved, pending, verifications = [], 0, []
+    for playbook in service.playbooks.all():
+        for version in playbook.versions.all():
+            if version.status == VersionStatus.APPROVED:
+                approved.append(version)
+                verifications.extend(version.verifications.all())
+            elif version.status == VersionStatus.IN_REVIEW:
+                pending += 1
+    last = max(verifications, key=lambda v: v.verified_at, default=None)
+    due = (
+        last.verified_at + reverify_interval(service)
+        if last and last.outcome == VerificationOutcome.PASSED
+        else None
+    )
+    return Coverage(service, approved, pending, last, due)
+
+
+def coverage():
+    """Every active service with its playbook state, in a constant number of queries."""
+    services = (
+        Service.objects.filter(is_active=True)
+        .select_related("owner_team")
+        .prefetch_related(
+            "playbooks",
+            Prefetch(
+                "playbooks__versions",
+                queryset=PlaybookVersion.objects.filter(
+                    status__in=[VersionStatus.APPROVED, VersionStatus.IN_REVIEW]
+                ).prefetch_related("verifications"),
+            ),
+        )
+    )
+    return [_coverage_of(service) for service in services]
+
+
+def covered_summary():
+    rows = coverage()
+    return sum(1 for row in rows if row.is_covered), len(rows)
+
+
+def render_markdown(text):
+    """Playbook Markdown as HTML safe to show: nh3 drops scripts, handlers and odd URLs."""
+    return nh3.clean(markdown.markdown(text or "", extensions=["fenced_code", "tables"]))
+
+
+def _lines(version):
+    steps = [
+        f"{step.position}. {step.text}"
+        + (f" → {step.expected_outcome}" if step.expected_outcome else "")
+        + (f" `{step.command}`" if step.command else "")
+        for step in version.steps.all()
+    ]
+    return [*version.content.splitlines(), "", "Steps:", *steps]
+
+
+def version_diff(version, against):
+    """A unified diff of `version` against another (usually the approved one)."""
+    if against is None or against.pk == version.pk:
+        return ""
+    return "\n".join(
+        difflib.unified_diff(
+            _lines(against),
+            _lines(version),
+            fromfile=str(against),
+            tofile=str(version),
+            lineterm="",
+        )
+    )
+
+
+def approved_version(playbook):
+    return playbook.versions.filter(status=VersionStatus.APPROVED).first()
