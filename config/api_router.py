@@ -10,6 +10,7 @@ from incidents.api.people import (
 )
 from incidents.api.policy import PolicyViewSet, PriorityMatrixViewSet
 from incidents.api.views import IncidentViewSet
+from playbooks.api.views import PlaybookVersionViewSet, PlaybookViewSet, ServiceViewSet
 
 router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
@@ -21,6 +22,9 @@ router.register("critical-functions", CriticalFunctionViewSet, basename="critica
 router.register("delegations", DelegationViewSet, basename="delegation")
 router.register("unavailability", UnavailabilityViewSet, basename="unavailability")
 router.register("spof", SpofViewSet, basename="spof")
+router.register("services", ServiceViewSet, basename="service")
+router.register("playbooks", PlaybookViewSet, basename="playbook")
+router.register("playbook-versions", PlaybookVersionViewSet, basename="playbook-version")
 
 app_name = "api"
 urlpatterns = router.urls

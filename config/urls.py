@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("playbooks/", include("playbooks.urls")),
     path("", include("django_prometheus.urls")),
     path("", include("incidents.urls")),
 ]

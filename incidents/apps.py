@@ -11,4 +11,5 @@ class IncidentsConfig(AppConfig):
         from incidents import metrics, roles
 
         metrics.register()
-        post_migrate.connect(roles.ensure_default_groups, sender=self)
+        # After every app, not only this one: other apps' permissions exist only then.
+        post_migrate.connect(roles.ensure_default_groups, dispatch_uid="beacon-default-groups")

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from playbooks.models import Service
+
 from .models import Incident, IncidentStatus, IncidentType, SeverityLevel
 
 
@@ -28,12 +30,20 @@ class IncidentFilter(django_filters.FilterSet):
             label=_("Type"),
         )
     )
+    service = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            field_name="services__slug",
+            to_field_name="slug",
+            queryset=Service.objects.all(),
+            label=_("Service"),
+        )
+    )
     active = django_filters.BooleanFilter(method="filter_active", label=_("Active"))
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
 
     class Meta:
         model = Incident
-        fields = ["status", "severity", "type", "active", "is_drill", "q"]
+        fields = ["status", "severity", "type", "service", "active", "is_drill", "q"]
 
     def filter_active(self, queryset, name, value):
         if value is None:

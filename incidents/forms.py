@@ -3,8 +3,11 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+
+from playbooks.models import Service
 
 from . import selectors, selectors_policy, services
 from .filters import IncidentFilter
@@ -52,6 +55,28 @@ class ListField(forms.CharField):
     def to_python(self, value):
         text = super().to_python(value)
         return [item.strip() for item in text.split(",") if item.strip()]
+
+
+class TierGroupedIterator(ModelChoiceIterator):
+    """Choices grouped under "Tier 1", "Tier 2"… (the queryset is ordered by tier)."""
+
+    def __iter__(self):
+        groups = {}
+        for service in self.queryset:
+            groups.setdefault(service.tier, []).append(self.choice(service))
+        for tier, choices in groups.items():
+            yield (_("Tier %(tier)s") % {"tier": tier}, choices)
+
+
+class ServiceMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = TierGroupedIterator
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "queryset", Service.objects.filter(is_active=True).order_by("tier", "name")
+        )
+        kwargs.setdefault("widget", forms.SelectMultiple(attrs={"size": 6}))
+        super().__init__(**kwargs)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -126,8 +151,10 @@ class DeclareForm(ServiceErrorsMixin, forms.Form):
     impact = forms.CharField(
         label=_("Customer impact"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    affected_services = ListField(
-        label=_("Affected services"), required=False, help_text=_("Comma-separated.")
+    services = ServiceMultipleChoiceField(
+        label=_("Affected services"),
+        required=False,
+        help_text=_("Their approved playbooks are linked to the incident."),
     )
     environments = ListField(
         label=_("Environments"), required=False, help_text=_("Comma-separated.")
@@ -258,6 +285,15 @@ class UpdateForm(ActionForm):
 
 
 class CriterionMetForm(ActionForm):
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("Note (optional)")}),
+    )
+
+
+class PlaybookStepDoneForm(ActionForm):
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -2,13 +2,16 @@
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 COMMANDERS = "Incident commanders"
 RESPONDERS = "Responders"
 STAKEHOLDERS = "Stakeholders"
 COORDINATORS = "Incident coordinators"
 
-_RESPONDER_PERMS = ["add_incident", "change_incident", "view_incident"]
+# Responders also write playbooks; approving them is granted per service (object permission).
+_PLAYBOOK_EDITOR = ["playbooks.add_playbook", "playbooks.change_playbook"]
+_RESPONDER_PERMS = ["add_incident", "change_incident", "view_incident", *_PLAYBOOK_EDITOR]
 # Coordinators keep the agreed process current: teams, functions, delegates, windows, the
 # response policy drafts and the priority matrix (sign-off stays with the team leads).
 _COORDINATOR_MODELS = {
@@ -19,12 +22,20 @@ _COORDINATOR_MODELS = {
     "policyversion": "add change view",
     "prioritymatrixcell": "change view",
     "effortentry": "change delete view",
+    "playbooks.service": "add change view",
 }
+
+
+def _qualified(model, action):
+    app_label, _dot, name = model.rpartition(".")
+    return f"{app_label}.{action}_{name}" if app_label else f"{action}_{name}"
+
+
 GROUP_PERMISSIONS = {
     COORDINATORS: [
         "view_incident",
         *(
-            f"{action}_{model}"
+            _qualified(model, action)
             for model, actions in _COORDINATOR_MODELS.items()
             for action in actions.split()
         ),
@@ -35,11 +46,18 @@ GROUP_PERMISSIONS = {
 }
 
 
+def _permissions(names):
+    """Permissions named "codename" (incidents app) or "app_label.codename"."""
+    wanted = Q(pk__in=[])
+    for name in names:
+        app_label, _dot, codename = name.rpartition(".")
+        wanted |= Q(content_type__app_label=app_label or "incidents", codename=codename)
+    return Permission.objects.filter(wanted)
+
+
 def ensure_default_groups(**kwargs):
+    """Runs after each app's migrations (its permissions exist only then); idempotent."""
     groups = {**GROUP_PERMISSIONS, settings.BEACON_SECURITY_GROUP: _RESPONDER_PERMS}
-    for name, codenames in groups.items():
+    for name, names in groups.items():
         group, _created = Group.objects.get_or_create(name=name)
-        perms = Permission.objects.filter(
-            content_type__app_label="incidents", codename__in=codenames
-        )
-        group.permissions.add(*perms)
+        group.permissions.add(*_permissions(names))

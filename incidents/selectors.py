@@ -7,6 +7,8 @@ from . import access
 from .models import (
     Incident,
     IncidentCriterion,
+    IncidentPlaybook,
+    IncidentPlaybookStep,
     IncidentStatus,
     PolicyLevel,
     PolicyStatus,
@@ -51,8 +53,19 @@ def incident_get(*, user, reference):
         incident_list(user=user)
         .prefetch_related(
             "invitees",
+            "services",
             Prefetch(
                 "criteria", queryset=IncidentCriterion.objects.select_related("met_by", "waived_by")
+            ),
+            Prefetch(
+                "playbook_links",
+                queryset=IncidentPlaybook.objects.select_related("service", "version__playbook"),
+            ),
+            Prefetch(
+                "playbook_steps",
+                queryset=IncidentPlaybookStep.objects.select_related(
+                    "service", "version", "done_by"
+                ),
             ),
         )
         .filter(**lookup)

@@ -19,6 +19,11 @@ urlpatterns = [
         views.criterion_action,
         name="criterion-action",
     ),
+    path(
+        "incidents/<str:reference>/playbook-steps/<int:step_id>/<slug:action>/",
+        views.playbook_step_action,
+        name="playbook-step-action",
+    ),
     path("incidents/<str:reference>/<slug:action>/", views.incident_action, name="incident-action"),
     path("reports/", views_reports.reports, name="reports"),
     path("preferences/", views.preferences, name="preferences"),

@@ -11,9 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from playbooks import selectors as playbook_selectors
 
 from . import access, panels, selectors, services, views_people
 from . import forms as portal_forms
@@ -27,11 +30,16 @@ PAGE_SIZE = 25
 def dashboard(request):
     incidents = list(selectors.incident_active_list(user=request.user))
     counts = Counter(incident.severity_id for incident in incidents)
+    playbook_coverage = playbook_selectors.coverage_for(user=request.user)
     context = {
         "incidents": incidents,
         "severity_counts": [(level, counts[level.pk]) for level in SeverityLevel.objects.all()],
         "can_declare": access.can_declare(request.user),
         "spof_count": views_people.spof_count(),
+        "playbook_coverage": (
+            sum(1 for row in playbook_coverage if row.is_covered),
+            len(playbook_coverage),
+        ),
     }
     return render(request, "incidents/dashboard.html", context)
 
@@ -128,6 +136,21 @@ CRITERION_ACTIONS = {
         gettext_lazy("Exit criterion of %(ref)s waived."),
     ),
 }
+STEP_ACTIONS = {
+    "done": Action(
+        portal_forms.PlaybookStepDoneForm,
+        services.incident_complete_playbook_step,
+        gettext_lazy("Playbook step of %(ref)s done."),
+    ),
+}
+
+
+def service_page_url(service):
+    """The service's playbook page in the portal, where that page exists."""
+    try:
+        return reverse("playbooks:service", args=[service.slug])
+    except NoReverseMatch:
+        return None
 
 
 def _form(key, form_class, incident, user, data=None):
@@ -150,10 +173,20 @@ def _incident_page(request, incident, *, bound=None, status=200):
         )
         for criterion in incident.criteria.all()
     ]
+    steps = {}
+    for step in incident.playbook_steps.all():
+        steps.setdefault(step.service_id, []).append(
+            (step, form(f"done-{step.pk}", portal_forms.PlaybookStepDoneForm))
+        )
+    playbooks = [
+        (link, service_page_url(link.service), steps.get(link.service_id, []))
+        for link in incident.playbook_links.all()
+    ]
     context = {
         "incident": incident,
         "forms": {key: form(key, action.form) for key, action in ACTIONS.items()},
         "criteria": criteria,
+        "playbooks": playbooks,
         "unmet": services.unmet_required_criteria(incident),
         "can_act": access.can_act(user, incident),
         "can_waive": access.can_waive(user, incident),
@@ -206,6 +239,15 @@ def criterion_action(request, reference, criterion_id, action):
         raise Http404("No such action.")
     key = f"{action}-{criterion_id}"
     return _act(request, reference, key, CRITERION_ACTIONS[action], criterion_id=criterion_id)
+
+
+@require_POST
+@login_required
+def playbook_step_action(request, reference, step_id, action):
+    if action not in STEP_ACTIONS:
+        raise Http404("No such action.")
+    key = f"{action}-{step_id}"
+    return _act(request, reference, key, STEP_ACTIONS[action], step_id=step_id)
 
 
 @login_required

@@ -19,11 +19,13 @@ from incidents.exceptions import TransitionNotAllowed
 from incidents.names import display_name
 
 from .models import (
+    Playbook,
     PlaybookApproval,
     PlaybookEvent,
     PlaybookEventKind,
     PlaybookStep,
     PlaybookVersion,
+    Service,
     Verification,
     VerificationMethod,
     VerificationOutcome,
@@ -130,6 +132,19 @@ def playbook_version_create(*, actor, playbook, content=None, steps=None) -> Pla
     _write_content(version, content, cleaned)
     _event(version, PlaybookEventKind.CREATED, actor)
     return version
+
+
+@transaction.atomic
+def playbook_create(
+    *, actor, service, title, incident_type=None, content="", steps=()
+) -> PlaybookVersion:
+    """A new playbook for `service` (its general one, or one per incident type) with its first
+    draft; returns that draft."""
+    playbook = Playbook(service=service, title=(title or "").strip(), incident_type=incident_type)
+    _require_editor(actor, playbook)
+    playbook.full_clean()
+    playbook.save()
+    return playbook_version_create(actor=actor, playbook=playbook, content=content, steps=steps)
 
 
 @transaction.atomic
@@ -269,3 +284,54 @@ def playbook_version_verify(
         f"{VerificationMethod(method).label}: {VerificationOutcome(outcome).label}",
     )
     return verification
+
+
+# --- The service catalogue ------------------------------------------------------------------
+
+SERVICE_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "owner_team",
+    "tier",
+    "environments",
+    "regions",
+    "links",
+    "is_active",
+)
+
+
+def _save_service(service, dependencies):
+    if dependencies is not None and any(dep.pk == service.pk for dep in dependencies):
+        raise ValidationError({"dependencies": _("A service cannot depend on itself.")})
+    service.full_clean()
+    service.save()
+    if dependencies is not None:
+        service.dependencies.set(dependencies)
+    return service
+
+
+@transaction.atomic
+def service_create(*, actor, dependencies=(), **fields) -> Service:
+    """A new catalogue entry; needs `playbooks.add_service`. `fields`: any of SERVICE_FIELDS."""
+    if not (actor and actor.is_active and actor.has_perm("playbooks.add_service")):
+        raise PermissionDenied(_("You are not allowed to add services."))
+    return _save_service(Service(**fields), list(dependencies))
+
+
+@transaction.atomic
+def service_update(*, actor, service, dependencies=None, **changes) -> Service:
+    """Change a catalogue entry; needs `playbooks.change_service` (model-wide or on it)."""
+    if not (
+        actor
+        and actor.is_active
+        and (
+            actor.has_perm("playbooks.change_service")
+            or actor.has_perm("playbooks.change_service", service)
+        )
+    ):
+        raise PermissionDenied(_("You may not change %(service)s.") % {"service": service})
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    for field, value in changes.items():
+        setattr(service, field, value)
+    return _save_service(service, None if dependencies is None else list(dependencies))

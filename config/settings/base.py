@@ -138,6 +138,7 @@ SPECTACULAR_SETTINGS = {
         "PolicyStatusEnum": "incidents.models.PolicyStatus",
         "HighMediumLowEnum": "incidents.models.Impact",  # impact and urgency share the choices
         "UnavailabilityReasonEnum": "incidents.models.UnavailabilityReason",
+        "VersionStatusEnum": "playbooks.models.VersionStatus",
     },
 }
 

@@ -22,7 +22,6 @@ class EffortLogForm(ServiceModelForm):
     """The add form: the signed-in user logs their own time."""
 
     # ServiceModelForm's incident list fields have no place here.
-    affected_services = None
     environments = None
     regions = None
 

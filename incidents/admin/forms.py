@@ -9,6 +9,7 @@ transaction and a refused service call saves nothing.
 import re
 
 from django import forms
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from incidents.models import (
     IncidentStatus,
     SeverityLevel,
 )
+from playbooks.models import Service
 
 from .refusals import REFUSALS, refusal_messages
 
@@ -28,7 +30,7 @@ WORKING_STATUSES = [
     IncidentStatus.IDENTIFIED,
     IncidentStatus.MONITORING,
 ]
-LIST_FIELDS = ["affected_services", "environments", "regions"]
+LIST_FIELDS = ["environments", "regions"]
 # The add form's model fields, each passed to `services.incident_declare` under its own name.
 DECLARATION_FIELDS = [
     "title",
@@ -38,6 +40,7 @@ DECLARATION_FIELDS = [
     "is_drill",
     "summary",
     "impact",
+    "services",
     *LIST_FIELDS,
     "commander",
     "responder",
@@ -74,7 +77,6 @@ class ServiceModelForm(forms.ModelForm):
 
     actor = None  # the signed-in user, set by the admin on the form class it builds per request
 
-    affected_services = ListField(label=_("Affected services"))
     environments = ListField(label=_("Environments"))
     regions = ListField(label=_("Regions"))
 
@@ -127,6 +129,10 @@ class IncidentDeclareForm(ServiceModelForm):
         model = Incident
         fields = DECLARATION_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].queryset = Service.objects.filter(is_active=True)
+
     def call_service(self):
         data = self.cleaned_data
         return services.incident_declare(
@@ -145,6 +151,14 @@ class IncidentDetailsForm(ServiceModelForm):
     class Meta:
         model = Incident
         fields = list(services.EDITABLE_DETAILS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Active services, and those already named even if retired since.
+        current = self.instance.services.all() if self.instance.pk else Service.objects.none()
+        self.fields["services"].queryset = Service.objects.filter(
+            Q(is_active=True) | Q(pk__in=current.values("pk"))
+        )
 
     def call_service(self):
         # Only what was edited: a field left alone must not overwrite someone else's change.

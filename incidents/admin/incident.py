@@ -17,7 +17,13 @@ from incidents.models import Incident
 
 from . import actions, forms
 from .effort import ComplianceInline, EffortInline
-from .inlines import CriterionInline, StatusUpdateInline, TimelineInline
+from .inlines import (
+    CriterionInline,
+    PlaybookLinkInline,
+    PlaybookStepInline,
+    StatusUpdateInline,
+    TimelineInline,
+)
 
 DEFINITION = ["affects_customers", "unplanned", "exceeds_one_hour"]
 DEFINITION_HELP = _(
@@ -54,6 +60,7 @@ class IncidentAdmin(GuardedModelAdmin):
         "is_private",
         "is_drill",
         "source",
+        "services",
         "declared_at",
     ]
     list_select_related = ["incident_type", "severity", "commander"]
@@ -63,12 +70,14 @@ class IncidentAdmin(GuardedModelAdmin):
     actions = actions.ALL
     inlines = [
         CriterionInline,
+        PlaybookLinkInline,
+        PlaybookStepInline,
         StatusUpdateInline,
         ComplianceInline,
         EffortInline,
         TimelineInline,
     ]
-    filter_horizontal = ["invitees"]
+    filter_horizontal = ["invitees", "services"]
 
     add_form = forms.IncidentDeclareForm
     add_fieldsets = [
@@ -86,7 +95,7 @@ class IncidentAdmin(GuardedModelAdmin):
                 ]
             },
         ),
-        (_("Description"), {"fields": ["summary", "impact", *forms.LIST_FIELDS]}),
+        (_("Description"), {"fields": ["summary", "impact", "services", *forms.LIST_FIELDS]}),
         (
             _("People and channels"),
             {"fields": ["commander", "responder", "invitees", "broadcast_channel"]},
@@ -116,7 +125,7 @@ class IncidentAdmin(GuardedModelAdmin):
                 ]
             },
         ),
-        (_("Description"), {"fields": ["summary", "impact", *forms.LIST_FIELDS]}),
+        (_("Description"), {"fields": ["summary", "impact", "services", *forms.LIST_FIELDS]}),
         (
             _("People and channels"),
             {"fields": ["declared_by", "commander", "responder", "invitees", "broadcast_channel"]},

@@ -5,7 +5,13 @@
 from django.contrib import admin
 
 from incidents import access
-from incidents.models import IncidentCriterion, StatusUpdate, TimelineEvent
+from incidents.models import (
+    IncidentCriterion,
+    IncidentPlaybook,
+    IncidentPlaybookStep,
+    StatusUpdate,
+    TimelineEvent,
+)
 
 
 class RecordInline(admin.TabularInline):
@@ -62,3 +68,18 @@ class TimelineInline(RecordInline):
     fields = ["created_at", "kind", "actor", "message"]
     readonly_fields = fields
     related = ("actor",)
+
+
+class PlaybookLinkInline(RecordInline):
+    model = IncidentPlaybook
+    fields = ["service", "version", "linked_at"]
+    readonly_fields = fields
+    related = ("service", "version__playbook")
+    verbose_name_plural = "playbooks linked"
+
+
+class PlaybookStepInline(RecordInline):
+    model = IncidentPlaybookStep
+    fields = ["service", "position", "text", "expected_outcome", "command", "done_at", "done_by"]
+    readonly_fields = fields
+    related = ("service", "done_by")

@@ -35,7 +35,6 @@ from .refusals import REFUSALS, refusal_messages
 class PeopleServiceForm(ServiceModelForm):
     """A ServiceModelForm without the incident's list fields; the service checks uniqueness."""
 
-    affected_services = None
     environments = None
     regions = None
 

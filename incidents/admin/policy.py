@@ -47,7 +47,6 @@ from .refusals import REFUSALS, refusal_messages
 class PolicyServiceForm(ServiceModelForm):
     """A ServiceModelForm without the incident's list fields."""
 
-    affected_services = None
     environments = None
     regions = None
 

@@ -17,6 +17,8 @@ from incidents.models import (
     Impact,
     Incident,
     IncidentCriterion,
+    IncidentPlaybook,
+    IncidentPlaybookStep,
     IncidentStatus,
     IncidentType,
     Priority,
@@ -26,6 +28,7 @@ from incidents.models import (
     TimelineEvent,
     Urgency,
 )
+from playbooks.models import Service
 
 from .effort import ComplianceSerializer, EffortSummarySerializer
 from .people import IncidentRoleSerializer
@@ -85,7 +88,13 @@ class IncidentDeclareSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("The owning team's slug: its delegates staff the incident."),
     )
-    affected_services = _strings_field()
+    services = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Service.objects.all(),
+        many=True,
+        required=False,
+        help_text=_("Slugs of the affected services: their approved playbooks are linked."),
+    )
     environments = _strings_field()
     regions = _strings_field()
     is_private = serializers.BooleanField(
@@ -160,6 +169,10 @@ class CriterionWaiveSerializer(serializers.Serializer):
     reason = _text_field()
 
 
+class PlaybookStepCompleteSerializer(serializers.Serializer):
+    note = _text_field(required=False)
+
+
 # --- Output ---------------------------------------------------------------------------------
 
 
@@ -198,6 +211,51 @@ class CriterionSerializer(serializers.ModelSerializer):
             "waived_at",
             "waived_by",
             "waive_reason",
+        ]
+        read_only_fields = fields
+
+
+class ServiceRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["slug", "name", "tier"]
+        read_only_fields = fields
+
+
+class IncidentPlaybookSerializer(serializers.ModelSerializer):
+    """A service's playbook as linked at declaration; `version` null: none was approved."""
+
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    playbook = serializers.CharField(source="version.playbook.title", read_only=True, default=None)
+    version = serializers.IntegerField(source="version.number", read_only=True, default=None)
+
+    class Meta:
+        model = IncidentPlaybook
+        fields = ["service", "playbook", "version", "linked_at"]
+        read_only_fields = fields
+
+
+class PlaybookStepSerializer(serializers.ModelSerializer):
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    done = serializers.BooleanField(source="is_done", read_only=True)
+    done_by = _username()
+
+    class Meta:
+        model = IncidentPlaybookStep
+        fields = [
+            "id",
+            "service",
+            "version",
+            "position",
+            "text",
+            "expected_outcome",
+            "command",
+            "link",
+            "done",
+            "done_at",
+            "done_by",
+            "note",
         ]
         read_only_fields = fields
 
@@ -263,7 +321,9 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentDetailSerializer(IncidentSerializer):
-    affected_services = serializers.ListField(child=serializers.CharField(), read_only=True)
+    services = ServiceRefSerializer(many=True, read_only=True)
+    playbooks = IncidentPlaybookSerializer(source="playbook_links", many=True, read_only=True)
+    playbook_steps = PlaybookStepSerializer(many=True, read_only=True)
     environments = serializers.ListField(child=serializers.CharField(), read_only=True)
     regions = serializers.ListField(child=serializers.CharField(), read_only=True)
     invitees = _username(many=True)
@@ -294,7 +354,7 @@ class IncidentDetailSerializer(IncidentSerializer):
             *IncidentSerializer.Meta.fields,
             "summary",
             "impact",
-            "affected_services",
+            "services",
             "environments",
             "regions",
             "broadcast_channel",
@@ -317,6 +377,8 @@ class IncidentDetailSerializer(IncidentSerializer):
             "cancel_reason",
             "duplicate_of",
             "criteria",
+            "playbooks",
+            "playbook_steps",
             "time_to_detect",
             "time_to_acknowledge",
             "time_to_mitigate",

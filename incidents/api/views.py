@@ -27,6 +27,8 @@ from .serializers import (
     IncidentDetailSerializer,
     IncidentSerializer,
     NoteSerializer,
+    PlaybookStepCompleteSerializer,
+    PlaybookStepSerializer,
     ResolveSerializer,
     SeverityChangeSerializer,
     StatusChangeSerializer,
@@ -37,6 +39,7 @@ from .serializers import (
 
 CRITERION_ID = OpenApiParameter("criterion_id", int, OpenApiParameter.PATH)
 CRITERION_PATH = r"exit-criteria/(?P<criterion_id>\d+)"
+STEP_ID = OpenApiParameter("step_id", int, OpenApiParameter.PATH)
 # A sub-list of one incident: neither filtered like the incident list nor paginated.
 SUB_LIST = {"filter_backends": [], "pagination_class": None}
 
@@ -197,6 +200,22 @@ class IncidentViewSet(
             **self._input(CriterionWaiveSerializer),
         )
         return self._render(CriterionSerializer, criterion)
+
+    @extend_schema(
+        request=PlaybookStepCompleteSerializer,
+        responses=PlaybookStepSerializer,
+        parameters=[STEP_ID],
+    )
+    @action(detail=True, methods=["post"], url_path=r"playbook-steps/(?P<step_id>\d+)/complete")
+    @idempotent
+    def complete_playbook_step(self, request, reference=None, step_id=None):
+        step = services.incident_complete_playbook_step(
+            incident=self.get_object(),
+            actor=request.user,
+            step_id=step_id,
+            **self._input(PlaybookStepCompleteSerializer),
+        )
+        return self._render(PlaybookStepSerializer, step)
 
     @extend_schema(responses=TimelineEventSerializer(many=True))
     @action(detail=True, methods=["get"], **SUB_LIST)

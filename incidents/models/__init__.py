@@ -6,6 +6,7 @@ from .function import CriticalFunction, IncidentRoleField
 from .idempotency import IdempotencyKey
 from .incident import CancelReason, Incident, IncidentSource, IncidentStatus
 from .permissions import IncidentGroupObjectPermission, IncidentUserObjectPermission
+from .playbook import IncidentPlaybook, IncidentPlaybookStep
 from .policy import (
     Audience,
     Impact,
@@ -41,6 +42,8 @@ __all__ = [
     "IncidentCompliance",
     "IncidentCriterion",
     "IncidentGroupObjectPermission",
+    "IncidentPlaybook",
+    "IncidentPlaybookStep",
     "IncidentRoleField",
     "IncidentSource",
     "IncidentStatus",

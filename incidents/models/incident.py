@@ -88,7 +88,12 @@ class Incident(models.Model):
     next_update_due = models.DateTimeField(
         _("next status update due"), null=True, blank=True, editable=False, db_index=True
     )
-    affected_services = models.JSONField(_("affected services"), default=list, blank=True)
+    services = models.ManyToManyField(
+        "playbooks.Service",
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("affected services"),
+    )
     environments = models.JSONField(_("environments"), default=list, blank=True)
     regions = models.JSONField(_("regions"), default=list, blank=True)
     is_private = models.BooleanField(

@@ -26,6 +26,9 @@ class TimelineKind(models.TextChoices):
     STAFFING_GAP = "staffing_gap", _("Staffing gap")
     HANDOVER_DUE = "handover_due", _("Handover due")
     EFFORT_LOGGED = "effort_logged", _("Effort logged")
+    PLAYBOOK_LINKED = "playbook_linked", _("Playbook linked")
+    PLAYBOOK_MISSING = "playbook_missing", _("No approved playbook")
+    PLAYBOOK_STEP_DONE = "playbook_step_done", _("Playbook step done")
 
 
 class TimelineEvent(AppendOnlyModel):

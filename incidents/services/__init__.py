@@ -38,6 +38,7 @@ from .people import (
     unavailability_remove,
     unavailability_update,
 )
+from .playbooks import incident_complete_playbook_step
 from .policy import (
     LEVEL_FIELDS,
     LEVEL_NUMBERS,
@@ -87,6 +88,7 @@ __all__ = [
     "incident_change_status",
     "incident_check_exit_criterion",
     "incident_close",
+    "incident_complete_playbook_step",
     "incident_declare",
     "incident_post_update",
     "incident_resolve",

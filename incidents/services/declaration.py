@@ -30,6 +30,7 @@ from .base import (
     record_event,
     update_cadence,
 )
+from .playbooks import link_playbooks
 
 CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
 
@@ -105,7 +106,7 @@ def incident_declare(
     summary="",
     impact="",
     priority=None,
-    affected_services: Iterable[str] = (),
+    services: Iterable = (),
     environments: Iterable[str] = (),
     regions: Iterable[str] = (),
     is_private=None,
@@ -134,6 +135,10 @@ def incident_declare(
         errors["name"] = _(
             "Use 1 to 60 lowercase letters, digits, '-' or '_' for the channel name."
         )
+    services = list(dict.fromkeys(services or ()))
+    inactive = [service.name for service in services if not service.is_active]
+    if inactive:
+        errors["services"] = _("No longer in service: %(names)s.") % {"names": ", ".join(inactive)}
     if incident_type is not None and not incident_type.is_active:
         errors["incident_type"] = _("This incident type is no longer offered.")
     check_moments(errors, impact_started_at=impact_started_at, detected_at=detected_at, now=now)
@@ -167,7 +172,6 @@ def incident_declare(
         priority_override_reason=priority_override_reason,
         team=team,
         policy_version=selectors.policy_effective(),
-        affected_services=clean_list(affected_services),
         environments=clean_list(environments),
         regions=clean_list(regions),
         is_private=incident_type.private_by_default if is_private is None else is_private,
@@ -191,6 +195,7 @@ def incident_declare(
     incident.save()
     invitees = list(invitees)
     incident.invitees.set(invitees)
+    incident.services.set(services)
     IncidentCriterion.objects.bulk_create(
         IncidentCriterion(
             incident=incident,
@@ -223,6 +228,8 @@ def incident_declare(
             "policy": incident.policy_version.number if incident.policy_version else None,
         },
     )
+    link_playbooks(incident, services, actor)
+    # An incident without a team could later be staffed by its services' owner teams.
     staffing.staff_incident(incident=incident, actor=actor, level=level)
     measure_compliance(incident)
     return incident

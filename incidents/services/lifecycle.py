@@ -35,6 +35,7 @@ from .base import (
     status_label,
     update_cadence,
 )
+from .playbooks import link_playbooks
 
 WORKING_TRANSITIONS = {
     IncidentStatus.DECLARED: {
@@ -56,7 +57,7 @@ EDITABLE_DETAILS = (
     "summary",
     "impact",
     "priority",
-    "affected_services",
+    "services",
     "environments",
     "regions",
     "broadcast_channel",
@@ -241,7 +242,7 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
             _("Incident %(ref)s is %(status)s: its details can no longer change.")
             % {"ref": incident.reference, "status": status_label(incident.status).lower()}
         )
-    for field in ("affected_services", "environments", "regions"):
+    for field in ("environments", "regions"):
         if field in changes:
             changes[field] = clean_list(changes[field])
     for field in ("title", "summary", "impact", "broadcast_channel"):
@@ -256,12 +257,20 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
         detected_at=changes.get("detected_at", incident.detected_at),
         now=timezone.now(),
     )
+    current_services = list(incident.services.all())
+    new_services = list(dict.fromkeys(changes.pop("services", current_services) or ()))
+    added = [s for s in new_services if s not in current_services]
+    inactive = [service.name for service in added if not service.is_active]
+    if inactive:
+        errors["services"] = _("No longer in service: %(names)s.") % {"names": ", ".join(inactive)}
     if errors:
         raise ValidationError(errors)
     changed = {f: v for f, v in changes.items() if getattr(incident, f) != v}
-    if not changed:
+    services_changed = {s.pk for s in new_services} != {s.pk for s in current_services}
+    if not changed and not services_changed:
         return incident
     before = {f: _plain(getattr(incident, f)) for f in changed}
+    after = {f: _plain(v) for f, v in changed.items()}
     for field, value in changed.items():
         setattr(incident, field, value)
     incident.full_clean()
@@ -269,6 +278,11 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
     for role in ("commander", "responder"):
         if role in changed:
             _follow_role_change(incident, role, changed[role], actor)
+    if services_changed:
+        incident.services.set(new_services)
+        before["services"] = sorted(s.slug for s in current_services)
+        after["services"] = sorted(s.slug for s in new_services)
+        changed["services"] = new_services
     labels = ", ".join(str(Incident._meta.get_field(f).verbose_name) for f in changed)
     record_event(
         incident,
@@ -276,8 +290,10 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
         actor,
         _("Changed %(fields)s.") % {"fields": labels},
         before=before,
-        after={f: _plain(v) for f, v in changed.items()},
+        after=after,
     )
+    if added:
+        link_playbooks(incident, added, actor)
     return incident
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from incidents import services
 from incidents.tests import factories
+from playbooks.tests.factories import ServiceFactory
 
 
 @pytest.fixture
@@ -32,6 +33,16 @@ def security_type():
     kind = factories.IncidentTypeFactory(name="Security", slug="security", private_by_default=True)
     factories.ExitCriterionFactory(incident_type=kind, text="Credentials rotated")
     return kind
+
+
+@pytest.fixture
+def checkout_service():
+    return ServiceFactory(name="Checkout", slug="checkout", tier=1)
+
+
+@pytest.fixture
+def payments_service():
+    return ServiceFactory(name="Payments", slug="payments", tier=2)
 
 
 @pytest.fixture

@@ -231,7 +231,7 @@ def test_changelist_queries_do_not_grow_with_incidents(
 
 
 @pytest.fixture
-def declaration(outage, sev2):
+def declaration(outage, sev2, checkout_service, payments_service):
     return {
         "title": "Payments failing",
         "name": "",
@@ -241,7 +241,7 @@ def declaration(outage, sev2):
         "private": "",
         "summary": "Card payments fail in the EU",
         "impact": "",
-        "affected_services": "checkout, payments",
+        "services": [checkout_service.pk, payments_service.pk],
         "environments": "prod",
         "regions": "",
         "commander": "",
@@ -265,10 +265,10 @@ def test_declare_from_the_add_form(admin_client, admin_user, declaration):
     assert response.url == CHANGELIST
     assert incident.source == IncidentSource.ADMIN
     assert incident.declared_by == admin_user
-    assert incident.affected_services == ["checkout", "payments"]
+    assert {s.slug for s in incident.services.all()} == {"checkout", "payments"}
     assert incident.environments == ["prod"]
     assert incident.criteria.count() == 3
-    assert kinds(incident) == [TimelineKind.DECLARED]
+    assert kinds(incident) == [TimelineKind.DECLARED, *[TimelineKind.PLAYBOOK_MISSING] * 2]
     page = admin_client.get(response.url)
     assert any(incident.reference in message for message in sent(page, SUCCESS))
 
@@ -316,7 +316,7 @@ def details(incident, **changes):
         "summary": incident.summary,
         "impact": incident.impact,
         "priority": incident.priority_id or "",
-        "affected_services": ", ".join(incident.affected_services),
+        "services": [service.pk for service in incident.services.all()],
         "environments": ", ".join(incident.environments),
         "regions": ", ".join(incident.regions),
         "broadcast_channel": incident.broadcast_channel,
@@ -608,6 +608,8 @@ def test_every_step_to_closed_from_the_admin(admin_client, declaration, sev1):
     assert incident.status == IncidentStatus.CLOSED
     assert kinds(incident) == [
         TimelineKind.DECLARED,
+        TimelineKind.PLAYBOOK_MISSING,
+        TimelineKind.PLAYBOOK_MISSING,
         TimelineKind.ACKNOWLEDGED,
         TimelineKind.STATUS_CHANGED,
         TimelineKind.SEVERITY_CHANGED,

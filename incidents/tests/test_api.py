@@ -173,11 +173,13 @@ def test_token_authentication(public_incident, responder_user):
 # --- The lifecycle --------------------------------------------------------------------------
 
 
-def test_full_walk_from_declared_to_closed(commander_user, responder_user, outage, sev1, sev2):
+def test_full_walk_from_declared_to_closed(
+    commander_user, responder_user, outage, sev1, sev2, checkout_service
+):
     client = client_for(commander_user)
     declared = client.post(
         API,
-        declaration(name="checkout-down", responder="rudy", affected_services=["checkout"]),
+        declaration(name="checkout-down", responder="rudy", services=["checkout"]),
         format="json",
     )
     assert declared.status_code == 201, declared.content
@@ -230,6 +232,7 @@ def test_full_walk_from_declared_to_closed(commander_user, responder_user, outag
     assert [u["message"] for u in client.get(url + "updates/").json()] == ["Rolling back"]
     assert kinds(client.get(url + "timeline/").json()) == [
         TimelineKind.DECLARED,
+        TimelineKind.PLAYBOOK_MISSING,
         TimelineKind.ACKNOWLEDGED,
         TimelineKind.SEVERITY_CHANGED,
         TimelineKind.STATUS_CHANGED,

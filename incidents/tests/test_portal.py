@@ -235,7 +235,6 @@ def declaration(outage, sev2, **overrides):
         "incident_type": outage.pk,
         "severity": sev2.pk,
         "summary": "Payments fail at the last step.",
-        "affected_services": "checkout, payments , ",
         "environments": "production",
         "regions": "eu-west-1,us-east-1",
         "is_private": "",
@@ -249,7 +248,15 @@ def declaration(outage, sev2, **overrides):
 
 class TestDeclare:
     def test_success_redirects_to_the_incident(
-        self, commander_client, commander_user, responder_user, stakeholder_user, outage, sev2
+        self,
+        commander_client,
+        commander_user,
+        responder_user,
+        stakeholder_user,
+        outage,
+        sev2,
+        checkout_service,
+        payments_service,
     ):
         response = commander_client.post(
             reverse("portal:declare"),
@@ -264,20 +271,25 @@ class TestDeclare:
                 impact_started_at="2024-03-01T09:30",
                 detected_at="2024-03-01T09:40",
                 is_drill="on",
+                services=[checkout_service.pk, payments_service.pk],
             ),
         )
         incident = Incident.objects.get()
         assert response.status_code == 302
         assert response.url == page(incident)
         assert incident.channel_name.startswith("inc_checkout-down_")
-        assert incident.affected_services == ["checkout", "payments"]
+        assert {s.slug for s in incident.services.all()} == {"checkout", "payments"}
         assert incident.regions == ["eu-west-1", "us-east-1"]
         assert incident.commander == commander_user and incident.responder == responder_user
         assert list(incident.invitees.all()) == [stakeholder_user]
         assert incident.is_drill and not incident.is_private
         assert incident.impact_started_at == datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
         assert incident.meets_definition and not incident.definition_override
-        assert kinds(incident) == [TimelineKind.DECLARED]
+        assert kinds(incident) == [
+            TimelineKind.DECLARED,
+            TimelineKind.PLAYBOOK_MISSING,
+            TimelineKind.PLAYBOOK_MISSING,
+        ]
         assert f"{incident.reference} declared" in text(commander_client.get(response.url))
 
     @pytest.mark.parametrize(("choice", "expected"), [("", True), ("false", False), ("true", True)])
@@ -289,9 +301,11 @@ class TestDeclare:
         assert Incident.objects.get().is_private is expected
 
     def test_definition_needs_confirmation_and_keeps_the_input(
-        self, commander_client, outage, sev2
+        self, commander_client, outage, sev2, checkout_service
     ):
-        data = declaration(outage, sev2, exceeds_one_hour=None, title="Short blip")
+        data = declaration(
+            outage, sev2, exceeds_one_hour=None, title="Short blip", services=[checkout_service.pk]
+        )
         response = commander_client.post(reverse("portal:declare"), data)
         assert response.status_code == 400
         assert not Incident.objects.exists()
@@ -299,7 +313,7 @@ class TestDeclare:
         assert "This does not meet the definition of an incident" in body
         assert 'name="confirm_definition"' in body
         assert 'value="Short blip"' in body
-        assert 'value="checkout, payments , "' in body
+        assert f'<option value="{checkout_service.pk}" selected>Checkout</option>' in body
 
         data["confirm_definition"] = "on"
         assert commander_client.post(reverse("portal:declare"), data).status_code == 302

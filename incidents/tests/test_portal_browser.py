@@ -58,7 +58,7 @@ def page(live_server, transactional_db, monkeypatch):
 
 
 @pytest.fixture
-def on_call(sev1, sev2, outage):
+def on_call(sev1, sev2, outage, checkout_service):
     """A commander working in Berlin time, a colleague, and two incidents already running."""
     cora = factories.commander(username="cora", first_name="Cora", last_name="Diaz")
     rudy = factories.responder(username="rudy", first_name="Rudy", last_name="Okafor")
@@ -108,7 +108,7 @@ def test_declare_to_close(page, live_server, on_call):
     tab.select_option("#id_severity", label="SEV2")
     tab.fill("#id_summary", "Payments fail at the last step in eu-west-1.")
     tab.fill("#id_impact", "About 40% of EU checkouts fail.")
-    tab.fill("#id_affected_services", "checkout, payments")
+    tab.select_option("#id_services", label="Checkout")
     tab.fill("#id_environments", "production")
     tab.fill("#id_regions", "eu-west-1")
     tab.select_option("#id_commander", label="Cora Diaz")
@@ -129,6 +129,7 @@ def test_declare_to_close(page, live_server, on_call):
     assert tab.url.endswith(f"/incidents/{incident.reference}/")
     assert f"{incident.reference} declared" in tab.locator(".messages").inner_text()
     assert incident.definition_override
+    assert "Checkout has no approved playbook." in tab.locator("#playbooks").inner_text()
 
     tab.get_by_role("button", name="Acknowledge").click()
     assert tab.locator(".incident-head .status").inner_text() == "Investigating"
@@ -163,6 +164,7 @@ def test_declare_to_close(page, live_server, on_call):
 
     assert tab.locator("#timeline .kind").all_inner_texts() == [
         "Declared",
+        "No approved playbook",
         "Acknowledged",
         "Status update posted",
         "Status changed",

@@ -31,11 +31,13 @@ def settle_required(incident, actor):
 
 
 class TestDeclare:
-    def test_declaration_records_everything(self, declare, commander_user, responder_user):
+    def test_declaration_records_everything(
+        self, declare, commander_user, responder_user, checkout_service
+    ):
         incident = declare(
             name="checkout-down",
             summary=" Payments fail ",
-            affected_services=["checkout", " "],
+            services=[checkout_service, checkout_service],
             environments=["prod"],
             regions=["eu-west-1"],
             responder=responder_user,
@@ -46,7 +48,7 @@ class TestDeclare:
         assert incident.channel_name == f"inc_checkout-down_{timezone.now():%Y%m%d}"
         assert incident.status == IncidentStatus.DECLARED
         assert incident.summary == "Payments fail"
-        assert incident.affected_services == ["checkout"]
+        assert list(incident.services.all()) == [checkout_service]
         assert incident.meets_definition and not incident.definition_override
         assert incident.detected_at == incident.declared_at
         assert [c.text for c in incident.criteria.all()] == [
@@ -54,7 +56,7 @@ class TestDeclare:
             "Customers informed",
             "Dashboards annotated",
         ]
-        assert kinds(incident) == [TimelineKind.DECLARED]
+        assert kinds(incident) == [TimelineKind.DECLARED, TimelineKind.PLAYBOOK_MISSING]
         assert declare().reference == f"INC-{year}-0002"
 
     def test_channel_name_is_derived_and_unique(self, declare):

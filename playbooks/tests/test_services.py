@@ -211,3 +211,15 @@ def test_events_are_append_only(search, submitted):
     with pytest.raises(AppendOnlyError):
         event.delete()
     assert PlaybookEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_responders_may_write_playbooks_but_not_approve():
+    from django.contrib.auth.models import Group
+
+    from incidents import roles
+
+    codenames = set(
+        Group.objects.get(name=roles.RESPONDERS).permissions.values_list("codename", flat=True)
+    )
+    assert {"change_playbook", "add_playbook"} <= codenames
+    assert "approve_playbook" not in codenames

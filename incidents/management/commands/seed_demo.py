@@ -34,6 +34,8 @@ from incidents.models import (
     Unavailability,
     UnavailabilityReason,
 )
+from playbooks.demo import seed_playbooks
+from playbooks.models import Service
 
 SEVERITIES = [
     (
@@ -294,6 +296,7 @@ class Command(BaseCommand):
             self._configuration()
             people = self._users(password)
             self._delegates(people)
+            seed_playbooks()
             _policy()
             if not Incident.objects.exists():
                 self._incidents(people)
@@ -399,6 +402,7 @@ class Command(BaseCommand):
         cora, rudy, sam = people["cora"], people["rudy"], people["sam"]
         sev = {level.name: level for level in SeverityLevel.objects.all()}
         kind = {t.slug: t for t in IncidentType.objects.all()}
+        service = {s.slug: s for s in Service.objects.all()}
         now = timezone.now()
 
         def declare(**fields):
@@ -426,7 +430,7 @@ class Command(BaseCommand):
             severity=sev["SEV1"],
             summary="Payments fail at the last step in eu-west-1.",
             impact="Roughly 40% of EU checkouts fail.",
-            affected_services=["checkout"],
+            services=[service["checkout"]],
             environments=["production"],
             regions=["eu-west-1"],
             impact_started_at=now - timedelta(minutes=25),
@@ -437,7 +441,7 @@ class Command(BaseCommand):
             title="Search results slow",
             incident_type=kind["degradation"],
             severity=sev["SEV2"],
-            affected_services=["search"],
+            services=[service["search"]],
             environments=["production"],
             regions=["us-east-1"],
             impact_started_at=now - timedelta(hours=2),
@@ -451,7 +455,7 @@ class Command(BaseCommand):
             title="Login emails delayed",
             incident_type=kind["degradation"],
             severity=sev["SEV3"],
-            affected_services=["notifications"],
+            services=[service["notifications"]],
         )
         services.incident_post_update(  # and it stays identified
             incident=login,
@@ -464,7 +468,7 @@ class Command(BaseCommand):
             title="Mobile push notifications delayed",
             incident_type=kind["degradation"],
             severity=sev["SEV3"],
-            affected_services=["mobile-push"],
+            services=[service["mobile-push"]],
         )
         services.incident_post_update(
             incident=push,
@@ -477,7 +481,7 @@ class Command(BaseCommand):
             title="Nightly reports missing rows",
             incident_type=kind["data-loss"],
             severity=sev["SEV2"],
-            affected_services=["reporting"],
+            services=[service["reporting"]],
         )
         settle(reports)
         services.incident_resolve(
@@ -488,7 +492,7 @@ class Command(BaseCommand):
             title="CDN cache purge storm",
             incident_type=kind["outage"],
             severity=sev["SEV2"],
-            affected_services=["web"],
+            services=[service["web"]],
         )
         settle(cdn)
         services.incident_resolve(incident=cdn, actor=cora, resolution="Purge job throttled.")

@@ -1,0 +1,161 @@
+"""The version actions: each calls its service once per selected version, reports the successes
+in one message and every refusal at ERROR level in the service's own words; a refused version
+keeps everything as it was. Approve, reject and verify ask for input on an intermediate page
+first (incidents' `intermediate_page`, with admin/playbooks/playbookversion/action_form.html).
+"""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
+
+from incidents.admin.actions import intermediate_page, submitted
+from incidents.admin.refusals import REFUSALS, refusal_messages
+from playbooks import services
+from playbooks.models import VersionStatus
+
+from .forms import ApproveForm, RejectForm, VerifyForm
+
+SUBMITTED = ngettext_lazy(
+    "Submitted %(count)d version for review: %(versions)s.",
+    "Submitted %(count)d versions for review: %(versions)s.",
+    "count",
+)
+APPROVED = ngettext_lazy(
+    "Recorded your approval of %(count)d version: %(versions)s.",
+    "Recorded your approval of %(count)d versions: %(versions)s.",
+    "count",
+)
+REJECTED = ngettext_lazy(
+    "Rejected %(count)d version: %(versions)s.",
+    "Rejected %(count)d versions: %(versions)s.",
+    "count",
+)
+REOPENED = ngettext_lazy(
+    "Reopened %(count)d version as a draft: %(versions)s.",
+    "Reopened %(count)d versions as drafts: %(versions)s.",
+    "count",
+)
+VERIFIED = ngettext_lazy(
+    "Recorded a verification of %(count)d version: %(versions)s.",
+    "Recorded a verification of %(count)d versions: %(versions)s.",
+    "count",
+)
+
+
+def refusal_lines(version, error):
+    """The service's messages, each naming the version it is about."""
+    name = str(version)
+    return [m if name in m else f"{name}: {m}" for m in refusal_messages(error)]
+
+
+def report_refusal(modeladmin, request, version, error):
+    for message in refusal_lines(version, error):
+        modeladmin.message_user(request, message, messages.ERROR)
+
+
+def apply_each(modeladmin, request, queryset, change, done):
+    """Call `change(version)` for each version, all-or-nothing per version, and report."""
+    changed = []
+    for version in queryset.select_related("playbook__service").order_by("playbook", "number"):
+        try:
+            with transaction.atomic():
+                changed.append(change(version))
+        except REFUSALS as error:
+            report_refusal(modeladmin, request, version, error)
+    if changed:
+        names = ", ".join(str(version) for version in changed)
+        modeladmin.message_user(
+            request, done % {"count": len(changed), "versions": names}, messages.SUCCESS
+        )
+    return changed
+
+
+def report_approvals(modeladmin, request, versions):
+    """After approvals: which versions are now in force, which still wait for someone."""
+    for version in versions:
+        if version.status == VersionStatus.APPROVED:
+            text = _("%(version)s is now the approved version.") % {"version": version}
+        else:
+            text = _("%(version)s has %(done)d of %(needed)d approvals.") % {
+                "version": version,
+                "done": version.approvals.count(),
+                "needed": services.approvals_required(version.playbook.service),
+            }
+        modeladmin.message_user(request, text, messages.SUCCESS)
+
+
+@admin.action(description=gettext_lazy("Submit for review"), permissions=["change"])
+def submit(modeladmin, request, queryset):
+    apply_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda version: services.playbook_version_submit(actor=request.user, version=version),
+        SUBMITTED,
+    )
+
+
+@admin.action(description=gettext_lazy("Approve…"), permissions=["review"])
+def approve(modeladmin, request, queryset):
+    form = ApproveForm(submitted(request))
+    if not form.is_valid():
+        return intermediate_page(modeladmin, request, queryset, form, title=gettext_lazy("Approve"))
+    approved = apply_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda version: services.playbook_version_approve(
+            actor=request.user, version=version, comment=form.cleaned_data["comment"]
+        ),
+        APPROVED,
+    )
+    report_approvals(modeladmin, request, approved)
+    return None
+
+
+@admin.action(description=gettext_lazy("Reject…"), permissions=["review"])
+def reject(modeladmin, request, queryset):
+    form = RejectForm(submitted(request))
+    if not form.is_valid():
+        return intermediate_page(modeladmin, request, queryset, form, title=gettext_lazy("Reject"))
+    apply_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda version: services.playbook_version_reject(
+            actor=request.user, version=version, reason=form.cleaned_data["reason"]
+        ),
+        REJECTED,
+    )
+    return None
+
+
+@admin.action(description=gettext_lazy("Reopen as draft"), permissions=["change"])
+def reopen(modeladmin, request, queryset):
+    apply_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda version: services.playbook_version_reopen(actor=request.user, version=version),
+        REOPENED,
+    )
+
+
+@admin.action(description=gettext_lazy("Record verification…"), permissions=["change"])
+def verify(modeladmin, request, queryset):
+    form = VerifyForm(submitted(request))
+    if not form.is_valid():
+        return intermediate_page(
+            modeladmin, request, queryset, form, title=gettext_lazy("Record a verification")
+        )
+
+    def record(version):
+        services.playbook_version_verify(actor=request.user, version=version, **form.cleaned_data)
+        return version
+
+    apply_each(modeladmin, request, queryset, record, VERIFIED)
+    return None
+
+
+ALL = [submit, approve, reject, reopen, verify]
