@@ -28,6 +28,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
+from incidents.admin import inlines as incident_inlines
 from incidents.admin.refusals import REFUSALS, refusal_messages
 from incidents.names import display_name
 from playbooks import selectors, services
@@ -169,27 +170,11 @@ class StepEditInline(admin.TabularInline):
         return self._may_edit(request)
 
 
-class RecordInline(admin.TabularInline):
+class RecordInline(incident_inlines.RecordInline):
     """Read-only records of a version; whoever sees the version sees these."""
-
-    extra = 0
-    can_delete = False
-    related = ()
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*self.related)
 
     def has_view_permission(self, request, obj=None):
         return True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StepInline(RecordInline):
