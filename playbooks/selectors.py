@@ -52,7 +52,8 @@ class Coverage:
         return (self.reverify_due_at - timezone.now()).days
 
 
-def _coverage_of(service):
+def service_coverage(service):
+    """`service`'s playbook state; prefetch with `_with_coverage` when doing many."""
     approved, pending, verifications = [], 0, []
     for playbook in service.playbooks.all():
         for version in playbook.versions.all():
@@ -72,25 +73,7 @@ def _coverage_of(service):
 
 def coverage():
     """Every active service with its playbook state, in a constant number of queries."""
-    services = (
-        Service.objects.filter(is_active=True)
-        .select_related("owner_team")
-        .prefetch_related(
-            "playbooks",
-            Prefetch(
-                "playbooks__versions",
-                queryset=PlaybookVersion.objects.filter(
-                    status__in=[VersionStatus.APPROVED, VersionStatus.IN_REVIEW]
-                ).prefetch_related("verifications"),
-            ),
-        )
-    )
-    return [_coverage_of(service) for service in services]
-
-
-def covered_summary():
-    rows = coverage()
-    return sum(1 for row in rows if row.is_covered), len(rows)
+    return [service_coverage(s) for s in _with_coverage(Service.objects.filter(is_active=True))]
 
 
 def render_markdown(text):
@@ -180,10 +163,6 @@ def service_list(*, user):
     return _with_coverage(visible_services(user)).prefetch_related("dependencies")
 
 
-def service_coverage(service):
-    return _coverage_of(service)
-
-
 def coverage_for(*, user):
     """`coverage()` limited to the active services `user` may see."""
-    return [_coverage_of(service) for service in service_list(user=user).filter(is_active=True)]
+    return [service_coverage(service) for service in service_list(user=user).filter(is_active=True)]
