@@ -10,7 +10,7 @@ from incidents import services
 from incidents.models import EffortEntry, StatusUpdate, UserPreference
 from incidents.tests import effort_factories as ef
 from incidents.tests import factories
-from incidents.tests.test_portal_browser import ARTIFACTS, PASSWORD, page, shoot  # noqa: F401
+from incidents.tests.browser import ARTIFACTS, PASSWORD, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def month_of_incidents(sev1, sev2, outage):
     return {"cora": cora, "db_down": db_down}
 
 
-def test_effort_panel_and_reports(page, live_server, month_of_incidents):  # noqa: F811 - the fixture
+def test_effort_panel_and_reports(page, live_server, month_of_incidents):
     tab = page
     incident = month_of_incidents["db_down"]
     tab.goto(f"{live_server.url}/accounts/login/")

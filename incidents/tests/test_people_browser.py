@@ -11,8 +11,8 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import Delegation, RoleAssignment, Unavailability, UserPreference
 from incidents.tests import factories
+from incidents.tests.browser import PASSWORD, shoot
 from incidents.tests.people_setup import away, build_org
-from incidents.tests.test_portal_browser import PASSWORD, page, shoot  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def on_call(sev2, outage):
     return org, incident
 
 
-def test_delegates_roles_and_availability(page, live_server, on_call):  # noqa: F811
+def test_delegates_roles_and_availability(page, live_server, on_call):
     org, incident = on_call
     tab = page
     tab.goto(f"{live_server.url}/accounts/login/")

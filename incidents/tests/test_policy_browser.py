@@ -7,13 +7,10 @@ import pytest
 
 from incidents import services
 from incidents.models import PolicyStatus
-from incidents.tests import factories
+from incidents.tests import browser, factories
 from incidents.tests import policy_factories as pf
-from incidents.tests import test_portal_browser as browser
 
 pytestmark = pytest.mark.browser
-
-page = browser.page  # the project's headless Chromium tab, against the live server
 
 
 @pytest.fixture

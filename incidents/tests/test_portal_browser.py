@@ -4,57 +4,17 @@ One walk through an incident's life, as an on-call commander would do it. Screen
 test-artifacts/ for a person to look at.
 """
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from incidents import services
 from incidents.models import Incident, IncidentStatus, UserPreference
 from incidents.tests import factories
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PASSWORD = "pass-word-123"  # factories.UserFactory's
+from incidents.tests.browser import PASSWORD, shoot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(live_server, transactional_db, monkeypatch):
-    if not CHROMIUM.exists():
-        # CI sets BEACON_REQUIRE_BROWSER: there a missing browser fails instead of hiding.
-        message = f"headless Chromium is not installed at {CHROMIUM}"
-        if os.environ.get("BEACON_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; Django would refuse the ORM.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        yield tab
-        browser.close()
-        # ORM calls made while Playwright's loop ran used a connection of their own context.
-        connections.close_all()
 
 
 @pytest.fixture
@@ -82,10 +42,6 @@ def on_call(sev1, sev2, outage, checkout_service):
     )
     services.incident_post_update(incident=search, actor=rudy, message="Reindexing.")
     return cora
-
-
-def shoot(tab, name):
-    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_declare_to_close(page, live_server, on_call):

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from incidents.tests.browser import PASSWORD, shoot
 from incidents.tests.factories import TeamFactory
-from incidents.tests.test_portal_browser import PASSWORD, page, shoot  # noqa: F401 (fixture)
 from playbooks import services
 from playbooks.models import Verification, VersionStatus
 from playbooks.tests.conftest import editor_user
@@ -58,7 +58,7 @@ def log_in(tab, url, username):
     tab.get_by_role("button", name="Log in").click()
 
 
-def test_first_playbook_to_verified(page, live_server, catalogue):  # noqa: F811
+def test_first_playbook_to_verified(page, live_server, catalogue):
     tab = page
     log_in(tab, f"{live_server.url}/", "ada")
     assert "1 of 4 services covered" not in tab.content()
