@@ -79,8 +79,10 @@ def _ranked(function, team):
     )
 
 
-def delegate_for(*, function, team=None, at=None) -> Holder:
+def delegate_for(*, function, team=None, at=None, exclude=()) -> Holder:
+    """The first available delegate by rank (team, then organisation), skipping `exclude`."""
     at = at or timezone.now()
+    excluded = {user.pk for user in exclude if user is not None}
     scopes = [team, None] if team is not None else [None]
     skipped = []
     for scope in scopes:
@@ -88,6 +90,8 @@ def delegate_for(*, function, team=None, at=None) -> Holder:
         windows = _windows_by_user([d.user_id for d in delegations], at, at + timedelta(seconds=1))
         for delegation in delegations:
             reason = _unavailable_reason(delegation.user, windows, at)
+            if reason is None and delegation.user_id in excluded:
+                reason = _("is the one being escalated from")
             if reason is None:
                 return Holder(function, scope, delegation.user, delegation, skipped)
             skipped.append(Skipped(delegation.user, reason))

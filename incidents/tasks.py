@@ -28,3 +28,19 @@ def refresh_open_compliance():
             incident = Incident.objects.select_for_update().filter(pk=pk).first()
             if incident is not None and incident.is_active:
                 incident_compliance_refresh(incident=incident)
+
+
+@shared_task(name="incidents.tasks.send_update_reminders", ignore_result=True, **RETRY)
+def send_update_reminders():
+    """Remind commanders of due status updates; escalate the missed ones."""
+    from incidents.services.reminders import incident_remind_update, reminders_due
+
+    return sum(bool(incident_remind_update(incident_id=pk)) for pk in reminders_due())
+
+
+@shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)
+def run_response_plan(incident_id):
+    """Run an incident's pending automated plan steps (retries are scheduled by the service)."""
+    from incidents.services.response_plan import response_plan_run
+
+    response_plan_run(incident_id)

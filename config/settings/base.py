@@ -167,6 +167,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# A request publishing to a broker that is down must not hang: fail fast, the outbox keeps the
+# work and the sweeper sends it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 
 # --- Beacon ---------------------------------------------------------------------------------
 # Members of this group see every private (security) incident.
@@ -177,6 +180,49 @@ BEACON_REFERENCE_PREFIX = env("BEACON_REFERENCE_PREFIX", default="INC")
 # Incident cost: hours × this rate × the critical function's cost weight, in this currency.
 BEACON_HOURLY_RATE = Decimal(env.str("BEACON_HOURLY_RATE", default="100"))
 BEACON_CURRENCY = env.str("BEACON_CURRENCY", default="EUR")
+
+# --- Notifications --------------------------------------------------------------------------
+BEACON_BASE_URL = env("BEACON_BASE_URL", default="http://localhost:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Beacon <beacon@localhost>")
+SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN", default="")
+SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET", default="")
+SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
+SLACK_BROADCAST_CHANNEL = env("SLACK_BROADCAST_CHANNEL", default="incidents")
+SLACK_ADMIN_USERGROUP = env("SLACK_ADMIN_USERGROUP", default="")  # invited to every channel
+BEACON_CHANNEL_ADAPTERS = {
+    "slack": "notifications.channels.slack.SlackAdapter",
+    "email": "notifications.channels.email.EmailAdapter",
+    "webhook": "notifications.channels.webhook.WebhookAdapter",
+    "teams": "notifications.channels.teams.TeamsAdapter",
+    "mattermost": "notifications.channels.mattermost.MattermostAdapter",
+    "sms": "notifications.channels.sms.SmsAdapter",
+    "voice": "notifications.channels.sms.VoiceAdapter",
+}
+BEACON_WEBHOOK_SECRET = env("BEACON_WEBHOOK_SECRET", default="")
+BEACON_SMS_WEBHOOK_URL = env("BEACON_SMS_WEBHOOK_URL", default="")
+BEACON_SMS_WEBHOOK_TOKEN = env("BEACON_SMS_WEBHOOK_TOKEN", default="")
+BEACON_SMS_MAX_LENGTH = 320
+BEACON_HTTP_CONNECT_TIMEOUT = env.float("BEACON_HTTP_CONNECT_TIMEOUT", default=3.0)
+BEACON_HTTP_TIMEOUT = env.float("BEACON_HTTP_TIMEOUT", default=10.0)
+# Retries per method before failing over to the next one; waits grow 2, 4, 8 … s (± jitter).
+BEACON_DELIVERY_MAX_ATTEMPTS = env.int("BEACON_DELIVERY_MAX_ATTEMPTS", default=5)
+BEACON_DELIVERY_BACKOFF_SECONDS = env.float("BEACON_DELIVERY_BACKOFF_SECONDS", default=2.0)
+BEACON_DELIVERY_BACKOFF_MAX_SECONDS = 300
+# A delivery claimed longer ago than this is taken back by the sweeper (its worker died).
+BEACON_DELIVERY_LEASE_SECONDS = env.int("BEACON_DELIVERY_LEASE_SECONDS", default=120)
+# Unsent work older than this is re-queued by the sweeper (the broker was down at commit).
+BEACON_SWEEP_GRACE_SECONDS = env.int("BEACON_SWEEP_GRACE_SECONDS", default=30)
+# Drill incidents send only here: "<channel>:<address>".
+BEACON_DRILL_CHANNEL = env("BEACON_DRILL_CHANNEL", default="slack:beacon-drills")
+# How named people are reached (reminders, reviews), and paged, in order of preference.
+BEACON_DIRECT_METHODS = env.list("BEACON_DIRECT_METHODS", default=["slack", "email", "sms"])
+BEACON_PAGE_METHODS = env.list("BEACON_PAGE_METHODS", default=["sms", "voice", "slack", "email"])
+# Missed status updates escalate to the commander's backup, then to this function.
+BEACON_EXECUTIVE_FUNCTION = env("BEACON_EXECUTIVE_FUNCTION", default="executive")
+BEACON_ESCALATION_STEP_MINUTES = env.int("BEACON_ESCALATION_STEP_MINUTES", default=10)
+# Links the response plan posts; "{reference}" and "{channel}" are filled in.
+BEACON_INCIDENT_DOCUMENT_URL = env("BEACON_INCIDENT_DOCUMENT_URL", default="")
+BEACON_VIDEO_BRIDGE_URL = env("BEACON_VIDEO_BRIDGE_URL", default="")
 
 LOGGING = {
     "version": 1,

@@ -27,3 +27,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"beacon-test-{os.getpid()}.sqlite3")
     }
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA synchronous=OFF;"  # noqa: F405
+
+# Notifications: no real service is configured; tests point Slack and webhooks at local fakes.
+SLACK_BOT_TOKEN = ""
+BEACON_SMS_WEBHOOK_URL = ""
+BEACON_WEBHOOK_SECRET = "test-webhook-secret"
+BEACON_DELIVERY_BACKOFF_SECONDS = 0.05
+BEACON_HTTP_TIMEOUT = 2.0
+BEACON_BASE_URL = "http://beacon.test"

@@ -6,6 +6,7 @@ from .function import CriticalFunction, IncidentRoleField
 from .idempotency import IdempotencyKey
 from .incident import CancelReason, Incident, IncidentSource, IncidentStatus
 from .permissions import IncidentGroupObjectPermission, IncidentUserObjectPermission
+from .plan_step import IncidentPlanStep, PlanStepState
 from .playbook import IncidentPlaybook, IncidentPlaybookStep
 from .policy import (
     Audience,
@@ -21,6 +22,7 @@ from .policy import (
     Urgency,
 )
 from .preference import UserPreference
+from .reminder import ReminderStage, UpdateReminder
 from .roles import RoleAssignment
 from .sequence import ReferenceSequence
 from .severity import Priority, SeverityLevel
@@ -30,6 +32,10 @@ from .timeline import TimelineEvent, TimelineKind
 from .types import ExitCriterion, IncidentType
 
 __all__ = [
+    "IncidentPlanStep",
+    "PlanStepState",
+    "ReminderStage",
+    "UpdateReminder",
     "Audience",
     "CancelReason",
     "CriticalFunction",

@@ -88,6 +88,15 @@ class Incident(models.Model):
     next_update_due = models.DateTimeField(
         _("next status update due"), null=True, blank=True, editable=False, db_index=True
     )
+    update_reminders = models.BooleanField(
+        _("status-update reminders"),
+        default=False,
+        editable=False,
+        help_text=_("Set by the response plan; the commander is reminded until resolution."),
+    )
+    slack_channel_id = models.CharField(
+        _("Slack channel id"), max_length=40, blank=True, editable=False
+    )
     services = models.ManyToManyField(
         "playbooks.Service",
         blank=True,

@@ -31,6 +31,7 @@ from .base import (
     update_cadence,
 )
 from .playbooks import link_playbooks
+from .response_plan import response_plan_start
 
 CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
 
@@ -210,6 +211,7 @@ def incident_declare(
         access.grant_participant(incident, participant)
     if incident.is_private:
         access.grant_security_group(incident)
+    plan = response_plan_start(incident)
     record_event(
         incident,
         TimelineKind.DECLARED,
@@ -226,6 +228,7 @@ def incident_declare(
             "private": incident.is_private,
             "meets_definition": incident.meets_definition,
             "policy": incident.policy_version.number if incident.policy_version else None,
+            "response_plan": plan,
         },
     )
     link_playbooks(incident, services, actor)

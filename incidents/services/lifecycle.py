@@ -25,6 +25,7 @@ from incidents.models import (
     TimelineKind,
 )
 
+from . import announce
 from .base import (
     check_moments,
     clean_list,
@@ -185,6 +186,7 @@ def incident_post_update(*, incident, actor, message, status=None) -> StatusUpda
         message,
         after={"status": incident.status, "next_update_due": update.next_update_due},
     )
+    announce.update_posted(incident, update)
     measure_compliance(incident)
     return update
 
@@ -225,6 +227,7 @@ def incident_change_severity(*, incident, actor, severity, reason="") -> Inciden
         before=before,
         after={"severity": severity.name},
     )
+    announce.severity_changed(incident, before["severity"])
     measure_compliance(incident)
     return incident
 
@@ -439,6 +442,7 @@ def incident_resolve(*, incident, actor, resolution) -> Incident:
         before=before,
         after={"status": incident.status},
     )
+    announce.resolved(incident)
     measure_compliance(incident)
     return incident
 
@@ -463,6 +467,7 @@ def incident_close(*, incident, actor) -> Incident:
         before={"status": IncidentStatus.RESOLVED},
         after={"status": incident.status},
     )
+    announce.closed(incident)
     return incident
 
 

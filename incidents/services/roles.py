@@ -12,6 +12,7 @@ from incidents.exceptions import TransitionNotAllowed
 from incidents.models import RoleAssignment, TimelineEvent, TimelineKind
 from incidents.names import display_name
 
+from . import announce
 from .base import lock_incident, require_active
 
 
@@ -63,6 +64,7 @@ def incident_hand_over_role(*, incident, actor, function, to_user, note="") -> R
         before=before,
         after={"function": function.slug, "user": to_user.get_username()},
     )
+    announce.role_handed_over(incident, function, current.user if current else None, to_user)
     return RoleAssignment.objects.get(incident=incident, function=function, ended_at=None)
 
 

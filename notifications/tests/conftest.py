@@ -6,6 +6,7 @@ import pytest
 from celery.signals import task_postrun
 from django.db import connections
 
+from config.celery_routes import QUEUES
 from notifications.tests.brokers import celery_broker
 
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -39,9 +40,10 @@ def redis_worker(transactional_db):
     task_postrun.connect(_close_thread_connections)
     with celery_broker(REDIS_URL, task_always_eager=False) as app:
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("default")  # leftovers of an earlier, killed run
+            for queue in QUEUES:  # leftovers of an earlier, killed run
+                conn.default_channel.queue_purge(queue)
         with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default"]
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=list(QUEUES)
         ) as worker:
             yield worker
     task_postrun.disconnect(_close_thread_connections)

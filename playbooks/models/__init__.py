@@ -7,10 +7,24 @@ from .playbook import (
     PlaybookVersion,
     VersionStatus,
 )
+from .response_plan import (
+    CommunicationMethod,
+    PlanAudience,
+    ResponsePlan,
+    ResponsePlanStep,
+    StepAction,
+    TargetKind,
+)
 from .service import Service, ServiceGroupObjectPermission, ServiceUserObjectPermission
 from .verification import Verification, VerificationMethod, VerificationOutcome
 
 __all__ = [
+    "CommunicationMethod",
+    "PlanAudience",
+    "ResponsePlan",
+    "ResponsePlanStep",
+    "StepAction",
+    "TargetKind",
     "Playbook",
     "PlaybookApproval",
     "PlaybookEvent",

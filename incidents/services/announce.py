@@ -1,0 +1,152 @@
+"""What incident events say, and to whom: builds the message and writes it to the outbox
+(in the caller's transaction). The policy level decides the audiences; the response plan
+decides the methods."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from incidents.names import display_name
+from notifications.services import notify_incident, notify_people
+from playbooks.plans import response_plan_for
+
+from .base import policy_level_of
+
+DEFAULT_AUDIENCES = ["responders", "stakeholders"]
+
+
+def incident_url(incident):
+    return settings.BEACON_BASE_URL + reverse("portal:incident", args=[incident.reference])
+
+
+def context(incident, headline, body="", facts=()):
+    url = incident_url(incident)
+    return {
+        "headline": headline,
+        "body": body,
+        "facts": [(str(label), str(value)) for label, value in facts if value not in ("", None)],
+        "url": url,
+        "reference": incident.reference,
+        "drill": incident.is_drill,
+        "channel": incident.channel_name,
+        "channel_id": incident.slack_channel_id,
+        "data": {
+            "reference": incident.reference,
+            "title": incident.title,
+            "severity": incident.severity.name,
+            "status": incident.status,
+            "private": incident.is_private,
+            "drill": incident.is_drill,
+            "channel": incident.channel_name,
+            "url": url,
+        },
+    }
+
+
+def audiences_of(incident):
+    level = policy_level_of(incident)
+    informed = list(level.audiences) if level and level.audiences else DEFAULT_AUDIENCES
+    return ["responders", *informed]
+
+
+def plan_of(incident):
+    return response_plan_for(incident_type=incident.incident_type, severity=incident.severity)
+
+
+def announce(incident, event, headline, *, body="", facts=(), audiences=None):
+    return notify_incident(
+        incident=incident,
+        event=event,
+        context=context(incident, headline, body, facts),
+        audiences=audiences or audiences_of(incident),
+        plan=plan_of(incident),
+    )
+
+
+def key_facts(incident):
+    return [
+        (_("Severity"), incident.severity.name),
+        (_("Status"), incident.get_status_display()),
+        (_("Commander"), display_name(incident.commander) if incident.commander else ""),
+        (_("Channel"), f"#{incident.channel_name}"),
+    ]
+
+
+def declared(incident, audiences=None):
+    headline = _("%(severity)s incident declared: %(title)s") % {
+        "severity": incident.severity.name,
+        "title": incident.title,
+    }
+    return announce(
+        incident,
+        "declared",
+        headline,
+        body=incident.summary,
+        facts=[
+            *key_facts(incident),
+            (_("Services"), ", ".join(s.name for s in incident.services.all())),
+            (_("Customer impact"), incident.impact),
+        ],
+        audiences=audiences,
+    )
+
+
+def severity_changed(incident, before):
+    headline = _("%(ref)s severity changed from %(before)s to %(after)s") % {
+        "ref": incident.reference,
+        "before": before,
+        "after": incident.severity.name,
+    }
+    return announce(incident, "severity_changed", headline, facts=key_facts(incident))
+
+
+def update_posted(incident, update):
+    headline = _("%(ref)s status update: %(title)s") % {
+        "ref": incident.reference,
+        "title": incident.title,
+    }
+    return announce(
+        incident, "update_posted", headline, body=update.message, facts=key_facts(incident)
+    )
+
+
+def role_handed_over(incident, function, previous, successor):
+    headline = _("%(ref)s: %(successor)s is now %(function)s") % {
+        "ref": incident.reference,
+        "successor": display_name(successor),
+        "function": function.name,
+    }
+    body = (
+        _("Handed over by %(previous)s.") % {"previous": display_name(previous)} if previous else ""
+    )
+    return announce(incident, "role_handed_over", headline, body=body, audiences=["responders"])
+
+
+def resolved(incident):
+    headline = _("%(ref)s resolved: %(title)s") % {
+        "ref": incident.reference,
+        "title": incident.title,
+    }
+    return announce(
+        incident, "resolved", headline, body=incident.resolution, facts=key_facts(incident)
+    )
+
+
+def closed(incident):
+    headline = _("%(ref)s closed: %(title)s") % {"ref": incident.reference, "title": incident.title}
+    return announce(incident, "closed", headline, facts=key_facts(incident))
+
+
+def to_people(incident, event, people, headline, *, body="", channels=None):
+    return notify_people(
+        people=people,
+        event=event,
+        context=context(incident, headline, body, key_facts(incident)),
+        incident=incident,
+        channels=channels,
+    )
+
+
+def to_responders(incident, headline, *, body=""):
+    """A response plan message for the incident channel (playbook, document, video bridge)."""
+    return announce(incident, "plan_message", headline, body=body, audiences=["responders"])

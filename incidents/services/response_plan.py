@@ -1,0 +1,370 @@
+"""Running an incident's response plan.
+
+Declaration copies the plan's steps onto the incident (same transaction) and, after commit,
+queues one task that runs the automated steps in order. Each step is done once: it is locked
+and re-checked before its outcome is written, notification steps write their outbox rows in
+that same transaction, and Slack chores are safe to repeat. Manual steps are checklist items
+a person ticks off. The sweeper re-queues plans a lost task left pending.
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import access
+from incidents.delegation import delegate_for
+from incidents.models import Incident, IncidentPlanStep, PlanStepState, TimelineKind
+from incidents.names import display_name
+from notifications.channels import DeliveryError, RetryableError
+from notifications.channels.slack import SlackWorkspace, slack_configured
+from notifications.services.sending import backoff_seconds
+from playbooks.models import StepAction
+
+from . import announce
+from .base import lock_incident, record_event, require_active, update_cadence
+
+logger = logging.getLogger(__name__)
+
+# When no active plan applies.
+DEFAULT_STEPS = [
+    StepAction.CREATE_CHANNEL,
+    StepAction.INVITE_PEOPLE,
+    StepAction.BROADCAST,
+    StepAction.POST_PLAYBOOK,
+    StepAction.POST_DOCUMENT,
+    StepAction.VIDEO_BRIDGE,
+    StepAction.SCHEDULE_REMINDERS,
+]
+SLACK_CHORES = {StepAction.CREATE_CHANNEL, StepAction.INVITE_PEOPLE}
+
+
+def response_plan_start(incident):
+    """Copy the applicable plan's steps onto a new incident, run them after commit; returns
+    the plan's name."""
+    plan = announce.plan_of(incident)
+    if plan is not None:
+        sources = list(plan.steps.all())
+        steps = [
+            IncidentPlanStep(
+                incident=incident,
+                source=step,
+                position=step.position,
+                action=step.action,
+                title=step.title or step.get_action_display(),
+                audience=step.audience,
+                function=step.function,
+            )
+            for step in sources
+        ]
+    else:
+        steps = [
+            IncidentPlanStep(incident=incident, position=n, action=a, title=StepAction(a).label)
+            for n, a in enumerate(DEFAULT_STEPS)
+        ]
+    IncidentPlanStep.objects.bulk_create(steps)
+    transaction.on_commit(partial(publish_run, incident.pk))
+    return plan.name if plan else _("built-in default")
+
+
+def publish_run(incident_id, countdown=None):
+    from incidents.tasks import run_response_plan
+
+    try:
+        run_response_plan.apply_async((incident_id,), countdown=countdown, retry=False)
+    except Exception:  # the broker is down: the pending steps wait for the sweeper
+        logger.warning("Broker unreachable; plan of incident %s waits", incident_id, exc_info=True)
+
+
+def response_plan_run(incident_id):
+    """Run the pending automated steps in order. A retryable failure is retried later by a
+    new task; the other steps go on (only the invitations wait for the channel)."""
+    retry_in = None
+    for step_id in _pending_automated(incident_id):
+        step = IncidentPlanStep.objects.select_related("incident").get(pk=step_id)
+        if step.action == StepAction.INVITE_PEOPLE and _channel_pending(step.incident):
+            continue
+        try:
+            outcome = _perform(step)
+        except DeliveryError as error:
+            wait = _record_failure(step_id, error)
+            if wait is not None:
+                retry_in = wait if retry_in is None else min(retry_in, wait)
+            continue
+        _record_done(step_id, *outcome)
+    if retry_in is not None:
+        publish_run(incident_id, countdown=retry_in)
+
+
+def _pending_automated(incident_id):
+    return list(
+        IncidentPlanStep.objects.filter(
+            incident_id=incident_id, state=PlanStepState.PENDING, incident__status__in=_active()
+        )
+        .exclude(action=StepAction.MANUAL)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _active():
+    from incidents.models import IncidentStatus
+
+    return IncidentStatus.active()
+
+
+def _channel_pending(incident):
+    return incident.plan_steps.filter(
+        action=StepAction.CREATE_CHANNEL, state=PlanStepState.PENDING
+    ).exists()
+
+
+def _perform(step):
+    """Do the step's work. Returns (state, detail, writer); `writer(incident)` runs in the
+    transaction that records the step (outbox rows, incident fields)."""
+    incident = step.incident
+    if step.action in SLACK_CHORES and not slack_configured():
+        return PlanStepState.SKIPPED, _("Slack is not configured."), None
+    if step.action == StepAction.CREATE_CHANNEL:
+        return _create_channel(incident)
+    if step.action == StepAction.INVITE_PEOPLE:
+        return _invite(incident)
+    return _notification_step(step)
+
+
+def _create_channel(incident):
+    workspace = SlackWorkspace()
+    channel_id = workspace.create_channel(incident.channel_name, private=incident.is_private)
+    overview = f"{incident.severity.name} · {incident.title} · {announce.incident_url(incident)}"
+    workspace.describe(channel_id, topic=overview, purpose=incident.summary or overview)
+
+    def keep_id(locked):
+        locked.slack_channel_id = channel_id
+        locked.save(update_fields=["slack_channel_id"])
+
+    kind = _("private") if incident.is_private else _("public")
+    return (
+        PlanStepState.DONE,
+        _("Created the %(kind)s Slack channel #%(name)s.")
+        % {
+            "kind": kind,
+            "name": incident.channel_name,
+        },
+        keep_id,
+    )
+
+
+def _invite(incident):
+    if not incident.slack_channel_id:
+        return PlanStepState.SKIPPED, _("There is no Slack channel to invite people to."), None
+    workspace = SlackWorkspace()
+    people = {incident.commander, incident.responder, *incident.invitees.all()} - {None}
+    people |= {role.user for role in incident.roles.filter(ended_at__isnull=True)}
+    user_ids, missing = workspace.user_ids(sorted(p.email for p in people if p.email))
+    if settings.SLACK_ADMIN_USERGROUP:
+        user_ids += workspace.usergroup_members(settings.SLACK_ADMIN_USERGROUP)
+    workspace.invite(incident.slack_channel_id, sorted(set(user_ids)))
+    detail = _("Invited %(count)s people.") % {"count": len(set(user_ids))}
+    if missing:
+        detail += " " + _("Not found in Slack: %(emails)s.") % {"emails": ", ".join(missing)}
+    return PlanStepState.DONE, detail, None
+
+
+def _notification_step(step):
+    """Steps that speak: their outbox rows are written with the step's outcome."""
+    incident, action = step.incident, step.action
+    if action == StepAction.BROADCAST:
+        audiences = [step.audience] if step.audience else None
+
+        def broadcast(locked):
+            announce.declared(locked, audiences=audiences)
+
+        return (
+            PlanStepState.DONE,
+            _("Announced to %(who)s.")
+            % {"who": ", ".join(audiences or announce.audiences_of(incident))},
+            broadcast,
+        )
+    if action == StepAction.PAGE_FUNCTION:
+        holder = delegate_for(function=step.function, team=incident.team)
+        if holder.user is None:
+            return (
+                PlanStepState.FAILED,
+                _("Nobody to page for %(function)s: %(why)s.")
+                % {
+                    "function": step.function.name,
+                    "why": holder.explanation,
+                },
+                None,
+            )
+        headline = _("You are paged as %(function)s for %(ref)s: %(title)s") % {
+            "function": step.function.name,
+            "ref": incident.reference,
+            "title": incident.title,
+        }
+
+        def page(locked):
+            announce.to_people(
+                locked, "page", [holder.user], headline, channels=settings.BEACON_PAGE_METHODS
+            )
+
+        return (
+            PlanStepState.DONE,
+            _("Paged %(name)s (%(function)s).")
+            % {
+                "name": display_name(holder.user),
+                "function": step.function.name,
+            },
+            page,
+        )
+    if action == StepAction.SCHEDULE_REMINDERS:
+
+        def enable(locked):
+            locked.update_reminders = True
+            locked.save(update_fields=["update_reminders"])
+
+        minutes = int(update_cadence(incident).total_seconds() // 60)
+        return (
+            PlanStepState.DONE,
+            _("The commander is reminded every %(minutes)s minutes to post a status update.")
+            % {"minutes": minutes},
+            enable,
+        )
+    return _link_step(step)
+
+
+def _link_step(step):
+    incident = step.incident
+    if step.action == StepAction.POST_PLAYBOOK:
+        links = incident.playbook_links.select_related("service", "version__playbook")
+        lines = [
+            _("%(service)s: %(url)s") % {"service": link.service.name, "url": _playbook_url(link)}
+            if link.version_id
+            else _("%(service)s has no approved playbook.") % {"service": link.service.name}
+            for link in links
+        ]
+        if not lines:
+            return PlanStepState.SKIPPED, _("No affected service is named."), None
+        headline = _("Playbooks for %(ref)s") % {"ref": incident.reference}
+        body = "\n".join(lines)
+    else:
+        template = (
+            settings.BEACON_INCIDENT_DOCUMENT_URL
+            if step.action == StepAction.POST_DOCUMENT
+            else settings.BEACON_VIDEO_BRIDGE_URL
+        )
+        if not template:
+            return PlanStepState.SKIPPED, _("No link is configured for this step."), None
+        body = template.format(reference=incident.reference, channel=incident.channel_name)
+        headline = (
+            _("Incident document for %(ref)s")
+            if step.action == StepAction.POST_DOCUMENT
+            else _("Video bridge for %(ref)s")
+        ) % {"ref": incident.reference}
+
+    def post(locked):
+        announce.to_responders(locked, headline, body=body)
+
+    return PlanStepState.DONE, body, post
+
+
+def _playbook_url(link):
+    from django.urls import reverse
+
+    return settings.BEACON_BASE_URL + reverse("playbooks:service", args=[link.service.slug])
+
+
+@transaction.atomic
+def _record_done(step_id, state, detail, writer):
+    step = IncidentPlanStep.objects.select_for_update().filter(pk=step_id).first()
+    if step is None or step.state != PlanStepState.PENDING:
+        return  # done meanwhile by another run
+    incident = lock_incident(step.incident)
+    if writer is not None and state == PlanStepState.DONE:
+        writer(incident)
+    step.state, step.detail, step.done_at = state, detail[:2000], timezone.now()
+    step.attempts += 1
+    step.save(update_fields=["state", "detail", "done_at", "attempts"])
+    record_event(
+        incident,
+        TimelineKind.PLAN_STEP,
+        None,
+        f"{step.title}: {detail}",
+        after={"step": step.pk, "action": step.action, "state": state},
+    )
+
+
+@transaction.atomic
+def _record_failure(step_id, error):
+    """Count the attempt; the wait before the next one, or None when the step has failed."""
+    step = IncidentPlanStep.objects.select_for_update().filter(pk=step_id).first()
+    if step is None or step.state != PlanStepState.PENDING:
+        return None
+    step.attempts += 1
+    step.detail = str(error)[:2000]
+    if isinstance(error, RetryableError) and step.attempts < settings.BEACON_DELIVERY_MAX_ATTEMPTS:
+        step.save(update_fields=["attempts", "detail"])
+        return max(backoff_seconds(step.attempts), error.retry_after or 0)
+    step.state, step.done_at = PlanStepState.FAILED, timezone.now()
+    step.save(update_fields=["attempts", "detail", "state", "done_at"])
+    record_event(
+        step.incident,
+        TimelineKind.PLAN_STEP,
+        None,
+        _("%(step)s failed after %(attempts)s attempt(s): %(error)s")
+        % {"step": step.title, "attempts": step.attempts, "error": step.detail},
+        after={"step": step.pk, "action": step.action, "state": step.state},
+    )
+    return None
+
+
+@transaction.atomic
+def incident_complete_plan_step(*, incident, actor, step_id) -> IncidentPlanStep:
+    """Tick off a manual (checklist) step of the response plan."""
+    if not access.can_act(actor, incident):
+        raise PermissionDenied(_("You cannot change this incident."))
+    incident = lock_incident(incident)
+    require_active(incident, _("complete response plan steps"))
+    step = (
+        IncidentPlanStep.objects.select_for_update().filter(pk=step_id, incident=incident).first()
+    )
+    if step is None:
+        raise ValidationError({"step": _("This step is not part of the incident's plan.")})
+    if not step.is_manual:
+        raise ValidationError({"step": _("This step runs by itself; it cannot be ticked off.")})
+    if step.state != PlanStepState.PENDING:
+        raise ValidationError({"step": _("This step is already done.")})
+    step.state, step.done_at, step.done_by = PlanStepState.DONE, timezone.now(), actor
+    step.save(update_fields=["state", "done_at", "done_by"])
+    record_event(
+        incident,
+        TimelineKind.PLAN_STEP,
+        actor,
+        _("Done: %(step)s") % {"step": step.title},
+        after={"step": step.pk, "action": step.action, "state": step.state},
+    )
+    return step
+
+
+def response_plans_sweep(*, now=None):
+    """Queue the plans whose automated steps are still pending after the grace period."""
+    now = now or timezone.now()
+    grace = now - timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS)
+    incident_ids = list(
+        Incident.objects.filter(
+            status__in=_active(),
+            declared_at__lte=grace,
+            plan_steps__state=PlanStepState.PENDING,
+        )
+        .exclude(plan_steps__action=StepAction.MANUAL, plan_steps__state=PlanStepState.PENDING)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for pk in incident_ids:
+        publish_run(pk)
+    return len(incident_ids)

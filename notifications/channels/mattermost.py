@@ -1,0 +1,15 @@
+from .http import HttpAdapter
+
+
+class MattermostAdapter(HttpAdapter):
+    """A Mattermost incoming webhook."""
+
+    channel = "mattermost"
+
+    def send(self, message):
+        payload = {
+            "text": message.text,
+            "props": {"beacon_delivery_id": message.delivery_id},
+        }
+        self.post(message.address, payload, {"Idempotency-Key": message.idempotency_key})
+        return ""

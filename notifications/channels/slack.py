@@ -1,0 +1,134 @@
+"""Slack through the official `slack_sdk` client; SLACK_API_URL points it at a fake in tests.
+
+`SlackAdapter` posts messages (the outbox's deliveries); `SlackWorkspace` does the incident
+channel's chores (create, topic, invite, archive) for the response plan.
+"""
+
+from urllib.error import URLError
+
+from django.conf import settings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from .base import ChannelAdapter, PermanentError, RetryableError, parse_retry_after
+
+RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}
+TOPIC_LIMIT = 250
+
+
+def slack_configured():
+    return bool(settings.SLACK_BOT_TOKEN)
+
+
+def client():
+    return WebClient(
+        token=settings.SLACK_BOT_TOKEN,
+        base_url=settings.SLACK_API_URL,
+        timeout=int(settings.BEACON_HTTP_TIMEOUT),
+    )
+
+
+def _call(method, **params):
+    """One Web API call, its failure mapped to retryable or permanent."""
+    try:
+        return getattr(client(), method)(**params)
+    except SlackApiError as error:
+        response = error.response
+        code = response.get("error") if isinstance(response.data, dict) else None
+        if response.status_code == 429 or response.status_code >= 500 or code in RETRYABLE_ERRORS:
+            raise RetryableError(
+                f"Slack {method}: {code or f'HTTP {response.status_code}'}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            ) from error
+        raise PermanentError(f"Slack {method}: {code or response.status_code}") from error
+    except (URLError, OSError, SlackRequestError) as error:
+        raise RetryableError(f"Slack {method}: {error}") from error
+    except ValueError as error:  # a body that is not JSON: a proxy or an outage page
+        raise RetryableError(f"Slack {method}: unreadable answer ({error})") from error
+
+
+class SlackAdapter(ChannelAdapter):
+    channel = "slack"
+
+    def is_configured(self):
+        return slack_configured()
+
+    def send(self, message):
+        if not self.is_configured():
+            raise PermanentError("Slack is not configured (SLACK_BOT_TOKEN).")
+        channel = message.address
+        if "@" in channel:  # a person known only by email: find them, then write to them
+            channel = lookup_user_id(channel)
+        response = _call(
+            "chat_postMessage",
+            channel=channel,
+            text=message.text,
+            unfurl_links=False,
+            metadata={
+                "event_type": "beacon_delivery",
+                "event_payload": {"delivery_id": message.delivery_id},
+            },
+        )
+        return f"{response.get('channel', '')}/{response.get('ts', '')}"
+
+
+def lookup_user_id(email):
+    return _call("users_lookupByEmail", email=email)["user"]["id"]
+
+
+class SlackWorkspace:
+    """The incident channel's chores. Each call raises RetryableError or PermanentError."""
+
+    def create_channel(self, name, *, private):
+        """The channel's id; a channel of that name the bot is already in is taken as ours
+        (a retry after a crash between Slack's answer and our commit)."""
+        try:
+            return _call("conversations_create", name=name, is_private=private)["channel"]["id"]
+        except PermanentError as error:
+            if "name_taken" not in str(error):
+                raise
+            existing = self.find_channel(name)
+            if existing and existing.get("is_member"):
+                return existing["id"]
+            raise PermanentError(f"A Slack channel named #{name} already exists.") from error
+
+    def find_channel(self, name):
+        cursor = None
+        while True:
+            page = _call(
+                "conversations_list",
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for channel in page["channels"]:
+                if channel["name"] == name.lstrip("#"):
+                    return channel
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def describe(self, channel_id, *, topic, purpose):
+        _call("conversations_setTopic", channel=channel_id, topic=topic[:TOPIC_LIMIT])
+        _call("conversations_setPurpose", channel=channel_id, purpose=purpose[:TOPIC_LIMIT])
+
+    def user_ids(self, emails):
+        """Slack ids of the people found by email, and the emails nobody answers to."""
+        found, missing = [], []
+        for email in emails:
+            try:
+                found.append(lookup_user_id(email))
+            except PermanentError:
+                missing.append(email)
+        return found, missing
+
+    def usergroup_members(self, usergroup):
+        return list(_call("usergroups_users_list", usergroup=usergroup)["users"])
+
+    def invite(self, channel_id, user_ids):
+        if user_ids:
+            _call("conversations_invite", channel=channel_id, users=",".join(user_ids))
+
+    def archive(self, channel_id):
+        _call("conversations_archive", channel=channel_id)

@@ -1,0 +1,37 @@
+import hashlib
+import hmac
+import time
+
+from django.conf import settings
+
+from .http import HttpAdapter
+
+
+def signature(secret, timestamp, body):
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"v1={digest.hexdigest()}"
+
+
+class WebhookAdapter(HttpAdapter):
+    """A JSON POST signed with HMAC-SHA256 over "<timestamp>.<body>"; the idempotency key
+    travels as a header so the receiver can drop a repeat."""
+
+    channel = "webhook"
+
+    def sign(self, body):
+        timestamp = str(int(time.time()))
+        return {
+            "X-Beacon-Timestamp": timestamp,
+            "X-Beacon-Signature": signature(settings.BEACON_WEBHOOK_SECRET, timestamp, body),
+        }
+
+    def send(self, message):
+        payload = {
+            "delivery_id": message.delivery_id,
+            "event": message.event,
+            "subject": message.subject,
+            "text": message.text,
+            "data": message.data,
+        }
+        self.post(message.address, payload, {"Idempotency-Key": message.idempotency_key})
+        return ""

@@ -1,0 +1,26 @@
+"""Render a notification once per channel, from templates/notifications/<channel>/.
+
+A channel's `<event>.txt` wins over its `default.txt`; email adds a subject and an HTML part.
+"""
+
+from django.template.loader import render_to_string, select_template
+
+
+def _render(channel, event, context, suffix="txt"):
+    template = select_template(
+        [f"notifications/{channel}/{event}.{suffix}", f"notifications/{channel}/default.{suffix}"]
+    )
+    return template.render(context).strip()
+
+
+def render(channel, event, context) -> dict:
+    content = {"text": _render(channel, event, context)}
+    if channel == "email":
+        subject = render_to_string("notifications/email/subject.txt", context)
+        content["subject"] = " ".join(subject.split())[:250]
+        content["html"] = _render(channel, event, context, suffix="html")
+    return content
+
+
+def render_all(channels, event, context) -> dict:
+    return {channel: render(channel, event, context) for channel in dict.fromkeys(channels)}

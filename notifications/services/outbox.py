@@ -1,0 +1,112 @@
+"""Writing notifications: called inside the transaction of the state change they report.
+
+Each notification gets the deliveries of its first method that reaches anyone; the sending
+task opens the next method only when that one fails (sending.py). Publishing happens after
+commit and never raises: a broker that is down leaves the rows to the sweeper.
+"""
+
+import logging
+from functools import partial
+
+from django.db import transaction
+
+from notifications.audiences import Method, addresses, direct_methods, drill_method, methods_for
+from notifications.models import Delivery, Notification, NotificationAudience
+from notifications.rendering import render_all
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_AUDIENCES = {"responders", "executives"}
+
+
+def notify_incident(*, incident, event, context, audiences, plan=None) -> list[Notification]:
+    """Tell each audience of an incident; a drill tells only the drill channel."""
+    from notifications.audiences import people_for
+
+    if incident.is_drill:
+        return [_write(event, NotificationAudience.DRILL, context, [drill_method()], [], incident)]
+    if incident.is_private:  # a security incident is not broadcast beyond who must act
+        audiences = [a for a in audiences if a in PRIVATE_AUDIENCES]
+    written = []
+    for audience in dict.fromkeys(audiences):
+        methods = methods_for(incident, audience, plan)
+        if methods:
+            people = people_for(incident, audience)
+            written.append(_write(event, audience, context, methods, people, incident))
+    return written
+
+
+def notify_people(*, people, event, context, incident=None, channels=None):
+    """Tell named people (reminders, pages, reviews) by their direct methods in order."""
+    from django.conf import settings
+
+    people = [p for p in dict.fromkeys(people) if p is not None and p.is_active]
+    if incident is not None and incident.is_drill:
+        return _write(event, NotificationAudience.DRILL, context, [drill_method()], [], incident)
+    if not people:
+        return None
+    methods = direct_methods(channels or settings.BEACON_DIRECT_METHODS)
+    return _write(event, NotificationAudience.PEOPLE, context, methods, people, incident)
+
+
+def _write(event, audience, context, methods, people, incident):
+    content = render_all([m.channel for m in methods], event, context)
+    content["data"] = context.get("data", {})
+    notification = Notification.objects.create(
+        event=event,
+        audience=audience,
+        incident=incident,
+        subject=str(context["headline"])[:250],
+        content=content,
+        methods=[m.as_dict() for m in methods],
+        people=[p.pk for p in people],
+    )
+    open_next_method(notification, after_rank=-1, people=people)
+    return notification
+
+
+def open_next_method(notification, *, after_rank, people, failed_from=None):
+    """Deliveries of the first method after `after_rank` that reaches anyone.
+
+    Returns that method's rank, or None when no method is left. Publishes after commit.
+    """
+    for rank in range(after_rank + 1, len(notification.methods)):
+        method = Method(**notification.methods[rank])
+        pairs = addresses(method, incident=notification.incident, people=people)
+        if not pairs:
+            continue
+        new_ids = []
+        for address, person in pairs:
+            delivery, created = Delivery.objects.get_or_create(
+                idempotency_key=f"n{notification.pk}:{rank}:{method.channel}:{address}"[:250],
+                defaults={
+                    "notification": notification,
+                    "channel": method.channel,
+                    "address": address,
+                    "recipient": person,
+                    "method_rank": rank,
+                    "failed_over_from": failed_from,
+                },
+            )
+            if created:
+                new_ids.append(delivery.pk)
+        transaction.on_commit(partial(publish, new_ids))
+        return rank
+    return None
+
+
+def publish(delivery_ids, countdown=None):
+    """Queue the sending tasks; False when the broker refused (the sweeper will send them)."""
+    from notifications.tasks import deliver
+
+    for done, pk in enumerate(delivery_ids):
+        try:
+            deliver.apply_async((pk,), countdown=countdown, retry=False)
+        except Exception:  # the broker is unreachable: the outbox keeps the work
+            logger.warning(
+                "Broker unreachable; %d deliveries wait for the sweeper",
+                len(delivery_ids) - done,
+                exc_info=True,
+            )
+            return False
+    return True
