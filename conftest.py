@@ -29,3 +29,28 @@ def page(live_server, transactional_db, monkeypatch):
         browser.close()
         # ORM calls made while Playwright's loop ran used a connection of their own context.
         connections.close_all()
+
+
+@pytest.fixture
+def fake_slack(settings):
+    """A local fake of the Slack Web API, with Beacon configured to use it.
+
+    The bot is in #incidents (the broadcast channel) and #beacon-drills.
+    """
+    from notifications.testing import FakeSlack
+
+    with FakeSlack() as slack:
+        settings.SLACK_BOT_TOKEN = slack.token
+        settings.SLACK_API_URL = slack.url + "/api/"
+        slack.add_channel("incidents")
+        slack.add_channel("beacon-drills")
+        yield slack
+
+
+@pytest.fixture
+def webhook_receiver():
+    """A local webhook receiver (also the SMS provider) that can fail, hang or rate-limit."""
+    from notifications.testing import FakeWebhookReceiver
+
+    with FakeWebhookReceiver() as receiver:
+        yield receiver
