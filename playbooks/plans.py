@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from .models import CommunicationMethod, PlanAudience, ResponsePlan, StepAction, TargetKind
@@ -15,8 +15,8 @@ def response_plan_for(*, incident_type, severity):
     """The most specific active plan: type and severity, type, severity, then the default."""
     plans = (
         ResponsePlan.objects.filter(is_active=True)
-        .filter(incident_type__in=[incident_type, None] if incident_type else [None])
-        .filter(severity__in=[severity, None] if severity else [None])
+        .filter(Q(incident_type=incident_type) | Q(incident_type__isnull=True))
+        .filter(Q(severity=severity) | Q(severity__isnull=True))
         .prefetch_related(
             "steps", Prefetch("communication_methods", CommunicationMethod.objects.all())
         )
