@@ -1,0 +1,57 @@
+"""Prometheus gauges of the outbox, read at scrape time: an alert on the oldest unsent
+delivery catches a stopped worker or a broker outage before anyone misses a page."""
+
+from django.db.models import Count, Min
+from django.utils import timezone
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+
+_registered = False
+
+
+def _gauges():
+    return (
+        GaugeMetricFamily(
+            "beacon_deliveries_unsettled",
+            "Deliveries waiting, in flight or failed (no backup left), by channel",
+            labels=["status", "channel"],
+        ),
+        GaugeMetricFamily(
+            "beacon_outbox_oldest_unsent_seconds",
+            "Age of the oldest delivery that is due and not sent (0 when none)",
+        ),
+    )
+
+
+class OutboxCollector:
+    def describe(self):
+        yield from _gauges()
+
+    def collect(self):
+        from .models import Delivery, DeliveryStatus
+
+        by_status, oldest = _gauges()
+        try:
+            unsettled = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
+            rows = (
+                Delivery.objects.filter(status__in=unsettled)
+                .values("status", "channel")
+                .annotate(total=Count("id"))
+            )
+            for row in rows:
+                by_status.add_metric([row["status"], row["channel"]], row["total"])
+            due = Delivery.objects.filter(
+                status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
+                next_attempt_at__lte=timezone.now(),
+            ).aggregate(first=Min("next_attempt_at"))["first"]
+        except Exception:  # noqa: BLE001 - a scrape must not fail because the DB is down
+            return
+        oldest.add_metric([], (timezone.now() - due).total_seconds() if due else 0)
+        yield by_status
+        yield oldest
+
+
+def register():
+    global _registered
+    if not _registered:
+        REGISTRY.register(OutboxCollector())
+        _registered = True
