@@ -14,6 +14,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -355,15 +356,13 @@ def response_plans_sweep(*, now=None):
     """Queue the plans whose automated steps are still pending after the grace period."""
     now = now or timezone.now()
     grace = now - timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS)
+    waiting = IncidentPlanStep.objects.filter(
+        incident=OuterRef("pk"), state=PlanStepState.PENDING
+    ).exclude(action=StepAction.MANUAL)
     incident_ids = list(
         Incident.objects.filter(
-            status__in=_active(),
-            declared_at__lte=grace,
-            plan_steps__state=PlanStepState.PENDING,
-        )
-        .exclude(plan_steps__action=StepAction.MANUAL, plan_steps__state=PlanStepState.PENDING)
-        .values_list("pk", flat=True)
-        .distinct()
+            Exists(waiting), status__in=_active(), declared_at__lte=grace
+        ).values_list("pk", flat=True)
     )
     for pk in incident_ids:
         publish_run(pk)

@@ -3,6 +3,7 @@ local fakes for Slack, webhooks and mail)."""
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from incidents.models import PlanStepState, TimelineKind
 from notifications.models import Delivery, DeliveryStatus, Notification
@@ -120,3 +121,117 @@ def test_the_same_delivery_task_twice_sends_once(
     deliver.delay(delivery.pk)
     ids = [m.metadata["event_payload"]["delivery_id"] for m in fake_slack.messages()]
     assert ids.count(delivery.pk) == 1
+
+
+@pytest.fixture
+def plan_with_manual_and_page(outage):
+    from incidents.tests.factories import CriticalFunctionFactory
+    from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+    from playbooks.plans import response_plan_activate
+
+    comms = CriticalFunctionFactory(name="Communications lead", slug="communications-lead")
+    plan = ResponsePlan.objects.create(name="Outages", incident_type=outage)
+    for rank, (channel, target) in enumerate(
+        [("slack", "incident_channel"), ("email", "each_person")]
+    ):
+        CommunicationMethod.objects.create(
+            plan=plan, audience="responders", rank=rank, channel=channel, target=target
+        )
+    for position, (action, extra) in enumerate(
+        [
+            ("create_channel", {}),
+            ("manual", {"title": "Open the status page incident"}),
+            ("page_function", {"function": comms}),
+        ]
+    ):
+        ResponsePlanStep.objects.create(plan=plan, position=position, action=action, **extra)
+    response_plan_activate(plan=plan)
+    return comms
+
+
+def test_a_plan_pages_a_function_and_leaves_manual_steps_to_people(
+    declare, commander_user, plan_with_manual_and_page, django_capture_on_commit_callbacks
+):
+    from incidents.models import Delegation
+    from incidents.services.response_plan import incident_complete_plan_step
+    from incidents.tests.factories import UserFactory
+
+    stella = UserFactory(username="stella", first_name="Stella")
+    Delegation.objects.create(function=plan_with_manual_and_page, user=stella, rank=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = declare(commander=commander_user)
+    steps = {s.action: s for s in incident.plan_steps.all()}
+    assert steps["page_function"].state == PlanStepState.DONE
+    assert steps["page_function"].detail == "Paged Stella (Communications lead)."
+    assert [m.to for m in mail.outbox if "paged" in m.subject] == [[stella.email]]
+    manual = steps["manual"]
+    assert manual.state == PlanStepState.PENDING
+    done = incident_complete_plan_step(incident=incident, actor=commander_user, step_id=manual.pk)
+    assert done.state == PlanStepState.DONE and done.done_by == commander_user
+    assert incident.timeline.filter(message="Done: Open the status page incident").exists()
+    with pytest.raises(ValidationError, match="already done"):
+        incident_complete_plan_step(incident=incident, actor=commander_user, step_id=manual.pk)
+    with pytest.raises(ValidationError, match="runs by itself"):
+        incident_complete_plan_step(
+            incident=incident, actor=commander_user, step_id=steps["page_function"].pk
+        )
+
+
+def test_a_stakeholder_cannot_tick_off_a_step(
+    declare, commander_user, stakeholder_user, plan_with_manual_and_page
+):
+    from django.core.exceptions import PermissionDenied
+
+    from incidents.services.response_plan import incident_complete_plan_step
+
+    incident = declare(commander=commander_user)
+    manual = incident.plan_steps.get(action="manual")
+    with pytest.raises(PermissionDenied):
+        incident_complete_plan_step(incident=incident, actor=stakeholder_user, step_id=manual.pk)
+
+
+def test_slack_down_retries_the_channel_then_gives_up_and_the_rest_goes_on(
+    declare, people, fake_slack, django_capture_on_commit_callbacks, settings
+):
+    settings.BEACON_DELIVERY_BACKOFF_SECONDS = 0
+    fake_slack.set_down(True)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = declare(commander=people[0])
+    steps = {s.action: s for s in incident.plan_steps.all()}
+    assert steps["create_channel"].state == PlanStepState.FAILED
+    assert steps["create_channel"].attempts == settings.BEACON_DELIVERY_MAX_ATTEMPTS
+    assert steps["invite_people"].state == PlanStepState.SKIPPED
+    assert steps["broadcast"].state == PlanStepState.DONE
+    assert mail.outbox  # the responders heard by email instead
+    assert incident.timeline.filter(message__contains="failed after 5 attempt").exists()
+
+
+def test_a_channel_we_already_made_is_taken_as_ours(declare, people, fake_slack):
+    from incidents.services.response_plan import response_plan_run
+
+    incident = declare(commander=people[0])  # its plan has not run (no commit in this test)
+    made = fake_slack.add_channel(incident.channel_name)
+    response_plan_run(incident.pk)
+    incident.refresh_from_db()
+    assert incident.slack_channel_id == made
+
+
+def test_the_sweeper_runs_plans_a_lost_task_left_pending(
+    declare, commander_user, plan_with_manual_and_page, settings, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.services.response_plan import response_plans_sweep
+
+    queued = []
+    monkeypatch.setattr(
+        "incidents.services.response_plan.publish_run", lambda pk, countdown=None: queued.append(pk)
+    )
+    incident = declare(commander=commander_user)  # the task was never published
+    assert response_plans_sweep() == 0  # within the grace period
+    later = timezone.now() + timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS + 1)
+    assert response_plans_sweep(now=later) == 1 and queued == [incident.pk]
+    incident.plan_steps.exclude(action="manual").update(state=PlanStepState.DONE)
+    assert response_plans_sweep(now=later) == 0  # only a manual step is left
