@@ -30,7 +30,6 @@ class TimelineKind(models.TextChoices):
     PLAYBOOK_MISSING = "playbook_missing", _("No approved playbook")
     PLAYBOOK_STEP_DONE = "playbook_step_done", _("Playbook step done")
     PLAN_STEP = "plan_step", _("Response plan step")
-    NOTIFIED = "notified", _("People notified")
     DELIVERY_FAILOVER = "delivery_failover", _("Message sent by a backup method")
     DELIVERY_FAILED = "delivery_failed", _("Message could not be delivered")
     UPDATE_REMINDER = "update_reminder", _("Status update reminder")

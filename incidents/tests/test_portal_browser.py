@@ -118,7 +118,9 @@ def test_declare_to_close(page, live_server, on_call):
     assert tab.locator(".incident-head .status").inner_text() == "Closed"
     shoot(tab, "incident-closed")
 
-    assert tab.locator("#timeline .kind").all_inner_texts() == [
+    kinds = tab.locator("#timeline .kind").all_inner_texts()
+    # The response plan and the outbox add their own rows (tested in their own modules).
+    assert [k for k in kinds if k != "Response plan step"] == [
         "Declared",
         "No approved playbook",
         "Acknowledged",
