@@ -2,9 +2,10 @@
 rejected → draft; and verification of approved versions.
 
 Each function is keyword-only with an `actor`, atomic, locks the version, checks the rule,
-saves and writes a `PlaybookEvent` in the same transaction. Refusals: `ValidationError` (bad
-input, 400), `TransitionNotAllowed` (the version's state forbids it, 409), `PermissionDenied`
-(the actor may not, 403). Approvers hold `playbooks.approve_playbook` on the service (or
+saves and writes a `PlaybookEvent` in the same transaction (a submission and a decision also
+write their notifications: announce.py). Refusals: `ValidationError` (bad input, 400),
+`TransitionNotAllowed` (the version's state forbids it, 409), `PermissionDenied` (the actor
+may not, 403). Approvers hold `playbooks.approve_playbook` on the service (or
 model-wide); the author never approves their own version.
 """
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from incidents.exceptions import TransitionNotAllowed
 from incidents.names import display_name
 
+from . import announce
 from .models import (
     Playbook,
     PlaybookApproval,
@@ -172,6 +174,9 @@ def playbook_version_submit(*, actor, version) -> PlaybookVersion:
     version.submitted_at = timezone.now()
     version.save(update_fields=["status", "submitted_at"])
     _event(version, PlaybookEventKind.SUBMITTED, actor)
+    announce.submitted(
+        version, actor=actor, approvals_required=approvals_required(version.playbook.service)
+    )
     return version
 
 
@@ -213,6 +218,7 @@ def playbook_version_approve(*, actor, version, comment="") -> PlaybookVersion:
         version.save(update_fields=["status", "decided_at"])
         approvers = ", ".join(display_name(a.approver) for a in version.approvals.all())
         _event(version, PlaybookEventKind.PUBLISHED, actor, approvers)
+        announce.approved(version, approved_by=approvers, comment=comment.strip())
     return version
 
 
@@ -229,6 +235,7 @@ def playbook_version_reject(*, actor, version, reason) -> PlaybookVersion:
     version.rejection_reason = reason
     version.save(update_fields=["status", "decided_at", "rejection_reason"])
     _event(version, PlaybookEventKind.REJECTED, actor, reason)
+    announce.rejected(version, actor=actor, reason=reason)
     return version
 
 

@@ -46,7 +46,7 @@ def context(incident, headline, body="", facts=()):
 def audiences_of(incident):
     level = policy_level_of(incident)
     informed = list(level.audiences) if level and level.audiences else DEFAULT_AUDIENCES
-    return ["responders", *informed]
+    return list(dict.fromkeys(["responders", *informed]))
 
 
 def plan_of(incident):

@@ -7,7 +7,8 @@ Each function is keyword-only, takes the `actor`, runs in one transaction and va
 saving. Refusals: `ValidationError` with a message per field (400), `PermissionDenied` (403)
 when the actor lacks the model permission (`incidents.add_team`, `incidents.change_delegation`,
 …; superusers have them all). Anyone may add, change or remove their own unavailability
-windows.
+windows. A change to delegations or windows that leaves a function without a backup tells the
+coordinators (people_announce.py).
 """
 
 from datetime import datetime
@@ -29,6 +30,8 @@ from incidents.models import (
     UnavailabilityReason,
 )
 from incidents.names import display_name
+
+from . import people_announce
 
 TEAM_FIELDS = ("name", "slug", "description", "signs_off_policy")
 FUNCTION_FIELDS = (
@@ -344,7 +347,9 @@ def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Del
             rank,
         )
     delegation.full_clean()
+    covered = people_announce.covered()
     delegation.save()
+    people_announce.backups_lost(covered, people_announce.changed(actor, delegation))
     return delegation
 
 
@@ -363,13 +368,15 @@ def delegation_remove(*, actor, delegation) -> None:
     _require(actor, "delete", Delegation)
     delegation = (
         Delegation.objects.select_for_update(of=("self",))
-        .select_related("function", "team")
+        .select_related("function", "team", "user")
         .get(pk=delegation.pk)
     )
     _lock_scope(delegation.function)
     function, team = delegation.function, delegation.team
+    covered = people_announce.covered()
     delegation.delete()
     _renumber(function, team)
+    people_announce.backups_lost(covered, people_announce.removed(actor, delegation))
 
 
 @transaction.atomic
@@ -455,7 +462,9 @@ def unavailability_add(*, actor, user, starts_at, ends_at, reason, note="") -> U
         note=(note or "").strip(),
     )
     _check_window(window)
+    covered = people_announce.covered()
     window.save()
+    people_announce.backups_lost(covered, people_announce.away(window))
     return window
 
 
@@ -475,7 +484,9 @@ def unavailability_update(*, actor, window, **changes) -> Unavailability:
     changed = _apply(window, changes)
     if changed:
         _check_window(window, check_times="starts_at" in changed or "ends_at" in changed)
+        covered = people_announce.covered()
         window.save(update_fields=changed)
+        people_announce.backups_lost(covered, people_announce.away(window))
     return window
 
 

@@ -5,7 +5,8 @@ change starts a new draft, copied from what is in force). A version in review be
 when a lead of every sign-off team (`Team.signs_off_policy`) has approved it, in the same
 transaction as the last sign-off, and the version it replaces becomes superseded. A version
 approved by its own author alone is refused. Every change writes a `PolicyEvent` in its
-transaction.
+transaction; a submission asks the leads for their sign-off and a version in force tells its author
+(policy_announce.py).
 
 Who: drafts are created, edited and submitted by users with the model permission
 `incidents.change_policyversion`; versions in review are signed off or rejected by team leads.
@@ -37,6 +38,8 @@ from incidents.models import (
     Urgency,
 )
 from incidents.names import display_name
+
+from . import policy_announce
 
 # Whole-number fields of a level and their bounds (inclusive; None: no upper bound).
 LEVEL_NUMBERS = {
@@ -350,6 +353,7 @@ def policy_submit(*, actor, version) -> PolicyVersion:
         % {"teams": ", ".join(team.name for team in teams)},
         teams=[team.slug for team in teams],
     )
+    policy_announce.sign_off_requested(version, actor=actor, teams=teams)
     return version
 
 
@@ -381,6 +385,7 @@ def _make_effective(version, actor, now):
         % {"previous": previous},
         replaces=previous.number if previous else None,
     )
+    policy_announce.became_effective(version, actor=actor, replaces=previous)
 
 
 @transaction.atomic

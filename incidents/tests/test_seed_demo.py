@@ -46,3 +46,32 @@ def test_demo_playbooks_cover_every_state(settings, tmp_path):
     )
     checkout_incident = Incident.objects.get(title__startswith="Checkout API")
     assert checkout_incident.playbook_steps.count() == 3
+
+
+def test_demo_response_plans_are_active_and_every_audience_has_a_backup(settings, tmp_path):
+    from incidents.models import UserPreference
+    from playbooks.models import ResponsePlan
+    from playbooks.plans import response_plan_for
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")
+    call_command("seed_demo")
+    plans = {plan.name: plan for plan in ResponsePlan.objects.prefetch_related("steps")}
+    assert len(plans) == 3 and all(plan.is_active for plan in plans.values())
+    for plan in plans.values():
+        channels = {}
+        for method in plan.communication_methods.all():
+            channels.setdefault(method.audience, []).append(method.channel)
+        assert all(len(set(ranked)) >= 2 for ranked in channels.values()), plan
+    security = plans["Security incident"]
+    assert set(security.communication_methods.values_list("audience", flat=True)) == {"responders"}
+    paged = {s.function.slug for p in plans.values() for s in p.steps.all() if s.function}
+    assert paged == {"communications-lead", "executive", "security-lead"}
+    checkout = Incident.objects.get(title__startswith="Checkout API")
+    assert (
+        response_plan_for(incident_type=checkout.incident_type, severity=checkout.severity)
+        == plans["Major outage (SEV1)"]
+    )
+    assert checkout.plan_steps.filter(action="manual").count() == 3
+    assert UserPreference.objects.exclude(phone="").count() == 7
+    assert not UserPreference.objects.exclude(slack_user_id="").exists()

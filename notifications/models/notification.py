@@ -17,6 +17,7 @@ class NotificationEvent(models.TextChoices):
     PLAYBOOK_SUBMITTED = "playbook_submitted", _("Playbook awaiting review")
     PLAYBOOK_DECIDED = "playbook_decided", _("Playbook review decided")
     POLICY_SIGN_OFF = "policy_sign_off", _("Policy awaiting sign-off")
+    POLICY_EFFECTIVE = "policy_effective", _("Policy in force")
     SINGLE_POINT_OF_FAILURE = "spof", _("Single point of failure")
 
 

@@ -33,8 +33,10 @@ from incidents.models import (
     TeamMembership,
     Unavailability,
     UnavailabilityReason,
+    UserPreference,
 )
 from playbooks.demo import seed_playbooks
+from playbooks.demo_plans import seed_response_plans
 from playbooks.models import Service
 
 SEVERITIES = [
@@ -296,6 +298,7 @@ class Command(BaseCommand):
             self._configuration()
             people = self._users(password)
             self._delegates(people)
+            seed_response_plans()
             seed_playbooks()
             _policy()
             if not Incident.objects.exists():
@@ -341,7 +344,7 @@ class Command(BaseCommand):
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@example.com", password)
         people = {}
-        for username, first, last, group in USERS:
+        for number, (username, first, last, group) in enumerate(USERS, start=1):
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
@@ -355,6 +358,10 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save()
             user.groups.add(Group.objects.get(name=group))
+            # A phone for SMS and voice; no Slack id: Slack finds people by their email.
+            UserPreference.objects.get_or_create(
+                user=user, defaults={"phone": f"+15550100{number:02d}"}
+            )
             people[username] = user
         return people
 

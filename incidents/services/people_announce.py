@@ -1,0 +1,120 @@
+"""Telling people when a change to the delegates or their windows leaves a function without a
+backup: the incident coordinators, and the leads of the team whose scope it is.
+
+A service takes `covered()` before its change and calls `backups_lost()` after it, in its
+transaction: only the function × scope pairs that had a backup before and have none now are
+told (a pair that already was a single point of failure is not told again).
+"""
+
+from datetime import UTC
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from incidents import roles
+from incidents.delegation import coverage
+from incidents.models import TeamMembership
+from incidents.names import display_name
+from notifications.models import NotificationEvent
+from notifications.services import notify_people
+
+
+def _key(row):
+    return row.function.pk, row.team.pk if row.team else None
+
+
+def covered():
+    """The function × scope pairs that have a backup now and for the coming days."""
+    return {_key(row) for row in coverage() if not row.is_spof}
+
+
+def _utc(moment):
+    return moment.astimezone(UTC).strftime("%a %d %b %H:%M UTC")
+
+
+def backups_lost(before, reason):
+    """Tell who must act about each pair of `before` (covered()) that has no backup now."""
+    lost = [row for row in coverage() if row.is_spof and _key(row) in before]
+    if not lost:
+        return []
+    coordinators = list(
+        get_user_model().objects.filter(groups__name=roles.COORDINATORS, is_active=True)
+    )
+    leads = {}
+    for membership in TeamMembership.objects.filter(
+        team__in=[row.team for row in lost if row.team], is_lead=True
+    ).select_related("user"):
+        leads.setdefault(membership.team_id, []).append(membership.user)
+    return [
+        notify_people(
+            people=[*coordinators, *leads.get(_key(row)[1], [])],
+            event=NotificationEvent.SINGLE_POINT_OF_FAILURE,
+            context=_context(row, reason),
+        )
+        for row in lost
+    ]
+
+
+def _context(row, reason):
+    url = settings.BEACON_BASE_URL + reverse("portal:delegates")
+    names = {"function": row.function.name, "scope": row.scope_label}
+    available = ngettext(
+        "%(count)d of %(total)d delegates available from %(when)s",
+        "%(count)d of %(total)d delegates available from %(when)s",
+        row.fewest_available,
+    ) % {"count": row.fewest_available, "total": len(row.delegates), "when": _utc(row.fewest_at)}
+    return {
+        "headline": _("No backup left for %(function)s (%(scope)s)") % names,
+        "body": reason,
+        "facts": [
+            (str(_("Delegates")), ", ".join(display_name(u) for u in row.delegates) or "—"),
+            (str(_("Available")), available),
+        ],
+        "url": url,
+        "data": {
+            "function": row.function.slug,
+            "team": row.team.slug if row.team else None,
+            "delegates": len(row.delegates),
+            "fewest_available": row.fewest_available,
+            "fewest_at": row.fewest_at.isoformat(),
+            "url": url,
+        },
+    }
+
+
+def removed(actor, delegation):
+    return _("%(actor)s removed %(user)s from the delegates of %(function)s (%(scope)s).") % {
+        "actor": display_name(actor),
+        "user": display_name(delegation.user),
+        "function": delegation.function.name,
+        "scope": _scope(delegation.team),
+    }
+
+
+def changed(actor, delegation):
+    return _(
+        "%(actor)s changed the delegates: %(user)s now holds %(function)s (%(scope)s) at "
+        "rank %(rank)s."
+    ) % {
+        "actor": display_name(actor),
+        "user": display_name(delegation.user),
+        "function": delegation.function.name,
+        "scope": _scope(delegation.team),
+        "rank": delegation.rank,
+    }
+
+
+def away(window):
+    return _("%(user)s is unavailable (%(reason)s) from %(starts)s until %(ends)s.") % {
+        "user": display_name(window.user),
+        "reason": window.get_reason_display().lower(),
+        "starts": _utc(window.starts_at),
+        "ends": _utc(window.ends_at),
+    }
+
+
+def _scope(team):
+    return team.name if team is not None else _("Organisation")
