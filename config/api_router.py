@@ -10,6 +10,8 @@ from incidents.api.people import (
 )
 from incidents.api.policy import PolicyViewSet, PriorityMatrixViewSet
 from incidents.api.views import IncidentViewSet
+from notifications.api.views import DeliveryViewSet
+from playbooks.api.response_plans import ResponsePlanViewSet
 from playbooks.api.views import PlaybookVersionViewSet, PlaybookViewSet, ServiceViewSet
 
 router = DefaultRouter()
@@ -25,6 +27,8 @@ router.register("spof", SpofViewSet, basename="spof")
 router.register("services", ServiceViewSet, basename="service")
 router.register("playbooks", PlaybookViewSet, basename="playbook")
 router.register("playbook-versions", PlaybookVersionViewSet, basename="playbook-version")
+router.register("response-plans", ResponsePlanViewSet, basename="response-plan")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
 
 app_name = "api"
 urlpatterns = router.urls

@@ -347,7 +347,8 @@ class NoteForm(ActionForm):
 class PreferenceForm(forms.ModelForm):
     class Meta:
         model = UserPreference
-        fields = ["time_zone"]
+        fields = ["time_zone", "phone", "slack_user_id"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
 
 class IncidentFilterForm(forms.Form):

@@ -1,4 +1,5 @@
-"""The incident page's Policy and Effort panels: their form and their context.
+"""The incident page's Policy, Effort, Response plan and Notifications panels: their form and
+their context.
 
 Kept apart from views.py so that both the incident page and the effort views can use them.
 """
@@ -10,12 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from notifications.models import Delivery
+
 from . import access, costing, selectors
 from .forms import ActionForm
 from .models import CriticalFunction, IncidentCompliance, RoleAssignment
 from .services.effort import may_remove_any
 
 EFFORT_FORM_KEY = "effort"
+DELIVERIES_SHOWN = 50
 
 
 class EffortLogForm(ActionForm):
@@ -126,4 +130,25 @@ def incident_panels(*, incident, user, bound=None):
         "effort": effort,
         "effort_entries": _removable(entries, user, incident),
         "effort_form": bound.get(EFFORT_FORM_KEY) or effort_form(incident, user),
+    }
+
+
+def response_panels(*, incident):
+    """The Response plan panel's steps in order; the Notifications panel's latest deliveries,
+    newest first, grouped by audience (in order of each audience's latest delivery)."""
+    deliveries = (
+        Delivery.objects.filter(notification__incident=incident)
+        .select_related("notification", "failed_over_from")
+        .order_by("-created_at", "-pk")
+    )
+    latest = list(deliveries[:DELIVERIES_SHOWN])
+    by_audience = {}
+    for delivery in latest:
+        audience = delivery.notification.get_audience_display()
+        by_audience.setdefault(audience, []).append(delivery)
+    return {
+        "plan_steps": incident.plan_steps.select_related("done_by").order_by("position", "pk"),
+        "deliveries_by_audience": list(by_audience.items()),
+        "deliveries_shown": len(latest),
+        "deliveries_total": deliveries.count() if len(latest) == DELIVERIES_SHOWN else len(latest),
     }

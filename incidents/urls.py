@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_people, views_policy, views_reports
+from . import views, views_people, views_plan, views_policy, views_reports
 
 app_name = "portal"
 urlpatterns = [
@@ -23,6 +23,11 @@ urlpatterns = [
         "incidents/<str:reference>/playbook-steps/<int:step_id>/<slug:action>/",
         views.playbook_step_action,
         name="playbook-step-action",
+    ),
+    path(
+        "incidents/<str:reference>/plan-steps/<int:step_id>/done/",
+        views_plan.plan_step_done,
+        name="plan-step-done",
     ),
     path("incidents/<str:reference>/<slug:action>/", views.incident_action, name="incident-action"),
     path("reports/", views_reports.reports, name="reports"),

@@ -194,6 +194,7 @@ def _incident_page(request, incident, *, bound=None, status=200):
         "timeline": selectors.incident_timeline(incident=incident),
         "final_states": (IncidentStatus.CLOSED, IncidentStatus.CANCELLED),
         **panels.incident_panels(incident=incident, user=user, bound=bound),
+        **panels.response_panels(incident=incident),
         **views_people.roles_panel(incident=incident),
     }
     return render(request, "incidents/incident_detail.html", context, status=status)

@@ -1,6 +1,235 @@
-from django.contrib import admin
+"""The outbox in the admin: what was said to whom, and how each delivery went.
 
-from .models import WorkerHeartbeat
+Notifications and deliveries are written by the services only: here they are read-only, and
+the one change is "Retry now" on deliveries, which calls `delivery_retry` for each selected one
+(holders of `notifications.change_delivery`). Staff who are not superusers see the outbox rows
+of the incidents `access` lets them see, and those about no incident.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from incidents import access
+from incidents.admin.refusals import REFUSALS, refusal_messages
+from incidents.models import Incident
+from incidents.names import display_name
+from notifications.models import Delivery, DeliveryStatus, Notification, WorkerHeartbeat
+from notifications.services import delivery_retry
+
+RETRIED = ngettext_lazy(
+    "Queued %(count)d delivery to be sent again: %(ids)s.",
+    "Queued %(count)d deliveries to be sent again: %(ids)s.",
+    "count",
+)
+
+
+def _visible(user, incident_field):
+    """Rows about an incident `user` may see, or about no incident."""
+    incidents = Incident.objects.filter(access.visible_incidents_q(user))
+    return Q(**{f"{incident_field}__isnull": True}) | Q(**{f"{incident_field}__in": incidents})
+
+
+def _delivery_link(delivery):
+    url = reverse("admin:notifications_delivery_change", args=[delivery.pk])
+    return format_html('<a href="{}">{}</a>', url, delivery)
+
+
+class ReadOnly:
+    """The services write the outbox's rows: no adding, changing or deleting here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeliveryInline(ReadOnly, admin.TabularInline):
+    model = Delivery
+    fields = [
+        "channel",
+        "address",
+        "recipient",
+        "method_rank",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "failed_over_from",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recipient", "failed_over_from")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["created_at", "event", "audience", "incident", "subject", "delivery_summary"]
+    list_filter = ["event", "audience", "created_at"]
+    list_select_related = ["incident"]
+    search_fields = ["subject", "incident__reference"]
+    search_help_text = _("Subject or incident reference.")
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "event",
+        "audience",
+        "incident",
+        "subject",
+        "method_list",
+        "audience_people",
+        "rendered",
+    ]
+    readonly_fields = fields
+    inlines = [DeliveryInline]
+
+    def get_queryset(self, request):
+        counts = {
+            f"n_{status}": Count("deliveries", filter=Q(deliveries__status=status))
+            for status in DeliveryStatus.values
+        }
+        return (
+            super()
+            .get_queryset(request)
+            .filter(_visible(request.user, "incident"))
+            .annotate(**counts)
+        )
+
+    @admin.display(description=_("deliveries"))
+    def delivery_summary(self, notification):
+        counts = [(getattr(notification, f"n_{status}"), status) for status in DeliveryStatus]
+        parts = [f"{count} {status.label.lower()}" for count, status in counts if count]
+        return ", ".join(parts) or None
+
+    @admin.display(description=_("methods in order"))
+    def method_list(self, notification):
+        return format_html_join(
+            "",
+            "<div>{}. {} → {}</div>",
+            (
+                (rank, method["channel"], method.get("address") or method["target"])
+                for rank, method in enumerate(notification.methods)
+            ),
+        )
+
+    @admin.display(description=_("people of the audience"))
+    def audience_people(self, notification):
+        people = get_user_model().objects.filter(pk__in=notification.people).order_by("pk")
+        return ", ".join(display_name(person) for person in people) or None
+
+    @admin.display(description=_("rendered content per channel"))
+    def rendered(self, notification):
+        text = json.dumps(notification.content, indent=2, ensure_ascii=False)
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+
+@admin.action(description=_("Retry now"), permissions=["retry"])
+def retry_now(modeladmin, request, queryset):
+    """Send each selected delivery again; report the successes and every refusal."""
+    retried = []
+    for delivery in queryset.order_by("pk"):
+        try:
+            with transaction.atomic():
+                delivery_retry(delivery=delivery, actor=request.user)
+        except REFUSALS as error:
+            for message in refusal_messages(error):
+                modeladmin.message_user(request, message, messages.ERROR)
+        else:
+            retried.append(f"#{delivery.pk}")
+    if retried:
+        modeladmin.message_user(
+            request,
+            RETRIED % {"count": len(retried), "ids": ", ".join(retried)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "notification",
+        "channel",
+        "address",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+    ]
+    list_filter = ["status", "channel"]
+    list_select_related = ["notification"]
+    search_fields = ["address", "idempotency_key"]
+    search_help_text = _("Address or idempotency key.")
+    actions = [retry_now]
+    fields = [
+        "notification_link",
+        "channel",
+        "address",
+        "recipient",
+        "method_rank",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+        "provider_reference",
+        "idempotency_key",
+        "created_at",
+        "backs_up",
+        "backups",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(_visible(request.user, "notification__incident"))
+            .select_related("notification", "recipient", "failed_over_from")
+        )
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("notifications.change_delivery")
+
+    @admin.display(description=_("last error"))
+    def short_error(self, delivery):
+        return Truncator(delivery.last_error).chars(80)
+
+    @admin.display(description=_("notification"))
+    def notification_link(self, delivery):
+        url = reverse("admin:notifications_notification_change", args=[delivery.notification_id])
+        return format_html('<a href="{}">{}</a>', url, delivery.notification)
+
+    @admin.display(description=_("backup for"))
+    def backs_up(self, delivery):
+        """The delivery that failed, so that this one was sent instead."""
+        if delivery.failed_over_from is None:
+            return None
+        return _delivery_link(delivery.failed_over_from)
+
+    @admin.display(description=_("failed over to"))
+    def backups(self, delivery):
+        """The deliveries of the next method, sent because this one failed."""
+        failovers = delivery.failovers.order_by("pk")
+        if not failovers:
+            return None
+        return format_html_join("", "<div>{}</div>", ((_delivery_link(d),) for d in failovers))
 
 
 @admin.register(WorkerHeartbeat)

@@ -19,6 +19,7 @@ from . import actions, forms
 from .effort import ComplianceInline, EffortInline
 from .inlines import (
     CriterionInline,
+    PlanStepInline,
     PlaybookLinkInline,
     PlaybookStepInline,
     StatusUpdateInline,
@@ -69,6 +70,7 @@ class IncidentAdmin(GuardedModelAdmin):
     date_hierarchy = "declared_at"
     actions = actions.ALL
     inlines = [
+        PlanStepInline,
         CriterionInline,
         PlaybookLinkInline,
         PlaybookStepInline,

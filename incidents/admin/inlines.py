@@ -7,6 +7,7 @@ from django.contrib import admin
 from incidents import access
 from incidents.models import (
     IncidentCriterion,
+    IncidentPlanStep,
     IncidentPlaybook,
     IncidentPlaybookStep,
     StatusUpdate,
@@ -83,3 +84,11 @@ class PlaybookStepInline(RecordInline):
     fields = ["service", "position", "text", "expected_outcome", "command", "done_at", "done_by"]
     readonly_fields = fields
     related = ("service", "done_by")
+
+
+class PlanStepInline(RecordInline):
+    model = IncidentPlanStep
+    fields = ["position", "title", "action", "audience", "state", "detail", "done_at", "done_by"]
+    readonly_fields = fields
+    related = ("done_by",)
+    verbose_name_plural = "response plan"

@@ -18,6 +18,7 @@ from incidents.models import IncidentSource
 from .effort import EffortActionsMixin
 from .idempotency import IdempotentAutoSchema, idempotent
 from .people import HandoverSerializer
+from .plan import ResponseActionsMixin
 from .serializers import (
     CancelSerializer,
     CriterionCheckSerializer,
@@ -46,6 +47,7 @@ SUB_LIST = {"filter_backends": [], "pagination_class": None}
 
 class IncidentViewSet(
     EffortActionsMixin,
+    ResponseActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

@@ -1,7 +1,8 @@
 """The playbooks admin, where approvals happen: the service catalogue (with guardian's
 object-permissions pages, where `approve_playbook` is granted per service), playbooks, their
-versions driven through playbooks/services.py, and the coverage report."""
+versions driven through playbooks/services.py, the coverage report, and response plans
+(activated through playbooks/plans.py)."""
 
-from . import catalogue, versions
+from . import catalogue, response_plans, versions
 
-__all__ = ["catalogue", "versions"]
+__all__ = ["catalogue", "response_plans", "versions"]
