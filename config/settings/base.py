@@ -146,6 +146,20 @@ SPECTACULAR_SETTINGS = {
 # Default broker needs no server: kombu's filesystem transport under var/broker.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 BROKER_DIR = VAR_DIR / "broker"
+# A request publishing to a broker that is down must not hang: fail fast, the outbox keeps the
+# work and the sweeper sends it later. kombu's Redis transport ignores the connection timeout:
+# it needs socket timeouts (else a broker that stops answering blocks a publish forever) and a
+# single connection attempt (else a publish made with retry=False still retries, sleeping 2 s
+# first). Publishes with retry=True keep their own policy; a worker's BRPOP waits in its loop.
+# A healthy Redis answers within milliseconds; the rest of a request's second is its own.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+BROKER_SOCKET_TIMEOUT = env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=0.3)
+BROKER_REDIS_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    "max_retries": 0,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -154,7 +168,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    else BROKER_REDIS_TRANSPORT_OPTIONS
 )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -167,9 +181,6 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# A request publishing to a broker that is down must not hang: fail fast, the outbox keeps the
-# work and the sweeper sends it later.
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 
 # --- Beacon ---------------------------------------------------------------------------------
 # Members of this group see every private (security) incident.
