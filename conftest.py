@@ -54,3 +54,11 @@ def webhook_receiver():
 
     with FakeWebhookReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """A test that took the broker down must not leave publishing paused for the next one."""
+    from notifications import broker
+
+    broker._failed_at = None

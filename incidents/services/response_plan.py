@@ -7,7 +7,6 @@ that same transaction, and Slack chores are safe to repeat. Manual steps are che
 a person ticks off. The sweeper re-queues plans a lost task left pending.
 """
 
-import logging
 from datetime import timedelta
 from functools import partial
 
@@ -22,6 +21,7 @@ from incidents import access
 from incidents.delegation import delegate_for
 from incidents.models import Incident, IncidentPlanStep, PlanStepState, TimelineKind
 from incidents.names import display_name
+from notifications.broker import try_publish
 from notifications.channels import DeliveryError, RetryableError
 from notifications.channels.slack import SlackWorkspace, slack_configured
 from notifications.services.sending import backoff_seconds
@@ -29,8 +29,6 @@ from playbooks.models import StepAction
 
 from . import announce
 from .base import lock_incident, record_event, require_active, update_cadence
-
-logger = logging.getLogger(__name__)
 
 # When no active plan applies.
 DEFAULT_STEPS = [
@@ -76,10 +74,7 @@ def response_plan_start(incident):
 def publish_run(incident_id, countdown=None):
     from incidents.tasks import run_response_plan
 
-    try:
-        run_response_plan.apply_async((incident_id,), countdown=countdown, retry=False)
-    except Exception:  # the broker is down: the pending steps wait for the sweeper
-        logger.warning("Broker unreachable; plan of incident %s waits", incident_id, exc_info=True)
+    try_publish(run_response_plan, (incident_id,), countdown=countdown)
 
 
 def response_plan_run(incident_id):

@@ -5,24 +5,27 @@ task opens the next method only when that one fails (sending.py). Publishing hap
 commit and never raises: a broker that is down leaves the rows to the sweeper.
 """
 
-import logging
 from functools import partial
 
 from django.db import transaction
 
-from notifications.audiences import Method, addresses, direct_methods, drill_method, methods_for
+from notifications.audiences import (
+    Method,
+    addresses,
+    direct_methods,
+    drill_method,
+    methods_for,
+    people_for,
+)
+from notifications.broker import try_publish
 from notifications.models import Delivery, Notification, NotificationAudience
 from notifications.rendering import render_all
-
-logger = logging.getLogger(__name__)
 
 PRIVATE_AUDIENCES = {"responders", "executives"}
 
 
 def notify_incident(*, incident, event, context, audiences, plan=None) -> list[Notification]:
     """Tell each audience of an incident; a drill tells only the drill channel."""
-    from notifications.audiences import people_for
-
     if incident.is_drill:
         return [_write(event, NotificationAudience.DRILL, context, [drill_method()], [], incident)]
     if incident.is_private:  # a security incident is not broadcast beyond who must act
@@ -99,14 +102,4 @@ def publish(delivery_ids, countdown=None):
     """Queue the sending tasks; False when the broker refused (the sweeper will send them)."""
     from notifications.tasks import deliver
 
-    for done, pk in enumerate(delivery_ids):
-        try:
-            deliver.apply_async((pk,), countdown=countdown, retry=False)
-        except Exception:  # the broker is unreachable: the outbox keeps the work
-            logger.warning(
-                "Broker unreachable; %d deliveries wait for the sweeper",
-                len(delivery_ids) - done,
-                exc_info=True,
-            )
-            return False
-    return True
+    return all(try_publish(deliver, (pk,), countdown=countdown) for pk in delivery_ids)
