@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health
+from incidents.slack import views as slack
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,6 +14,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("playbooks/", include("playbooks.urls")),
+    path("slack/commands/", slack.command, name="slack-commands"),
+    path("slack/interactivity/", slack.interaction, name="slack-interactivity"),
+    path("slack/events/", slack.event, name="slack-events"),
     path("", include("django_prometheus.urls")),
     path("", include("incidents.urls")),
 ]

@@ -200,6 +200,7 @@ SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET", default="")
 SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
 SLACK_BROADCAST_CHANNEL = env("SLACK_BROADCAST_CHANNEL", default="incidents")
 SLACK_ADMIN_USERGROUP = env("SLACK_ADMIN_USERGROUP", default="")  # invited to every channel
+SLACK_COMMAND = env("SLACK_COMMAND", default="/incident")
 BEACON_CHANNEL_ADAPTERS = {
     "slack": "notifications.channels.slack.SlackAdapter",
     "email": "notifications.channels.email.EmailAdapter",

@@ -92,7 +92,8 @@ class SlackWorkspace:
                 return existing["id"]
             raise PermanentError(f"A Slack channel named #{name} already exists.") from error
 
-    def find_channel(self, name):
+    def channels(self):
+        """Every channel the bot can see, not archived, page by page."""
         cursor = None
         while True:
             page = _call(
@@ -102,12 +103,16 @@ class SlackWorkspace:
                 limit=200,
                 cursor=cursor,
             )
-            for channel in page["channels"]:
-                if channel["name"] == name.lstrip("#"):
-                    return channel
+            yield from page["channels"]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                return None
+                return
+
+    def find_channel(self, name):
+        return next((c for c in self.channels() if c["name"] == name.lstrip("#")), None)
+
+    def member_channels(self):
+        return [c for c in self.channels() if c.get("is_member")]
 
     def describe(self, channel_id, *, topic, purpose):
         _call("conversations_setTopic", channel=channel_id, topic=topic[:TOPIC_LIMIT])

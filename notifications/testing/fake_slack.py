@@ -97,6 +97,8 @@ class FakeSlack(FakeHttpServer):
         self._messages: list[SlackMessage] = []
         self._faults: list[list] = []  # [method or None, Response, times left]
         self._down = False
+        self.views: dict[str, dict] = {}  # id -> the last view opened or updated there
+        self._last_view = None
         self._ids = itertools.count(1)
         self._ts = itertools.count()
 
@@ -214,6 +216,31 @@ class FakeSlack(FakeHttpServer):
         if user not in channel.members:
             raise SlackError("user_not_in_channel")
         return {"message_ts": self._new_message(channel, p, ephemeral_to=user).ts}
+
+    @_method("views.open")
+    def _views_open(self, p):
+        if not p.get("trigger_id") or p["trigger_id"] == "expired":
+            raise SlackError("expired_trigger_id")
+        return self._keep_view(f"V{next(self._ids):04d}", p.get("view"))
+
+    @_method("views.update")
+    def _views_update(self, p):
+        if p.get("view_id") not in self.views:
+            raise SlackError("not_found")
+        if p.get("hash") and p["hash"] != self.views[p["view_id"]]["hash"]:
+            raise SlackError("hash_conflict")
+        return self._keep_view(p["view_id"], p.get("view"))
+
+    def _keep_view(self, view_id, view):
+        view = dict(_structured(view) or {})
+        view.update(id=view_id, hash=f"{view_id}-{next(self._ids)}")
+        self.views[view_id] = self._last_view = view
+        return {"view": view}
+
+    def last_view(self):
+        """The view most recently opened or updated."""
+        with self._state:
+            return self._last_view
 
     @_method("chat.update")
     def _update(self, p):

@@ -1,0 +1,410 @@
+"""The declare modal: prefilled from Beacon's configuration, checked live (the channel name),
+submitted through `incident_declare`. A replayed submission declares once."""
+
+import hashlib
+from contextlib import suppress
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from slack_sdk.errors import SlackApiError
+
+from incidents import services
+from incidents.delegation import delegate_for
+from incidents.models import (
+    CriticalFunction,
+    IdempotencyKey,
+    Impact,
+    Incident,
+    IncidentRoleField,
+    IncidentSource,
+    IncidentType,
+    PriorityMatrixCell,
+    SeverityLevel,
+    Urgency,
+)
+from incidents.services.declaration import CHANNEL_NAME_PART
+from notifications.channels import DeliveryError
+from notifications.channels.slack import SlackWorkspace
+from playbooks.models import Service
+
+from . import replies
+from .client import SlackUnavailable, call
+from .replies import option, text
+from .users import beacon_user, slack_id_of
+
+CALLBACK = "declare"
+DEFINITION = ("affects_customers", "unplanned", "exceeds_one_hour", "confirm_definition")
+# Service field → modal block, for the service's ValidationError messages.
+FIELD_BLOCKS = {
+    "title": "title",
+    "name": "name",
+    "incident_type": "incident_type",
+    "severity": "severity",
+    "impact_level": "impact_level",
+    "urgency": "urgency",
+    "services": "services",
+    "confirm_definition": "definition",
+    "priority_override_reason": "impact_level",
+}
+
+
+def channel_name(name, day=None):
+    return f"inc_{name}_{(day or timezone.now()):%Y%m%d}"
+
+
+def open_modal(ctx):
+    try:
+        call("views_open", trigger_id=ctx.trigger_id, view=build_view())
+    except (SlackApiError, SlackUnavailable) as error:
+        return replies.ephemeral(
+            _("Slack would not open the form ({error}). Declare from the portal instead.").format(
+                error=error
+            )
+        )
+    return replies.ok()
+
+
+def _input(block_id, label, element, *, optional=False, hint=""):
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": text(label),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = text(hint)
+    return block
+
+
+def _select(action_id, options, *, initial=None, multi=False, placeholder=""):
+    element = {
+        "type": "multi_static_select" if multi else "static_select",
+        "action_id": action_id,
+        "options": options[:100],
+    }
+    if placeholder:
+        element["placeholder"] = text(placeholder)
+    if initial:
+        element["initial_options" if multi else "initial_option"] = initial
+    return element
+
+
+def _bot_channels():
+    """Channels the bot is in (where it can broadcast); the configured one first."""
+    try:
+        channels = SlackWorkspace().member_channels()
+    except DeliveryError:
+        return []
+    default = settings.SLACK_BROADCAST_CHANNEL.lstrip("#")
+    return sorted(channels, key=lambda c: (c["name"] != default, c["name"]))
+
+
+def _on_duty_slack_id(field):
+    function = CriticalFunction.objects.filter(incident_field=field, is_active=True).first()
+    holder = delegate_for(function=function) if function else None
+    return slack_id_of(holder.user) if holder and holder.user else ""
+
+
+def _matrix_hint():
+    cells = PriorityMatrixCell.objects.select_related("priority").order_by("impact", "urgency")
+    return "; ".join(
+        f"{Impact(c.impact).label} × {Urgency(c.urgency).label} → {c.priority.name}" for c in cells
+    )
+
+
+def build_view(name_preview=""):
+    channels = [option(f"#{c['name']}", c["id"]) for c in _bot_channels()]
+    types = [option(t.name, t.pk) for t in IncidentType.objects.filter(is_active=True)]
+    severities = [
+        option(s.name, s.pk, s.description) for s in SeverityLevel.objects.order_by("rank")
+    ]
+    levels = [option(label, value) for value, label in Impact.choices]
+    services = [option(s.name, s.pk) for s in Service.objects.filter(is_active=True)]
+    commander = _on_duty_slack_id(IncidentRoleField.COMMANDER)
+    responder = _on_duty_slack_id(IncidentRoleField.RESPONDER)
+    blocks = [
+        _input(
+            "broadcast",
+            _("Broadcast channel"),
+            _select("declare.broadcast", channels, initial=channels[0] if channels else None),
+            hint=_("Channels Beacon is in. Invite it to a channel to broadcast there."),
+        ),
+        _input("title", _("Title"), {"type": "plain_text_input", "action_id": "declare.title"}),
+        _input(
+            "name",
+            _("Incident name"),
+            {
+                "type": "plain_text_input",
+                "action_id": "declare.name",
+                "max_length": 60,
+                "dispatch_action_config": {"trigger_actions_on": ["on_character_entered"]},
+            },
+            hint=name_preview
+            or _("Lowercase letters, digits, - and _; the channel is inc_<name>_<date>."),
+        ),
+        _input("incident_type", _("Incident type"), _select("declare.type", types)),
+        _input("severity", _("Severity"), _select("declare.severity", severities)),
+        _input(
+            "impact_level",
+            _("Impact"),
+            _select("declare.impact", levels),
+            hint=_("The priority matrix suggests: %(matrix)s") % {"matrix": _matrix_hint()},
+        ),
+        _input("urgency", _("Urgency"), _select("declare.urgency", levels)),
+        _input(
+            "private",
+            _("Security incident"),
+            {
+                "type": "checkboxes",
+                "action_id": "declare.private",
+                "options": [option(_("Private channel, visible only to those invited"), "yes")],
+            },
+            optional=True,
+        ),
+        _input(
+            "commander",
+            _("Commander"),
+            {"type": "users_select", "action_id": "declare.commander"}
+            | ({"initial_user": commander} if commander else {}),
+        ),
+        _input(
+            "responder",
+            _("Responder"),
+            {"type": "users_select", "action_id": "declare.responder"}
+            | ({"initial_user": responder} if responder else {}),
+        ),
+        _input(
+            "invitees",
+            _("Invite"),
+            {"type": "multi_users_select", "action_id": "declare.invitees"},
+            optional=True,
+        ),
+        _input(
+            "services",
+            _("Services affected"),
+            _select("declare.services", services, multi=True),
+            optional=True,
+        ),
+        _input(
+            "environments",
+            _("Environments affected"),
+            {"type": "plain_text_input", "action_id": "declare.environments"},
+            optional=True,
+            hint=_("Comma-separated, e.g. production, staging"),
+        ),
+        _input(
+            "regions",
+            _("Regions affected"),
+            {"type": "plain_text_input", "action_id": "declare.regions"},
+            optional=True,
+            hint=_("Comma-separated, e.g. eu-west-1"),
+        ),
+        _input(
+            "definition",
+            _("Is it an incident?"),
+            {
+                "type": "checkboxes",
+                "action_id": "declare.definition",
+                "options": [
+                    option(_("It negatively affects customers"), "affects_customers"),
+                    option(_("It was not planned"), "unplanned"),
+                    option(_("It cannot be resolved within 1 hour"), "exceeds_one_hour"),
+                    option(_("Declare it even if not all three hold"), "confirm_definition"),
+                ],
+            },
+            optional=True,
+        ),
+        _input(
+            "summary",
+            _("Summary"),
+            {"type": "plain_text_input", "action_id": "declare.summary", "multiline": True},
+            optional=True,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK,
+        "title": text(_("Declare an incident")[:24]),
+        "submit": text(_("Declare")),
+        "close": text(_("Cancel")),
+        "blocks": blocks,
+    }
+
+
+def act(ctx, action, payload):
+    """Live check of the incident name: show the channel it makes, or what is wrong."""
+    if action.get("action_id") != "declare.name":
+        return
+    name = (action.get("value") or "").strip()
+    if CHANNEL_NAME_PART.match(name):
+        preview = _("The channel will be #%(channel)s") % {"channel": channel_name(name)}
+    else:
+        preview = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
+    view = payload["view"]
+    # A stale hash means the person typed on: the next keystroke updates the view.
+    with suppress(SlackApiError, SlackUnavailable):
+        call(
+            "views_update",
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=build_view(name_preview=preview),
+        )
+
+
+def _values(view):
+    """{block_id: value} from a submitted view's state."""
+    found = {}
+    for block_id, actions in view["state"]["values"].items():
+        for element in actions.values():
+            kind = element.get("type")
+            if kind == "static_select":
+                found[block_id] = (element.get("selected_option") or {}).get("value")
+            elif kind in ("multi_static_select", "checkboxes"):
+                found[block_id] = [o["value"] for o in element.get("selected_options") or []]
+            elif kind == "users_select":
+                found[block_id] = element.get("selected_user")
+            elif kind == "multi_users_select":
+                found[block_id] = element.get("selected_users") or []
+            else:
+                found[block_id] = (element.get("value") or "").strip()
+    return found
+
+
+def _check_broadcast(channel_id, errors):
+    if not channel_id:
+        errors["broadcast"] = _("Choose the channel to broadcast in.")
+        return
+    try:
+        channel = call("conversations_info", channel=channel_id)["channel"]
+    except SlackApiError:
+        errors["broadcast"] = _("This channel does not exist (any more). Choose another.")
+        return
+    except SlackUnavailable:
+        return  # Slack is struggling: the outbox will fall back to the backup methods
+    if channel.get("is_archived"):
+        errors["broadcast"] = _("#%(name)s is archived. Choose another channel.") % {
+            "name": channel.get("name")
+        }
+    elif not channel.get("is_member"):
+        errors["broadcast"] = _(
+            "Beacon is not in #%(name)s. Invite it there (/invite @Beacon) or choose another."
+        ) % {"name": channel.get("name")}
+
+
+def _check_name(name, errors):
+    if not CHANNEL_NAME_PART.match(name or ""):
+        errors["name"] = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
+        return
+    wanted = channel_name(name)
+    taken = Incident.objects.filter(channel_name=wanted).exists()
+    if not taken:
+        with suppress(DeliveryError):  # Slack unreachable: creating the channel will tell
+            taken = SlackWorkspace().find_channel(wanted) is not None
+    if taken:
+        errors["name"] = _("#%(channel)s already exists: choose another name.") % {
+            "channel": wanted
+        }
+
+
+def _people(values, errors):
+    people = {}
+    for block in ("commander", "responder"):
+        slack_id = values.get(block)
+        people[block] = beacon_user(slack_id) if slack_id else None
+        if slack_id and people[block] is None:
+            errors[block] = _("This person has no Beacon account linked to Slack.")
+    invitees = [(s, beacon_user(s)) for s in values.get("invitees") or []]
+    unlinked = [s for s, user in invitees if user is None]
+    if unlinked:
+        errors["invitees"] = _("Not linked to Beacon: %(people)s.") % {
+            "people": ", ".join(f"<@{s}>" for s in unlinked)
+        }
+    people["invitees"] = [user for _s, user in invitees if user]
+    return people
+
+
+def _declaration(values, people):
+    definition = set(values.get("definition") or [])
+    by_pk = {
+        "incident_type": IncidentType.objects.filter(pk=values.get("incident_type")).first(),
+        "severity": SeverityLevel.objects.filter(pk=values.get("severity")).first(),
+    }
+    return {
+        "title": values.get("title", ""),
+        "name": values.get("name", ""),
+        **by_pk,
+        "impact_level": values.get("impact_level") or "",
+        "urgency": values.get("urgency") or "",
+        "priority": None,
+        "is_private": "yes" in (values.get("private") or []),
+        "commander": people["commander"],
+        "responder": people["responder"],
+        "invitees": people["invitees"],
+        "services": list(Service.objects.filter(pk__in=values.get("services") or [])),
+        "environments": (values.get("environments") or "").split(","),
+        "regions": (values.get("regions") or "").split(","),
+        "summary": values.get("summary", ""),
+        "broadcast_channel": values.get("broadcast") or "",
+        **{field: field in definition for field in DEFINITION},
+    }
+
+
+def submit(ctx, view):
+    key = f"slack-view:{view['id']}"
+    done = IdempotencyKey.objects.filter(user=ctx.user, key=key).first()
+    if done:  # Slack retried, or the same submission was replayed
+        return replies.modal_update(_declared_view(done.response_body["reference"]))
+    values = _values(view)
+    errors = {}
+    _check_broadcast(values.get("broadcast"), errors)
+    _check_name(values.get("name"), errors)
+    people = _people(values, errors)
+    if errors:
+        return replies.modal_errors(errors)
+    try:
+        with transaction.atomic():
+            incident = services.incident_declare(
+                actor=ctx.user, source=IncidentSource.SLACK, **_declaration(values, people)
+            )
+            IdempotencyKey.objects.create(
+                user=ctx.user,
+                key=key,
+                method="POST",
+                path="/slack/interactivity/",
+                request_hash=hashlib.sha256(key.encode()).hexdigest(),
+                response_status=200,
+                response_body={"reference": incident.reference},
+            )
+    except ValidationError as error:
+        return replies.modal_errors(_field_errors(error))
+    except PermissionDenied as error:
+        return replies.modal_errors({"title": str(error)})
+    except IntegrityError:  # the same submission, declared by a concurrent request
+        done = IdempotencyKey.objects.get(user=ctx.user, key=key)
+        return replies.modal_update(_declared_view(done.response_body["reference"]))
+    return replies.modal_update(_declared_view(incident.reference))
+
+
+def _field_errors(error):
+    if not hasattr(error, "error_dict"):
+        return {"title": " ".join(error.messages)}
+    return {
+        FIELD_BLOCKS.get(field, "title"): " ".join(messages)
+        for field, messages in error.message_dict.items()
+    }
+
+
+def _declared_view(reference):
+    incident = Incident.objects.get(reference=reference)
+    return replies.notice_view(
+        _("Incident declared"),
+        _(
+            "*%(ref)s* is declared. Beacon is creating #%(channel)s, inviting people and "
+            "broadcasting; the commander will be reminded to post updates."
+        )
+        % {"ref": reference, "channel": incident.channel_name},
+    )

@@ -1,0 +1,57 @@
+"""What Slack expects back: ephemeral messages, modal errors, modal updates."""
+
+from django.http import JsonResponse
+
+
+def ephemeral(text, blocks=None):
+    body = {"response_type": "ephemeral", "text": str(text)}
+    if blocks:
+        body["blocks"] = blocks
+    return JsonResponse(body)
+
+
+def modal_errors(errors):
+    """Field errors shown under the modal's blocks (block id → message)."""
+    return JsonResponse(
+        {"response_action": "errors", "errors": {k: str(v)[:150] for k, v in errors.items()}}
+    )
+
+
+def modal_update(view):
+    return JsonResponse({"response_action": "update", "view": view})
+
+
+def modal_clear():
+    return JsonResponse({"response_action": "clear"})
+
+
+def ok():
+    return JsonResponse({})
+
+
+def text(value):
+    return {"type": "plain_text", "text": str(value)[:150], "emoji": True}
+
+
+def mrkdwn(value):
+    return {"type": "mrkdwn", "text": str(value)[:3000]}
+
+
+def section(value):
+    return {"type": "section", "text": mrkdwn(value)}
+
+
+def option(label, value, description=""):
+    built = {"text": text(label), "value": str(value)}
+    if description:
+        built["description"] = text(description[:75])
+    return built
+
+
+def notice_view(title, body):
+    return {
+        "type": "modal",
+        "title": text(title[:24]),
+        "close": text("OK"),
+        "blocks": [section(body)],
+    }

@@ -1,0 +1,24 @@
+import functools
+
+from django.conf import settings
+from django.http import HttpResponse
+from slack_sdk.signature import SignatureVerifier
+
+
+def verified(view):
+    """Refuse a request not signed with our signing secret, or older than five minutes."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.SLACK_SIGNING_SECRET:
+            return HttpResponse("Slack is not configured (SLACK_SIGNING_SECRET).", status=503)
+        verifier = SignatureVerifier(settings.SLACK_SIGNING_SECRET)
+        if not verifier.is_valid(
+            body=request.body,
+            timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
+            signature=request.headers.get("X-Slack-Signature", ""),
+        ):
+            return HttpResponse("Invalid or stale Slack signature.", status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper

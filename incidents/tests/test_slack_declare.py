@@ -1,0 +1,175 @@
+"""Declaring from Slack: signed requests through the Django test client, the Slack Web API a
+local fake driven by the real slack_sdk client."""
+
+import time
+
+import pytest
+from django.core import mail
+
+from incidents.models import Incident, IncidentSource, PlanStepState
+from incidents.tests import factories
+from incidents.tests.slack_requests import SECRET, command, interact, submission
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def slack(fake_slack, settings, commander_user, responder_user):
+    settings.SLACK_SIGNING_SECRET = SECRET
+    fake_slack.add_user("U0CORA", "cora", commander_user.email)
+    fake_slack.add_user("U0RUDY", "rudy", responder_user.email)
+    fake_slack.add_user("U0NOBODY", "nobody", "nobody@example.com")
+    fake_slack.add_user("U0ANNE", "anne", "anne@example.com", locale="fr-FR")
+    return fake_slack
+
+
+@pytest.fixture
+def answers(outage, sev2):
+    return lambda **changes: {
+        "title": "Checkout is failing",
+        "name": "checkout-502",
+        "incident_type": outage.pk,
+        "severity": sev2.pk,
+        "impact_level": "high",
+        "urgency": "high",
+        "commander": "U0CORA",
+        "responder": "U0RUDY",
+        "definition": ["affects_customers", "unplanned", "exceeds_one_hour"],
+        "summary": "EU customers get 502 at checkout.",
+        **changes,
+    }
+
+
+def open_declare(client, slack):
+    response = command(client, "declare")
+    assert response.status_code == 200
+    return slack.last_view()
+
+
+def test_declare_opens_a_modal_prefilled_from_beacon(client, slack, outage, sev2):
+    view = open_declare(client, slack)
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert [o["text"]["text"] for o in blocks["broadcast"]["element"]["options"]][0] == (
+        "#incidents"
+    )
+    assert [o["text"]["text"] for o in blocks["severity"]["element"]["options"]] == ["SEV2"]
+    assert [o["value"] for o in blocks["incident_type"]["element"]["options"]] == [str(outage.pk)]
+    assert len(blocks["definition"]["element"]["options"]) == 4
+
+
+def test_the_name_is_checked_live(client, slack):
+    view = open_declare(client, slack)
+    action = {"action_id": "declare.name", "value": "checkout-502"}
+    interact(
+        client,
+        {"type": "block_actions", "user": {"id": "U0CORA"}, "actions": [action], "view": view},
+    )
+    name = next(b for b in slack.last_view()["blocks"] if b["block_id"] == "name")
+    assert "#inc_checkout-502_" in name["hint"]["text"]
+
+
+def test_submitting_declares_and_slack_does_the_rest(
+    client, slack, answers, django_capture_on_commit_callbacks
+):
+    view = open_declare(client, slack)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = interact(client, submission(view, answers()))
+    assert response.json()["response_action"] == "update"
+    incident = Incident.objects.get()
+    assert incident.source == IncidentSource.SLACK
+    assert incident.channel_name.startswith("inc_checkout-502_")
+    assert incident.commander.username == "cora" and incident.responder.username == "rudy"
+    assert incident.broadcast_channel == slack.channel_by_name("incidents").id
+    channel = slack.channel_by_name(incident.channel_name)
+    assert channel and {"U0CORA", "U0RUDY"} <= channel.members
+    assert f"<#{channel.id}|{incident.channel_name}>" in slack.messages("incidents")[0].text
+    assert incident.plan_steps.get(action="broadcast").state == PlanStepState.DONE
+
+
+def test_a_replayed_submission_declares_once(client, slack, answers):
+    view = open_declare(client, slack)
+    payload = submission(view, answers())
+    first = interact(client, payload)
+    again = interact(client, payload)
+    assert Incident.objects.count() == 1
+    assert first.json() == again.json()
+
+
+@pytest.mark.parametrize(
+    ("changes", "block", "message"),
+    [
+        ({"name": "Checkout 502!"}, "name", "lowercase letters"),
+        ({"commander": "U0NOBODY"}, "commander", "no Beacon account"),
+        ({"invitees": ["U0NOBODY"]}, "invitees", "Not linked to Beacon"),
+        ({"definition": ["unplanned"]}, "definition", "does not meet the definition"),
+        ({"title": " "}, "title", "Give the incident a title"),
+    ],
+)
+def test_bad_input_is_shown_in_the_modal(client, slack, answers, changes, block, message):
+    view = open_declare(client, slack)
+    response = interact(client, submission(view, answers(**changes)))
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert message in body["errors"][block]
+    assert not Incident.objects.exists()
+
+
+def test_a_taken_channel_name_is_refused(client, slack, answers):
+    from incidents.slack.declare import channel_name
+
+    slack.add_channel(channel_name("checkout-502"))
+    view = open_declare(client, slack)
+    body = interact(client, submission(view, answers())).json()
+    assert "already exists" in body["errors"]["name"]
+
+
+@pytest.mark.parametrize(
+    ("archived", "member", "message"),
+    [(True, True, "is archived"), (False, False, "Beacon is not in #war-room")],
+)
+def test_the_broadcast_channel_must_be_usable(client, slack, answers, archived, member, message):
+    war_room = slack.add_channel("war-room", is_archived=archived, bot_member=member)
+    view = open_declare(client, slack)
+    body = interact(client, submission(view, answers(broadcast=war_room))).json()
+    assert message in body["errors"]["broadcast"]
+
+
+def test_someone_who_may_not_declare_is_told_in_the_modal(client, slack, answers):
+    viewer = factories.UserFactory(username="vic", email="vic@example.com")
+    slack.add_user("U0VIC", "vic", viewer.email)
+    view = open_declare(client, slack)
+    body = interact(client, submission(view, answers(), user="U0VIC")).json()
+    assert "not allowed to declare" in body["errors"]["title"]
+
+
+def test_an_unlinked_user_is_told_how_to_link(client, slack):
+    body = command(client, "declare", user="U0NOBODY").json()
+    assert body["response_type"] == "ephemeral"
+    assert "not linked to a Beacon user" in body["text"] and "U0NOBODY" in body["text"]
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [{"secret": "wrong"}, {"timestamp": int(time.time()) - 6 * 60}],
+    ids=["bad signature", "stale timestamp"],
+)
+def test_unsigned_or_stale_requests_are_refused(client, slack, signing):
+    assert command(client, "help", **signing).status_code == 401
+    assert not mail.outbox
+
+
+def test_unknown_subcommand_shows_help(client, slack):
+    body = command(client, "dance").json()
+    assert body["response_type"] == "ephemeral" and "/incident declare" in body["text"]
+
+
+def test_url_verification(client, slack):
+    import json
+
+    from incidents.tests.slack_requests import signed_headers
+
+    body = json.dumps({"type": "url_verification", "challenge": "abc"})
+    response = client.post(
+        "/slack/events/", body, content_type="application/json", **signed_headers(body)
+    )
+    assert response.json() == {"challenge": "abc"}
