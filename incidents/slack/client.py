@@ -1,5 +1,6 @@
 """The Web API client for interactive calls (modals, ephemeral answers): these happen while
-a person waits, so one retry after Slack's Retry-After, then a clear error."""
+a person waits and Slack wants an answer within 3 s, so a 429 is retried once only when Slack
+asks for at most a second's wait; otherwise the person gets a clear error at once."""
 
 from django.conf import settings
 from slack_sdk import WebClient
@@ -11,12 +12,20 @@ class SlackUnavailable(Exception):
     pass
 
 
+class ShortRateLimitRetry(RateLimitErrorRetryHandler):
+    def _can_retry(self, *, state, request, response=None, error=None):
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        waits = {k.lower(): v for k, v in response.headers.items()}.get("retry-after", ["1"])
+        return int(waits[0]) <= 1
+
+
 def web():
     return WebClient(
         token=settings.SLACK_BOT_TOKEN,
         base_url=settings.SLACK_API_URL,
         timeout=3,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+        retry_handlers=[ShortRateLimitRetry(max_retry_count=1)],
     )
 
 
