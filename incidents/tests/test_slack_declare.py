@@ -173,3 +173,28 @@ def test_url_verification(client, slack):
         "/slack/events/", body, content_type="application/json", **signed_headers(body)
     )
     assert response.json() == {"challenge": "abc"}
+
+
+def test_commander_and_responder_default_to_the_delegates_on_duty(
+    client, slack, commander_user, responder_user
+):
+    from incidents.models import Delegation, UserPreference
+
+    for field, user, slack_id in [
+        ("commander", commander_user, "U0CORA"),
+        ("responder", responder_user, "U0RUDY"),
+    ]:
+        function = factories.CriticalFunctionFactory(
+            name=field.title(), slug=field, incident_field=field
+        )
+        Delegation.objects.create(function=function, user=user, rank=1)
+        UserPreference.objects.update_or_create(user=user, defaults={"slack_user_id": slack_id})
+    blocks = {b["block_id"]: b for b in open_declare(client, slack)["blocks"]}
+    assert blocks["commander"]["element"]["initial_user"] == "U0CORA"
+    assert blocks["responder"]["element"]["initial_user"] == "U0RUDY"
+
+
+def test_slack_down_when_opening_the_modal_points_to_the_portal(client, slack):
+    slack.fail_next("views.open", error="internal_error")
+    body = command(client, "declare").json()
+    assert body["response_type"] == "ephemeral" and "portal" in body["text"]
