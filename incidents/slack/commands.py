@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from . import declare, replies
+from . import criteria, declare, replies, resolve, role, status, update
 
 HANDLERS = {}
 
@@ -38,3 +38,8 @@ def show_help(ctx):
 
 
 subcommand("declare", "incident")(declare.open_modal)
+subcommand("update")(update.open_modal)
+subcommand("resolve")(resolve.open_modal)
+subcommand("status")(status.show)
+subcommand("role")(role.hand_over)
+subcommand("criteria")(criteria.show)

@@ -4,14 +4,14 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from . import declare, replies
+from . import criteria, declare, replies, resolve, update
 from .client import SlackUnavailable, call
 
 logger = logging.getLogger(__name__)
 
 # "<prefix>.<name>": the module that owns the prefix handles it.
-ACTIONS = {"declare": declare.act}
-SUBMISSIONS = {"declare": declare.submit}
+ACTIONS = {"declare": declare.act, "criteria": criteria.act}
+SUBMISSIONS = {"declare": declare.submit, "update": update.submit, "resolve": resolve.submit}
 
 
 def dispatch(payload, ctx):

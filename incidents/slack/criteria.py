@@ -1,0 +1,92 @@
+"""`criteria`: the exit criteria of this channel's incident, with a "Mark met" button for each
+unsettled one; a click checks it off through `incident_check_exit_criterion`."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+from incidents import access, services
+from incidents.exceptions import TransitionNotAllowed
+from incidents.models import IncidentCriterion
+
+from . import replies
+from .incidents import of_channel
+from .replies import section, text
+
+MARK_MET = "criteria.met"
+
+
+def show(ctx):
+    incident = of_channel(ctx)
+    if incident is None:
+        return replies.ephemeral(
+            _("This is not an incident channel: list exit criteria in the incident's channel.")
+        )
+    criteria = list(incident.criteria.all())
+    if not criteria:
+        return replies.ephemeral(
+            _("Incident %(ref)s has no exit criteria.") % {"ref": incident.reference}
+        )
+    heading = _("Exit criteria of *%(ref)s*:") % {"ref": incident.reference}
+    buttons = incident.is_active and access.can_act(ctx.user, incident)
+    blocks = [section(heading), *(_block(c, buttons) for c in criteria)]
+    return replies.ephemeral(heading, blocks)
+
+
+def _state(criterion):
+    if criterion.is_met:
+        return _("met")
+    if criterion.is_waived:
+        return _("waived")
+    return _("required") if criterion.required else _("optional")
+
+
+def _block(criterion, buttons):
+    block = section(
+        f"{'✅' if criterion.is_settled else '⬜'} {criterion.text} ({_state(criterion)})"
+    )
+    if buttons and not criterion.is_settled:
+        block["accessory"] = {
+            "type": "button",
+            "action_id": MARK_MET,
+            "text": text(_("Mark met")),
+            "value": str(criterion.pk),
+        }
+    return block
+
+
+def _criterion(user, value):
+    """The clicked criterion, if it exists and its incident is visible to `user`."""
+    value = str(value or "")
+    found = (
+        value.isdigit()
+        and IncidentCriterion.objects.select_related("incident").filter(pk=value).first()
+    )
+    return found if found and access.can_view(user, found.incident) else None
+
+
+def act(ctx, action, payload):
+    from . import interactivity  # which imports this module for its ACTIONS
+
+    if action.get("action_id") != MARK_MET:
+        return
+    criterion = _criterion(ctx.user, action.get("value"))
+    if criterion is None:
+        interactivity.tell(payload, _("This exit criterion no longer exists."))
+        return
+    incident = criterion.incident
+    try:
+        services.incident_check_exit_criterion(
+            incident=incident, actor=ctx.user, criterion_id=criterion.pk
+        )
+    except PermissionDenied as error:
+        interactivity.tell(payload, str(error))
+    except ValidationError as error:
+        interactivity.tell(payload, " ".join(error.messages))
+    except TransitionNotAllowed as error:
+        interactivity.tell(payload, error.message)
+    else:
+        interactivity.tell(
+            payload,
+            _("“%(text)s” is met in %(ref)s.")
+            % {"text": criterion.text, "ref": incident.reference},
+        )

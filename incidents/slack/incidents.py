@@ -1,0 +1,99 @@
+"""Shared by the incident subcommands: which incident a request is about, the incident select,
+how people and moments read in Slack, and running a modal's submission once."""
+
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from slack_sdk.errors import SlackApiError
+
+from incidents import selectors
+from incidents.models import IdempotencyKey
+from incidents.names import display_name
+
+from . import replies
+from .client import SlackUnavailable, call
+from .declare import _input, _select
+from .replies import option
+from .users import slack_id_of
+
+
+def of_channel(ctx):
+    """The incident whose channel the request came from, if the user may see it; else None."""
+    if not ctx.channel_id:
+        return None
+    return selectors.incident_list(user=ctx.user).filter(slack_channel_id=ctx.channel_id).first()
+
+
+def chosen(ctx, incident_id):
+    """The incident picked in a select, if the user (still) may see it; else None."""
+    if not str(incident_id or "").isdigit():
+        return None
+    return selectors.incident_list(user=ctx.user).filter(pk=incident_id).first()
+
+
+def select_options(user):
+    """The active incidents `user` can see, as select options (Slack shows at most 100)."""
+    return [
+        option(f"{i.reference} {i.title}"[:75], i.pk)
+        for i in selectors.incident_active_list(user=user)[:100]
+    ]
+
+
+def select_block(action_id, options, current, *, optional=False):
+    initial = next((o for o in options if current and o["value"] == str(current.pk)), None)
+    return _input(
+        "incident",
+        _("Incident"),
+        _select(action_id, options, initial=initial, placeholder=_("Choose the incident")),
+        optional=optional,
+    )
+
+
+def person(user):
+    """A mention when Beacon knows the person's Slack id, else their name."""
+    if user is None:
+        return _("nobody")
+    slack_id = slack_id_of(user)
+    return f"<@{slack_id}>" if slack_id else display_name(user)
+
+
+def when(moment):
+    """A moment Slack shows in the reader's own time zone."""
+    fallback = f"{moment:%Y-%m-%d %H:%M} UTC"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def open_view(ctx, view):
+    try:
+        call("views_open", trigger_id=ctx.trigger_id, view=view)
+    except (SlackApiError, SlackUnavailable) as error:
+        return replies.ephemeral(
+            _("Slack would not open the form (%(error)s). Use the portal instead.")
+            % {"error": error}
+        )
+    return replies.ok()
+
+
+def once(ctx, view, action):
+    """Run `action` (returning a JSON-able dict) once per submitted view, in one transaction:
+    a replayed submission gets the first run's result without acting again."""
+    key = f"slack-view:{view['id']}"
+    done = IdempotencyKey.objects.filter(user=ctx.user, key=key).first()
+    if done:
+        return done.response_body
+    try:
+        with transaction.atomic():
+            result = action()
+            IdempotencyKey.objects.create(
+                user=ctx.user,
+                key=key,
+                method="POST",
+                path="/slack/interactivity/",
+                request_hash=hashlib.sha256(key.encode()).hexdigest(),
+                response_status=200,
+                response_body=result,
+            )
+    except IntegrityError:  # the same submission, handled by a concurrent request
+        return IdempotencyKey.objects.get(user=ctx.user, key=key).response_body
+    return result

@@ -1,0 +1,124 @@
+"""The resolve modal: resolves an incident through `incident_resolve` (which refuses while
+required exit criteria are unmet) and, if asked, archives its channel once that is committed."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from incidents import selectors, services
+from incidents.exceptions import TransitionNotAllowed
+from incidents.tasks import archive_slack_channel
+from notifications.broker import try_publish
+
+from . import replies
+from .declare import _bot_channels, _check_broadcast, _input, _select, _values
+from .incidents import chosen, of_channel, once, open_view, select_block, select_options
+from .replies import option, text
+
+CALLBACK = "resolve"
+CHANNEL_PREFIX = "inc_"
+
+
+def open_modal(ctx):
+    options = select_options(ctx.user)
+    if not options:
+        return replies.ephemeral(_("There is no active incident you can see."))
+    return open_view(ctx, build_view(options, of_channel(ctx)))
+
+
+def build_view(options, current):
+    channels = [option(f"#{c['name']}", c["id"]) for c in _bot_channels()]
+    default = current.broadcast_channel if current else ""
+    initial = next(
+        (c for c in channels if c["value"] == default), channels[0] if channels else None
+    )
+    blocks = [
+        _input(
+            "broadcast",
+            _("Broadcast channel"),
+            _select("resolve.broadcast", channels, initial=initial),
+        ),
+        select_block("resolve.incident", options, current, optional=True),
+        _input(
+            "channel",
+            _("Or its channel name"),
+            {"type": "plain_text_input", "action_id": "resolve.channel"},
+            optional=True,
+            hint=_("Instead of choosing: the incident channel's name, e.g. inc_db_20250131."),
+        ),
+        _input(
+            "resolution",
+            _("Resolution"),
+            {"type": "plain_text_input", "action_id": "resolve.resolution", "multiline": True},
+            hint=_("What fixed it, in a sentence or two."),
+        ),
+        _input(
+            "archive",
+            _("Archive"),
+            {
+                "type": "checkboxes",
+                "action_id": "resolve.archive",
+                "options": [option(_("Archive the incident channel once resolved"), "yes")],
+            },
+            optional=True,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK,
+        "title": text(_("Resolve an incident")[:24]),
+        "submit": text(_("Resolve")),
+        "close": text(_("Cancel")),
+        "blocks": blocks,
+    }
+
+
+def _incident(ctx, values, errors):
+    """The incident picked in the select or named by its channel, and the block naming it."""
+    picked = chosen(ctx, values.get("incident"))
+    name = (values.get("channel") or "").lstrip("#")
+    if not name:
+        if picked is None:
+            errors["incident"] = _("Choose the incident, or type its channel name.")
+        return picked, "incident"
+    if not name.startswith(CHANNEL_PREFIX):
+        errors["channel"] = _("An incident channel's name starts with inc_.")
+        return None, "channel"
+    named = selectors.incident_list(user=ctx.user).filter(channel_name=name).first()
+    if named is None:
+        errors["channel"] = _("No incident you can see has the channel #%(name)s.") % {"name": name}
+    elif picked is not None and picked.pk != named.pk:
+        mismatch = _("#%(name)s is the channel of %(ref)s, not of the incident chosen.")
+        errors["channel"] = mismatch % {"name": name, "ref": named.reference}
+    return named, "channel"
+
+
+def submit(ctx, view):
+    values = _values(view)
+    errors = {}
+    _check_broadcast(values.get("broadcast"), errors)
+    incident, block = _incident(ctx, values, errors)
+    if errors:
+        return replies.modal_errors(errors)
+    archive = "yes" in (values.get("archive") or [])
+    try:
+        done = once(ctx, view, lambda: _resolve(ctx, incident, values.get("resolution"), archive))
+    except ValidationError as error:
+        return replies.modal_errors({"resolution": " ".join(error.messages)})
+    except TransitionNotAllowed as error:
+        return replies.modal_errors({"resolution": error.message})
+    except PermissionDenied as error:
+        return replies.modal_errors({block: str(error)})
+    body = _("*%(ref)s* is resolved. Beacon announces it in the incident and broadcast channels.")
+    if done["archive"]:
+        body += " " + _("The incident channel will be archived once the announcements are out.")
+    return replies.modal_update(
+        replies.notice_view(_("Incident resolved"), body % {"ref": done["reference"]})
+    )
+
+
+def _resolve(ctx, incident, resolution, archive):
+    services.incident_resolve(incident=incident, actor=ctx.user, resolution=resolution)
+    if archive:
+        transaction.on_commit(lambda: try_publish(archive_slack_channel, (incident.pk,)))
+    return {"reference": incident.reference, "archive": archive}
