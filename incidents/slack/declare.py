@@ -4,7 +4,6 @@ submitted through `incident_declare`. A replayed submission declares once."""
 import hashlib
 from contextlib import suppress
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,7 +30,9 @@ from notifications.channels.slack import SlackWorkspace
 from playbooks.models import Service
 
 from . import replies
+from .channels import bot_channels, check_broadcast
 from .client import SlackUnavailable, call
+from .forms import input_block, select, values_of
 from .replies import option, text
 from .users import beacon_user, slack_id_of
 
@@ -67,42 +68,6 @@ def open_modal(ctx):
     return replies.ok()
 
 
-def _input(block_id, label, element, *, optional=False, hint=""):
-    block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": text(label),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = text(hint)
-    return block
-
-
-def _select(action_id, options, *, initial=None, multi=False, placeholder=""):
-    element = {
-        "type": "multi_static_select" if multi else "static_select",
-        "action_id": action_id,
-        "options": options[:100],
-    }
-    if placeholder:
-        element["placeholder"] = text(placeholder)
-    if initial:
-        element["initial_options" if multi else "initial_option"] = initial
-    return element
-
-
-def _bot_channels():
-    """Channels the bot is in (where it can broadcast); the configured one first."""
-    try:
-        channels = SlackWorkspace().member_channels()
-    except DeliveryError:
-        return []
-    default = settings.SLACK_BROADCAST_CHANNEL.lstrip("#")
-    return sorted(channels, key=lambda c: (c["name"] != default, c["name"]))
-
-
 def _on_duty_slack_id(field):
     function = CriticalFunction.objects.filter(incident_field=field, is_active=True).first()
     holder = delegate_for(function=function) if function else None
@@ -117,7 +82,7 @@ def _matrix_hint():
 
 
 def build_view(name_preview=""):
-    channels = [option(f"#{c['name']}", c["id"]) for c in _bot_channels()]
+    channels = [option(f"#{c['name']}", c["id"]) for c in bot_channels()]
     types = [option(t.name, t.pk) for t in IncidentType.objects.filter(is_active=True)]
     severities = [
         option(s.name, s.pk, s.description) for s in SeverityLevel.objects.order_by("rank")
@@ -127,14 +92,16 @@ def build_view(name_preview=""):
     commander = _on_duty_slack_id(IncidentRoleField.COMMANDER)
     responder = _on_duty_slack_id(IncidentRoleField.RESPONDER)
     blocks = [
-        _input(
+        input_block(
             "broadcast",
             _("Broadcast channel"),
-            _select("declare.broadcast", channels, initial=channels[0] if channels else None),
+            select("declare.broadcast", channels, initial=channels[0] if channels else None),
             hint=_("Channels Beacon is in. Invite it to a channel to broadcast there."),
         ),
-        _input("title", _("Title"), {"type": "plain_text_input", "action_id": "declare.title"}),
-        _input(
+        input_block(
+            "title", _("Title"), {"type": "plain_text_input", "action_id": "declare.title"}
+        ),
+        input_block(
             "name",
             _("Incident name"),
             {
@@ -146,16 +113,16 @@ def build_view(name_preview=""):
             hint=name_preview
             or _("Lowercase letters, digits, - and _; the channel is inc_<name>_<date>."),
         ),
-        _input("incident_type", _("Incident type"), _select("declare.type", types)),
-        _input("severity", _("Severity"), _select("declare.severity", severities)),
-        _input(
+        input_block("incident_type", _("Incident type"), select("declare.type", types)),
+        input_block("severity", _("Severity"), select("declare.severity", severities)),
+        input_block(
             "impact_level",
             _("Impact"),
-            _select("declare.impact", levels),
+            select("declare.impact", levels),
             hint=_("The priority matrix suggests: %(matrix)s") % {"matrix": _matrix_hint()},
         ),
-        _input("urgency", _("Urgency"), _select("declare.urgency", levels)),
-        _input(
+        input_block("urgency", _("Urgency"), select("declare.urgency", levels)),
+        input_block(
             "private",
             _("Security incident"),
             {
@@ -165,45 +132,45 @@ def build_view(name_preview=""):
             },
             optional=True,
         ),
-        _input(
+        input_block(
             "commander",
             _("Commander"),
             {"type": "users_select", "action_id": "declare.commander"}
             | ({"initial_user": commander} if commander else {}),
         ),
-        _input(
+        input_block(
             "responder",
             _("Responder"),
             {"type": "users_select", "action_id": "declare.responder"}
             | ({"initial_user": responder} if responder else {}),
         ),
-        _input(
+        input_block(
             "invitees",
             _("Invite"),
             {"type": "multi_users_select", "action_id": "declare.invitees"},
             optional=True,
         ),
-        _input(
+        input_block(
             "services",
             _("Services affected"),
-            _select("declare.services", services, multi=True),
+            select("declare.services", services, multi=True),
             optional=True,
         ),
-        _input(
+        input_block(
             "environments",
             _("Environments affected"),
             {"type": "plain_text_input", "action_id": "declare.environments"},
             optional=True,
             hint=_("Comma-separated, e.g. production, staging"),
         ),
-        _input(
+        input_block(
             "regions",
             _("Regions affected"),
             {"type": "plain_text_input", "action_id": "declare.regions"},
             optional=True,
             hint=_("Comma-separated, e.g. eu-west-1"),
         ),
-        _input(
+        input_block(
             "definition",
             _("Is it an incident?"),
             {
@@ -218,7 +185,7 @@ def build_view(name_preview=""):
             },
             optional=True,
         ),
-        _input(
+        input_block(
             "summary",
             _("Summary"),
             {"type": "plain_text_input", "action_id": "declare.summary", "multiline": True},
@@ -253,46 +220,6 @@ def act(ctx, action, payload):
             hash=view.get("hash"),
             view=build_view(name_preview=preview),
         )
-
-
-def _values(view):
-    """{block_id: value} from a submitted view's state."""
-    found = {}
-    for block_id, actions in view["state"]["values"].items():
-        for element in actions.values():
-            kind = element.get("type")
-            if kind == "static_select":
-                found[block_id] = (element.get("selected_option") or {}).get("value")
-            elif kind in ("multi_static_select", "checkboxes"):
-                found[block_id] = [o["value"] for o in element.get("selected_options") or []]
-            elif kind == "users_select":
-                found[block_id] = element.get("selected_user")
-            elif kind == "multi_users_select":
-                found[block_id] = element.get("selected_users") or []
-            else:
-                found[block_id] = (element.get("value") or "").strip()
-    return found
-
-
-def _check_broadcast(channel_id, errors):
-    if not channel_id:
-        errors["broadcast"] = _("Choose the channel to broadcast in.")
-        return
-    try:
-        channel = call("conversations_info", channel=channel_id)["channel"]
-    except SlackApiError:
-        errors["broadcast"] = _("This channel does not exist (any more). Choose another.")
-        return
-    except SlackUnavailable:
-        return  # Slack is struggling: the outbox will fall back to the backup methods
-    if channel.get("is_archived"):
-        errors["broadcast"] = _("#%(name)s is archived. Choose another channel.") % {
-            "name": channel.get("name")
-        }
-    elif not channel.get("is_member"):
-        errors["broadcast"] = _(
-            "Beacon is not in #%(name)s. Invite it there (/invite @Beacon) or choose another."
-        ) % {"name": channel.get("name")}
 
 
 def _check_name(name, errors):
@@ -358,9 +285,9 @@ def submit(ctx, view):
     done = IdempotencyKey.objects.filter(user=ctx.user, key=key).first()
     if done:  # Slack retried, or the same submission was replayed
         return replies.modal_update(_declared_view(done.response_body["reference"]))
-    values = _values(view)
+    values = values_of(view)
     errors = {}
-    _check_broadcast(values.get("broadcast"), errors)
+    check_broadcast(values.get("broadcast"), errors)
     _check_name(values.get("name"), errors)
     people = _people(values, errors)
     if errors:

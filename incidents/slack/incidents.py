@@ -13,7 +13,7 @@ from incidents.names import display_name
 
 from . import replies
 from .client import SlackUnavailable, call
-from .declare import _input, _select
+from .forms import input_block, select
 from .replies import option
 from .users import slack_id_of
 
@@ -42,10 +42,10 @@ def select_options(user):
 
 def select_block(action_id, options, current, *, optional=False):
     initial = next((o for o in options if current and o["value"] == str(current.pk)), None)
-    return _input(
+    return input_block(
         "incident",
         _("Incident"),
-        _select(action_id, options, initial=initial, placeholder=_("Choose the incident")),
+        select(action_id, options, initial=initial, placeholder=_("Choose the incident")),
         optional=optional,
     )
 

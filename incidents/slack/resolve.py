@@ -11,7 +11,8 @@ from incidents.tasks import archive_slack_channel
 from notifications.broker import try_publish
 
 from . import replies
-from .declare import _bot_channels, _check_broadcast, _input, _select, _values
+from .channels import bot_channels, check_broadcast
+from .forms import input_block, select, values_of
 from .incidents import chosen, of_channel, once, open_view, select_block, select_options
 from .replies import option, text
 
@@ -27,32 +28,32 @@ def open_modal(ctx):
 
 
 def build_view(options, current):
-    channels = [option(f"#{c['name']}", c["id"]) for c in _bot_channels()]
+    channels = [option(f"#{c['name']}", c["id"]) for c in bot_channels()]
     default = current.broadcast_channel if current else ""
     initial = next(
         (c for c in channels if c["value"] == default), channels[0] if channels else None
     )
     blocks = [
-        _input(
+        input_block(
             "broadcast",
             _("Broadcast channel"),
-            _select("resolve.broadcast", channels, initial=initial),
+            select("resolve.broadcast", channels, initial=initial),
         ),
         select_block("resolve.incident", options, current, optional=True),
-        _input(
+        input_block(
             "channel",
             _("Or its channel name"),
             {"type": "plain_text_input", "action_id": "resolve.channel"},
             optional=True,
             hint=_("Instead of choosing: the incident channel's name, e.g. inc_db_20250131."),
         ),
-        _input(
+        input_block(
             "resolution",
             _("Resolution"),
             {"type": "plain_text_input", "action_id": "resolve.resolution", "multiline": True},
             hint=_("What fixed it, in a sentence or two."),
         ),
-        _input(
+        input_block(
             "archive",
             _("Archive"),
             {
@@ -94,9 +95,9 @@ def _incident(ctx, values, errors):
 
 
 def submit(ctx, view):
-    values = _values(view)
+    values = values_of(view)
     errors = {}
-    _check_broadcast(values.get("broadcast"), errors)
+    check_broadcast(values.get("broadcast"), errors)
     incident, block = _incident(ctx, values, errors)
     if errors:
         return replies.modal_errors(errors)

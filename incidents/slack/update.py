@@ -9,7 +9,7 @@ from incidents.exceptions import TransitionNotAllowed
 from incidents.forms import WORKING_STATES
 
 from . import replies
-from .declare import _input, _select, _values
+from .forms import input_block, select, values_of
 from .incidents import chosen, of_channel, once, open_view, select_block, select_options, when
 from .replies import option, text
 
@@ -43,8 +43,10 @@ def build_view(options, current):
         "close": text(_("Cancel")),
         "blocks": [
             select_block("update.incident", options, current),
-            _input("status", _("Status"), _select("update.status", statuses, initial=statuses[0])),
-            _input(
+            input_block(
+                "status", _("Status"), select("update.status", statuses, initial=statuses[0])
+            ),
+            input_block(
                 "message",
                 _("Update"),
                 {"type": "plain_text_input", "action_id": "update.message", "multiline": True},
@@ -55,7 +57,7 @@ def build_view(options, current):
 
 
 def submit(ctx, view):
-    values = _values(view)
+    values = values_of(view)
     incident = chosen(ctx, values.get("incident"))
     if incident is None:
         return replies.modal_errors({"incident": _("Choose the incident.")})
