@@ -13,7 +13,23 @@ def _render(channel, event, context, suffix="txt"):
     return template.render(context).strip()
 
 
+def slack_escaped(value):
+    """Slack reads &, < and > as markup: people's text must not become links or mentions."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _for_slack(context):
+    return {
+        **context,
+        "headline": slack_escaped(context.get("headline", "")),
+        "body": slack_escaped(context.get("body", "")),
+        "facts": [(slack_escaped(k), slack_escaped(v)) for k, v in context.get("facts", ())],
+    }
+
+
 def render(channel, event, context) -> dict:
+    if channel == "slack":
+        context = _for_slack(context)
     content = {"text": _render(channel, event, context)}
     if channel == "email":
         subject = render_to_string("notifications/email/subject.txt", context)

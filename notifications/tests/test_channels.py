@@ -188,3 +188,19 @@ def test_retry_after_reads_seconds_and_dates():
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 < parse_retry_after(later) <= 30
+
+
+def test_slack_text_cannot_become_markup():
+    from notifications.rendering import render
+
+    content = render(
+        "slack",
+        "declared",
+        {
+            "headline": "<!channel> & <https://evil|click>",
+            "body": "a > b",
+            "facts": [("x", "<@U1>")],
+        },
+    )
+    assert "<!channel>" not in content["text"] and "&lt;!channel&gt; &amp;" in content["text"]
+    assert "a &gt; b" in content["text"] and "&lt;@U1&gt;" in content["text"]
