@@ -100,7 +100,7 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous sees no
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "incidents" / "slack" / "locale"]  # Slack: en, fr
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -220,6 +220,9 @@ BEACON_HTTP_TIMEOUT = env.float("BEACON_HTTP_TIMEOUT", default=10.0)
 BEACON_DELIVERY_MAX_ATTEMPTS = env.int("BEACON_DELIVERY_MAX_ATTEMPTS", default=5)
 BEACON_DELIVERY_BACKOFF_SECONDS = env.float("BEACON_DELIVERY_BACKOFF_SECONDS", default=2.0)
 BEACON_DELIVERY_BACKOFF_MAX_SECONDS = 300
+# Slack takes about one message a second per channel: deliveries to one address of these
+# channels go out at least this many seconds apart, whichever worker sends them.
+BEACON_CHANNEL_MIN_INTERVAL_SECONDS = {"slack": 1.0}
 # A delivery claimed longer ago than this is taken back by the sweeper (its worker died).
 BEACON_DELIVERY_LEASE_SECONDS = env.int("BEACON_DELIVERY_LEASE_SECONDS", default=120)
 # Unsent work older than this is re-queued by the sweeper (the broker was down at commit).

@@ -9,7 +9,7 @@ from incidents.exceptions import TransitionNotAllowed
 from incidents.models import IncidentCriterion
 
 from . import replies
-from .incidents import of_channel
+from .incident_choice import of_channel
 from .replies import section, text
 
 MARK_MET = "criteria.met"

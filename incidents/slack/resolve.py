@@ -13,7 +13,7 @@ from notifications.broker import try_publish
 from . import replies
 from .channels import bot_channels, check_broadcast
 from .forms import input_block, select, values_of
-from .incidents import chosen, of_channel, once, open_view, select_block, select_options
+from .incident_choice import chosen, of_channel, once, open_view, select_block, select_options
 from .replies import option, text
 
 CALLBACK = "resolve"

@@ -12,7 +12,7 @@ from incidents.exceptions import TransitionNotAllowed
 from incidents.models import CriticalFunction
 
 from . import replies
-from .incidents import of_channel
+from .incident_choice import of_channel
 from .users import beacon_user
 
 # Slack sends a mention as <@U123> or <@U123|name>.

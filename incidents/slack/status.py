@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from incidents import selectors, services
 
 from . import replies
-from .incidents import of_channel, person, when
+from .incident_choice import of_channel, person, when
 
 
 def show(ctx):

@@ -10,7 +10,7 @@ from incidents.forms import WORKING_STATES
 
 from . import replies
 from .forms import input_block, select, values_of
-from .incidents import chosen, of_channel, once, open_view, select_block, select_options, when
+from .incident_choice import chosen, of_channel, once, open_view, select_block, select_options, when
 from .replies import option, text
 
 CALLBACK = "update"

@@ -198,3 +198,18 @@ def test_slack_down_when_opening_the_modal_points_to_the_portal(client, slack):
     slack.fail_next("views.open", error="internal_error")
     body = command(client, "declare").json()
     assert body["response_type"] == "ephemeral" and "portal" in body["text"]
+
+
+def test_a_french_slack_user_is_answered_in_french(client, slack):
+    factories.commander(username="anne", email="anne@example.com")
+    body = command(client, "aide", user="U0ANNE").json()
+    assert body["text"].startswith("*Beacon* — les incidents depuis Slack")
+    command(client, "declare", user="U0ANNE")
+    titles = [b["label"]["text"] for b in slack.last_view()["blocks"] if b["type"] == "input"]
+    assert "Canal de diffusion" in titles and "Est-ce un incident ?" in titles
+
+
+def test_an_unlinked_french_user_is_told_in_french(client, slack):
+    slack.add_user("U0JEAN", "jean", "jean@example.com", locale="fr-CA")
+    body = command(client, "declare", user="U0JEAN").json()
+    assert "n'est lié à aucun utilisateur Beacon" in body["text"]
