@@ -33,5 +33,6 @@ SLACK_BOT_TOKEN = ""
 BEACON_SMS_WEBHOOK_URL = ""
 BEACON_WEBHOOK_SECRET = "test-webhook-secret"
 BEACON_DELIVERY_BACKOFF_SECONDS = 0.05
+BEACON_CHANNEL_MIN_INTERVAL_SECONDS = {}  # unpaced; the pacing tests turn it on
 BEACON_HTTP_TIMEOUT = 2.0
 BEACON_BASE_URL = "http://beacon.test"

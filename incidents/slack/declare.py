@@ -267,7 +267,8 @@ def _declaration(values, people):
         "impact_level": values.get("impact_level") or "",
         "urgency": values.get("urgency") or "",
         "priority": None,
-        "is_private": "yes" in (values.get("private") or []),
+        # Unticked: the incident type decides (a security type stays private).
+        "is_private": True if "yes" in (values.get("private") or []) else None,
         "commander": people["commander"],
         "responder": people["responder"],
         "invitees": people["invitees"],

@@ -3,10 +3,14 @@
 A delivery recorded as sent is never claimed again. Only the holder of the claim records an
 outcome; a claim older than the lease is the sweeper's to take back (the worker died), and
 only then can a message go out twice — which is why every message carries its delivery id.
+
+Some channels are paced: Slack takes about one message a second per channel, so deliveries to
+one address of such a channel take turns (slots), whichever worker process sends them.
 """
 
 import logging
 import random
+import time
 import uuid
 from datetime import timedelta
 from functools import partial
@@ -19,11 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.channels import DeliveryError, OutgoingMessage, RetryableError, get_adapter
-from notifications.models import Delivery, DeliveryStatus
+from notifications.models import ChannelPace, Delivery, DeliveryStatus
 
 from .outbox import open_next_method, publish
 
 logger = logging.getLogger(__name__)
+
+# A slot this close is waited for in the worker; a later one sends the delivery back to wait.
+PACING_SLEEP_AT_MOST = 0.2  # seconds
 
 
 def _locked(delivery_id):
@@ -46,6 +53,10 @@ def _claim(delivery_id):
             return None  # in flight in another worker
         if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at > now:
             return None  # a retry that is not due yet; its own task comes later
+        # Given back to wait for its slot (_give_back), it comes back holding that slot.
+        delivery.kept_slot = (
+            delivery.next_attempt_at if delivery.claimed_at == delivery.next_attempt_at else None
+        )
         delivery.status = DeliveryStatus.SENDING
         delivery.claim_token = uuid.uuid4()
         delivery.claimed_at = now
@@ -73,6 +84,11 @@ def delivery_send(delivery_id):
     delivery = _claim(delivery_id)
     if delivery is None:
         return None
+    slot = _slot(delivery)
+    wait = (slot - timezone.now()).total_seconds()
+    if wait > PACING_SLEEP_AT_MOST:
+        return _give_back(delivery, slot)
+    time.sleep(max(0, wait))
     try:
         reference = get_adapter(delivery.channel).send(_message(delivery))
     except DeliveryError as error:
@@ -81,6 +97,47 @@ def delivery_send(delivery_id):
         logger.exception("Delivery %s: unexpected error", delivery.pk)
         return _record_failure(delivery, RetryableError(f"{type(error).__name__}: {error}"))
     return _record_sent(delivery, reference)
+
+
+def _slot(delivery):
+    """When the delivery may go out: now, or on a paced channel the next free slot of its
+    address, taken. Pacing is done here and not in the adapter: adapters never touch models,
+    and the slots must be shared by every worker process, so they are kept in the database."""
+    interval = settings.BEACON_CHANNEL_MIN_INTERVAL_SECONDS.get(delivery.channel)
+    now = timezone.now()
+    if not interval:
+        return now
+    interval = timedelta(seconds=interval)
+    if delivery.kept_slot and now < delivery.kept_slot + interval:
+        return now  # its own slot; one missed (a late task, the sweeper) is gone
+    with transaction.atomic():
+        pace, _created = ChannelPace.objects.select_for_update().get_or_create(
+            channel=delivery.channel, address=delivery.address, defaults={"next_slot_at": now}
+        )
+        now = timezone.now()  # after waiting for the lock
+        slot = max(now, pace.next_slot_at)
+        pace.next_slot_at = slot + interval
+        pace.save(update_fields=["next_slot_at"])
+    return slot
+
+
+@transaction.atomic
+def _give_back(delivery, slot):
+    """Pending again until its slot, the attempt not counted. It keeps the slot: `claimed_at`
+    equal to `next_attempt_at` says so (nothing else makes them equal)."""
+    delivery = _reclaimed(delivery)
+    if delivery is None:
+        return None
+    delivery.status = DeliveryStatus.PENDING
+    delivery.attempts -= 1
+    delivery.claim_token = None
+    delivery.next_attempt_at = delivery.claimed_at = slot
+    delivery.save(
+        update_fields=["status", "attempts", "claim_token", "next_attempt_at", "claimed_at"]
+    )
+    wait = (slot - timezone.now()).total_seconds()
+    transaction.on_commit(partial(publish, [delivery.pk], countdown=wait))
+    return delivery.status
 
 
 def _reclaimed(delivery):
