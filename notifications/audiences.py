@@ -76,7 +76,8 @@ def people_for(incident, audience):
         query = Q(pk=holder.user.pk) if holder and holder.user else Q(pk__in=[])
     else:
         return []
-    return list(User.objects.filter(query, is_active=True).distinct().order_by("pk"))
+    people = User.objects.filter(query, is_active=True).select_related("preference")
+    return list(people.distinct().order_by("pk"))
 
 
 def contact_address(person, channel):
