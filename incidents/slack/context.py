@@ -13,4 +13,3 @@ class SlackContext:
     trigger_id: str = ""
     language: str = "en"
     text: str = ""  # a command's arguments after the subcommand
-    response_url: str = ""

@@ -40,7 +40,6 @@ def command(request):
         channel_id=form.get("channel_id", ""),
         trigger_id=form.get("trigger_id", ""),
         text=rest.strip(),
-        response_url=form.get("response_url", ""),
     )
     if ctx is None:
         return replies.ephemeral(refusal)
@@ -60,7 +59,6 @@ def interaction(request):
         (payload.get("user") or {}).get("id", ""),
         channel_id=(payload.get("channel") or {}).get("id", ""),
         trigger_id=payload.get("trigger_id", ""),
-        response_url=payload.get("response_url", ""),
     )
     if ctx is None:
         if payload.get("type") == "view_submission":
