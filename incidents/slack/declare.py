@@ -1,11 +1,9 @@
 """The declare modal: prefilled from Beacon's configuration, checked live (the channel name),
 submitted through `incident_declare`. A replayed submission declares once."""
 
-import hashlib
 from contextlib import suppress
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
@@ -14,7 +12,6 @@ from incidents import services
 from incidents.delegation import delegate_for
 from incidents.models import (
     CriticalFunction,
-    IdempotencyKey,
     Impact,
     Incident,
     IncidentRoleField,
@@ -33,6 +30,7 @@ from . import replies
 from .channels import bot_channels, check_broadcast
 from .client import SlackUnavailable, call
 from .forms import input_block, select, values_of
+from .replay import once, replayed
 from .replies import option, text
 from .users import beacon_user, slack_id_of
 
@@ -282,10 +280,9 @@ def _declaration(values, people):
 
 
 def submit(ctx, view):
-    key = f"slack-view:{view['id']}"
-    done = IdempotencyKey.objects.filter(user=ctx.user, key=key).first()
+    done = replayed(ctx, view)
     if done:  # Slack retried, or the same submission was replayed
-        return replies.modal_update(_declared_view(done.response_body["reference"]))
+        return replies.modal_update(_declared_view(done["reference"]))
     values = values_of(view)
     errors = {}
     check_broadcast(values.get("broadcast"), errors)
@@ -293,28 +290,19 @@ def submit(ctx, view):
     people = _people(values, errors)
     if errors:
         return replies.modal_errors(errors)
+    declaration = _declaration(values, people)
     try:
-        with transaction.atomic():
-            incident = services.incident_declare(
-                actor=ctx.user, source=IncidentSource.SLACK, **_declaration(values, people)
-            )
-            IdempotencyKey.objects.create(
-                user=ctx.user,
-                key=key,
-                method="POST",
-                path="/slack/interactivity/",
-                request_hash=hashlib.sha256(key.encode()).hexdigest(),
-                response_status=200,
-                response_body={"reference": incident.reference},
-            )
+        done = once(ctx, view, lambda: _declare(ctx, declaration))
     except ValidationError as error:
         return replies.modal_errors(_field_errors(error))
     except PermissionDenied as error:
         return replies.modal_errors({"title": str(error)})
-    except IntegrityError:  # the same submission, declared by a concurrent request
-        done = IdempotencyKey.objects.get(user=ctx.user, key=key)
-        return replies.modal_update(_declared_view(done.response_body["reference"]))
-    return replies.modal_update(_declared_view(incident.reference))
+    return replies.modal_update(_declared_view(done["reference"]))
+
+
+def _declare(ctx, declaration):
+    incident = services.incident_declare(actor=ctx.user, source=IncidentSource.SLACK, **declaration)
+    return {"reference": incident.reference}
 
 
 def _field_errors(error):

@@ -1,14 +1,10 @@
 """Shared by the incident subcommands: which incident a request is about, the incident select,
-how people and moments read in Slack, and running a modal's submission once."""
+how people and moments read in Slack."""
 
-import hashlib
-
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
 
 from incidents import selectors
-from incidents.models import IdempotencyKey
 from incidents.names import display_name
 
 from . import replies
@@ -73,27 +69,3 @@ def open_view(ctx, view):
             % {"error": error}
         )
     return replies.ok()
-
-
-def once(ctx, view, action):
-    """Run `action` (returning a JSON-able dict) once per submitted view, in one transaction:
-    a replayed submission gets the first run's result without acting again."""
-    key = f"slack-view:{view['id']}"
-    done = IdempotencyKey.objects.filter(user=ctx.user, key=key).first()
-    if done:
-        return done.response_body
-    try:
-        with transaction.atomic():
-            result = action()
-            IdempotencyKey.objects.create(
-                user=ctx.user,
-                key=key,
-                method="POST",
-                path="/slack/interactivity/",
-                request_hash=hashlib.sha256(key.encode()).hexdigest(),
-                response_status=200,
-                response_body=result,
-            )
-    except IntegrityError:  # the same submission, handled by a concurrent request
-        return IdempotencyKey.objects.get(user=ctx.user, key=key).response_body
-    return result

@@ -13,7 +13,8 @@ from notifications.broker import try_publish
 from . import replies
 from .channels import bot_channels, check_broadcast
 from .forms import input_block, select, values_of
-from .incident_choice import chosen, of_channel, once, open_view, select_block, select_options
+from .incident_choice import chosen, of_channel, open_view, select_block, select_options
+from .replay import once
 from .replies import option, text
 
 CALLBACK = "resolve"
@@ -103,7 +104,7 @@ def submit(ctx, view):
         return replies.modal_errors(errors)
     archive = "yes" in (values.get("archive") or [])
     try:
-        done = once(ctx, view, lambda: _resolve(ctx, incident, values.get("resolution"), archive))
+        done = once(ctx, view, lambda: _resolve(ctx, incident, values, archive))
     except ValidationError as error:
         return replies.modal_errors({"resolution": " ".join(error.messages)})
     except TransitionNotAllowed as error:
@@ -118,8 +119,15 @@ def submit(ctx, view):
     )
 
 
-def _resolve(ctx, incident, resolution, archive):
-    services.incident_resolve(incident=incident, actor=ctx.user, resolution=resolution)
+def _resolve(ctx, incident, values, archive):
+    broadcast = values.get("broadcast")
+    if broadcast and broadcast != incident.broadcast_channel:  # announce where they chose
+        incident = services.incident_update_details(
+            incident=incident, actor=ctx.user, broadcast_channel=broadcast
+        )
+    services.incident_resolve(
+        incident=incident, actor=ctx.user, resolution=values.get("resolution")
+    )
     if archive:
         transaction.on_commit(lambda: try_publish(archive_slack_channel, (incident.pk,)))
     return {"reference": incident.reference, "archive": archive}

@@ -10,7 +10,8 @@ from incidents.forms import WORKING_STATES
 
 from . import replies
 from .forms import input_block, select, values_of
-from .incident_choice import chosen, of_channel, once, open_view, select_block, select_options, when
+from .incident_choice import chosen, of_channel, open_view, select_block, select_options, when
+from .replay import once
 from .replies import option, text
 
 CALLBACK = "update"

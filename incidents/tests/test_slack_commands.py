@@ -164,6 +164,20 @@ def test_resolve_resolves_and_archives_the_channel_after_commit(
     assert any("resolved" in m.text for m in slack.messages(incident.slack_channel_id))
 
 
+def test_resolve_announces_in_the_broadcast_channel_chosen(
+    client, slack, incident, commander_user, django_capture_on_commit_callbacks
+):
+    meet_required_criteria(incident, commander_user)
+    war_room = slack.add_channel("war-room")
+    view = open_modal(client, slack, "resolve", channel=channel_of(incident))
+    with django_capture_on_commit_callbacks(execute=True):
+        interact(client, submission(view, resolve_answers(broadcast=war_room, archive=[])))
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.RESOLVED
+    assert incident.broadcast_channel == war_room
+    assert any("resolved" in m.text for m in slack.messages(war_room))
+
+
 def test_resolve_without_archiving_keeps_the_channel(
     client, slack, incident, commander_user, django_capture_on_commit_callbacks
 ):
