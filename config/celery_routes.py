@@ -13,6 +13,7 @@ TASK_ROUTES = {
     "incidents.tasks.archive_slack_channel": {"queue": "notifications"},
     "incidents.tasks.run_response_plan": {"queue": "notifications"},
     "incidents.tasks.send_update_reminders": {"queue": "default"},
+    "incidents.tasks.check_delegate_coverage": {"queue": "default"},
     "notifications.tasks.deliver": {"queue": "notifications"},
     "notifications.tasks.sweep": {"queue": "default"},
 }
@@ -24,4 +25,5 @@ PERIODIC_TASKS = {
     "policy compliance of open incidents": ("incidents.tasks.refresh_open_compliance", 300),
     "status-update reminders and escalation": ("incidents.tasks.send_update_reminders", 60),
     "outbox sweeper": ("notifications.tasks.sweep", 30),
+    "delegate coverage coming into view": ("incidents.tasks.check_delegate_coverage", 86400),
 }

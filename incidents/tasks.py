@@ -76,3 +76,11 @@ def archive_slack_channel(incident_id):
     except PermanentError as error:
         if "already_archived" not in str(error):
             logger.warning("Could not archive #%s: %s", incident.channel_name, error)
+
+
+@shared_task(name="incidents.tasks.check_delegate_coverage", ignore_result=True, **RETRY)
+def check_delegate_coverage():
+    """Tell coordinators when a planned absence coming into view leaves no backup."""
+    from incidents.services.people_announce import horizon_reached
+
+    return len(horizon_reached())

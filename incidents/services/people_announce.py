@@ -6,38 +6,44 @@ transaction: only the function × scope pairs that had a backup before and have 
 told (a pair that already was a single point of failure is not told again).
 """
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from incidents import roles
-from incidents.delegation import coverage
+from incidents.delegation import SPOF_HORIZON, coverage
 from incidents.models import TeamMembership
 from incidents.names import display_name
-from notifications.models import NotificationEvent
+from notifications.models import Notification, NotificationEvent
 from notifications.services import notify_people
+
+COVERAGE_CHECK_PERIOD = timedelta(days=1)
 
 
 def _key(row):
     return row.function.pk, row.team.pk if row.team else None
 
 
-def covered():
-    """The function × scope pairs that have a backup now and for the coming days."""
-    return {_key(row) for row in coverage() if not row.is_spof}
+def covered(at=None):
+    """The function × scope pairs that have a backup from `at` (now) for the coming days."""
+    return {_key(row) for row in coverage(at=at) if not row.is_spof}
 
 
 def _utc(moment):
     return moment.astimezone(UTC).strftime("%a %d %b %H:%M UTC")
 
 
-def backups_lost(before, reason):
-    """Tell who must act about each pair of `before` (covered()) that has no backup now."""
+def backups_lost(before, reason, *, told_since=None):
+    """Tell who must act about each pair of `before` (covered()) that has no backup now;
+    with `told_since`, not the pairs already told about since then."""
     lost = [row for row in coverage() if row.is_spof and _key(row) in before]
+    if told_since is not None:
+        lost = [row for row in lost if not _told(row, told_since)]
     if not lost:
         return []
     coordinators = list(
@@ -56,6 +62,27 @@ def backups_lost(before, reason):
         )
         for row in lost
     ]
+
+
+def _told(row, since):
+    return Notification.objects.filter(
+        event=NotificationEvent.SINGLE_POINT_OF_FAILURE,
+        created_at__gte=since,
+        content__data__function=row.function.slug,
+        content__data__team=row.team.slug if row.team else None,
+    ).exists()
+
+
+def horizon_reached(*, now=None, period=COVERAGE_CHECK_PERIOD):
+    """Windows are only looked at 14 days ahead: as time passes, one can come into view and
+    leave a function without a backup though nothing was changed. Run every `period`: the pairs
+    covered as seen from `period` ago and not any more are told (once)."""
+    now = now or timezone.now()
+    before = covered(at=now - period)
+    reason = _("A planned absence in the coming %(days)s days leaves no backup.") % {
+        "days": SPOF_HORIZON.days
+    }
+    return backups_lost(before, reason, told_since=now - period)
 
 
 def _context(row, reason):

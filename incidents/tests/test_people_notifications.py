@@ -169,3 +169,21 @@ def test_the_coverage_check_costs_the_same_however_many_functions(org, kim, kira
         for rank, user in enumerate([org.rudy, org.gina], start=1):
             Delegation.objects.create(function=function, team=org.payments, user=user, rank=rank)
     assert queries_to_add_a_window() == few
+
+
+def test_an_absence_coming_into_view_is_told_once_by_the_daily_check(org, kira):
+    from incidents.services.people_announce import horizon_reached
+
+    # Rudy's holiday starts in 13½ days: today's 14-day view sees it, yesterday's did not.
+    away(org.rudy, starts_in=timedelta(days=13, hours=12))
+    told = horizon_reached()
+    assert [n.subject for n in told] == ["No backup left for Responder (Organisation)"]
+    assert "A planned absence in the coming 14 days" in told[0].content["email"]["text"]
+    assert horizon_reached() == []  # a second run the same day tells nobody again
+
+
+def test_the_daily_check_leaves_what_changes_already_told(org, kira, send):
+    from incidents.services.people_announce import horizon_reached
+
+    send(services.unavailability_add, actor=org.gina, user=org.gina, **holiday())
+    assert horizon_reached() == []  # already a single point of failure a day ago
