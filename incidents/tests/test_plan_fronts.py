@@ -240,6 +240,13 @@ class TestNotificationsPanel:
         assert "↳ backup for Slack → #inc-checkout" in page
         assert "Status update" in page  # the event
 
+    def test_the_incident_channel_shows_by_name(self, commander_client, incident):
+        incident.slack_channel_id = "C0INC"
+        incident.save(update_fields=["slack_channel_id"])
+        delivery(incident, channel="slack", address="C0INC")
+        page = commander_client.get(page_url(incident)).text
+        assert f'<span class="delivery-address">#{incident.channel_name}</span>' in page
+
     def test_the_latest_fifty_are_shown(self, commander_client, incident):
         for n in range(53):
             delivery(incident, address=f"person{n}@example.com")
