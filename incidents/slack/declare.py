@@ -30,6 +30,7 @@ from . import replies
 from .channels import bot_channels, check_broadcast
 from .client import SlackUnavailable, call
 from .forms import input_block, select, values_of
+from .incident_choice import open_view
 from .replay import once, replayed
 from .replies import option, text
 from .users import beacon_user, slack_id_of
@@ -55,15 +56,7 @@ def channel_name(name, day=None):
 
 
 def open_modal(ctx):
-    try:
-        call("views_open", trigger_id=ctx.trigger_id, view=build_view())
-    except (SlackApiError, SlackUnavailable) as error:
-        return replies.ephemeral(
-            _("Slack would not open the form ({error}). Declare from the portal instead.").format(
-                error=error
-            )
-        )
-    return replies.ok()
+    return open_view(ctx, build_view())
 
 
 def _on_duty_slack_id(field):
