@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors
+from . import selectors, services
 from .exceptions import TransitionNotAllowed
-from .services.response_plan import incident_complete_plan_step
 from .views import _incident_page
 
 
@@ -23,7 +22,9 @@ from .views import _incident_page
 def plan_step_done(request, reference, step_id):
     incident = selectors.incident_get(user=request.user, reference=reference)
     try:
-        step = incident_complete_plan_step(incident=incident, actor=request.user, step_id=step_id)
+        step = services.incident_complete_plan_step(
+            incident=incident, actor=request.user, step_id=step_id
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -17,8 +17,8 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
+from incidents import services
 from incidents.models import IncidentPlanStep, PlanStepState
-from incidents.services.response_plan import incident_complete_plan_step
 from notifications.api.filters import DeliveryFilter
 from notifications.api.serializers import DeliverySerializer
 from notifications.models import Channel, Delivery, DeliveryStatus, NotificationAudience
@@ -81,7 +81,7 @@ class ResponseActionsMixin:
     @idempotent
     def complete_plan_step(self, request, reference=None, step_id=None):
         """Tick off a manual (checklist) step of the incident's response plan."""
-        step = incident_complete_plan_step(
+        step = services.incident_complete_plan_step(
             incident=self.get_object(), actor=request.user, step_id=step_id
         )
         return self._render(PlanStepSerializer, step)

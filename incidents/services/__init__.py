@@ -50,6 +50,7 @@ from .policy import (
     policy_submit,
     priority_matrix_set,
 )
+from .response_plan import incident_complete_plan_step
 from .roles import incident_hand_over_role, role_flag_handover_due
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "incident_change_status",
     "incident_check_exit_criterion",
     "incident_close",
+    "incident_complete_plan_step",
     "incident_complete_playbook_step",
     "incident_declare",
     "incident_post_update",

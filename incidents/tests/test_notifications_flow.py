@@ -153,7 +153,7 @@ def test_a_plan_pages_a_function_and_leaves_manual_steps_to_people(
     declare, commander_user, plan_with_manual_and_page, django_capture_on_commit_callbacks
 ):
     from incidents.models import Delegation
-    from incidents.services.response_plan import incident_complete_plan_step
+    from incidents.services import incident_complete_plan_step
     from incidents.tests.factories import UserFactory
 
     stella = UserFactory(username="stella", first_name="Stella")
@@ -182,7 +182,7 @@ def test_a_stakeholder_cannot_tick_off_a_step(
 ):
     from django.core.exceptions import PermissionDenied
 
-    from incidents.services.response_plan import incident_complete_plan_step
+    from incidents.services import incident_complete_plan_step
 
     incident = declare(commander=commander_user)
     manual = incident.plan_steps.get(action="manual")
