@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from incidents import access, services
 from incidents.exceptions import TransitionNotAllowed
 from incidents.models import IncidentCriterion
+from notifications.rendering import slack_escaped as escaped
 
 from . import replies
 from .incident_choice import of_channel
@@ -42,7 +43,7 @@ def _state(criterion):
 
 def _block(criterion, buttons):
     block = section(
-        f"{'✅' if criterion.is_settled else '⬜'} {criterion.text} ({_state(criterion)})"
+        f"{'✅' if criterion.is_settled else '⬜'} {escaped(criterion.text)} ({_state(criterion)})"
     )
     if buttons and not criterion.is_settled:
         block["accessory"] = {
@@ -88,5 +89,5 @@ def act(ctx, action, payload):
         interactivity.tell(
             payload,
             _("“%(text)s” is met in %(ref)s.")
-            % {"text": criterion.text, "ref": incident.reference},
+            % {"text": escaped(criterion.text), "ref": incident.reference},
         )

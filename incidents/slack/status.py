@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from incidents import selectors, services
+from notifications.rendering import slack_escaped as escaped
 
 from . import replies
 from .incident_choice import of_channel, person, when
@@ -21,7 +22,7 @@ def show(ctx):
 def summary(incident):
     unmet = services.unmet_required_criteria(incident)
     lines = [
-        _("*%(ref)s* %(title)s") % {"ref": incident.reference, "title": incident.title},
+        _("*%(ref)s* %(title)s") % {"ref": incident.reference, "title": escaped(incident.title)},
         _("Severity: %(severity)s · Status: %(status)s · Commander: %(commander)s")
         % {
             "severity": incident.severity.name,
@@ -32,7 +33,7 @@ def summary(incident):
         if incident.next_update_due
         else _("No update is due."),
         _("Exit criteria still to meet: %(criteria)s.")
-        % {"criteria": "; ".join(c.text for c in unmet)}
+        % {"criteria": "; ".join(escaped(c.text) for c in unmet)}
         if unmet
         else _("Every required exit criterion is met or waived."),
     ]
@@ -42,7 +43,7 @@ def summary(incident):
 def _line(incident):
     line = _("• *%(ref)s* %(title)s — %(severity)s, %(status)s") % {
         "ref": incident.reference,
-        "title": incident.title,
+        "title": escaped(incident.title),
         "severity": incident.severity.name,
         "status": incident.get_status_display(),
     }

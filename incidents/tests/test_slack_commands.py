@@ -297,6 +297,12 @@ def test_status_in_the_incident_channel_summarises_it(client, slack, incident):
     assert "Error rate back to baseline; Customers informed" in text
 
 
+def test_status_escapes_titles_so_they_cannot_mention_anyone(client, slack, declare):
+    declare(title="<!channel> checkout & cart down")
+    text = command(client, "status").json()["text"]
+    assert "&lt;!channel&gt; checkout &amp; cart down" in text and "<!channel>" not in text
+
+
 def test_status_elsewhere_lists_active_incidents(client, slack, incident, declare):
     other = declare(title="Search is slow")
     text = command(client, "status").json()["text"]
