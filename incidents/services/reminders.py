@@ -18,6 +18,7 @@ from incidents.models import (
     CriticalFunction,
     Incident,
     IncidentRoleField,
+    IncidentStatus,
     ReminderStage,
     TimelineKind,
     UpdateReminder,
@@ -32,15 +33,9 @@ def reminders_due(*, now=None):
     now = now or timezone.now()
     return list(
         Incident.objects.filter(
-            status__in=_active(), update_reminders=True, next_update_due__lte=now
+            status__in=IncidentStatus.active(), update_reminders=True, next_update_due__lte=now
         ).values_list("pk", flat=True)
     )
-
-
-def _active():
-    from incidents.models import IncidentStatus
-
-    return IncidentStatus.active()
 
 
 def stage_reached(due_at, now):

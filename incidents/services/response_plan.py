@@ -14,12 +14,19 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import access
 from incidents.delegation import delegate_for
-from incidents.models import Incident, IncidentPlanStep, PlanStepState, TimelineKind
+from incidents.models import (
+    Incident,
+    IncidentPlanStep,
+    IncidentStatus,
+    PlanStepState,
+    TimelineKind,
+)
 from incidents.names import display_name
 from notifications.broker import try_publish
 from notifications.channels import DeliveryError, RetryableError
@@ -100,18 +107,14 @@ def response_plan_run(incident_id):
 def _pending_automated(incident_id):
     return list(
         IncidentPlanStep.objects.filter(
-            incident_id=incident_id, state=PlanStepState.PENDING, incident__status__in=_active()
+            incident_id=incident_id,
+            state=PlanStepState.PENDING,
+            incident__status__in=IncidentStatus.active(),
         )
         .exclude(action=StepAction.MANUAL)
         .order_by("position", "pk")
         .values_list("pk", flat=True)
     )
-
-
-def _active():
-    from incidents.models import IncidentStatus
-
-    return IncidentStatus.active()
 
 
 def _channel_pending(incident):
@@ -270,8 +273,6 @@ def _link_step(step):
 
 
 def _playbook_url(link):
-    from django.urls import reverse
-
     return settings.BEACON_BASE_URL + reverse("playbooks:service", args=[link.service.slug])
 
 
@@ -356,7 +357,7 @@ def response_plans_sweep(*, now=None):
     ).exclude(action=StepAction.MANUAL)
     incident_ids = list(
         Incident.objects.filter(
-            Exists(waiting), status__in=_active(), declared_at__lte=grace
+            Exists(waiting), status__in=IncidentStatus.active(), declared_at__lte=grace
         ).values_list("pk", flat=True)
     )
     for pk in incident_ids:
