@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from incidents.models import RoleAssignment
+from incidents.delegation import delegate_for
+from incidents.models import CriticalFunction, RoleAssignment
 
 from .channels import get_adapter
 
@@ -68,9 +69,6 @@ def people_for(incident, audience):
         teams += list(incident.services.values_list("owner_team", flat=True))
         query = Q(team_memberships__team__in=teams)
     elif audience == "executives":
-        from incidents.delegation import delegate_for
-        from incidents.models import CriticalFunction
-
         function = CriticalFunction.objects.filter(slug=settings.BEACON_EXECUTIVE_FUNCTION).first()
         holder = delegate_for(function=function, team=incident.team) if function else None
         query = Q(pk=holder.user.pk) if holder and holder.user else Q(pk__in=[])

@@ -7,6 +7,7 @@ commit and never raises: a broker that is down leaves the rows to the sweeper.
 
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 
 from notifications.audiences import (
@@ -41,8 +42,6 @@ def notify_incident(*, incident, event, context, audiences, plan=None) -> list[N
 
 def notify_people(*, people, event, context, incident=None, channels=None):
     """Tell named people (reminders, pages, reviews) by their direct methods in order."""
-    from django.conf import settings
-
     people = [p for p in dict.fromkeys(people) if p is not None and p.is_active]
     if incident is not None and incident.is_drill:
         return _write(event, NotificationAudience.DRILL, context, [drill_method()], [], incident)
