@@ -32,6 +32,7 @@ class TimelineKind(models.TextChoices):
     PLAN_STEP = "plan_step", _("Response plan step")
     DELIVERY_FAILOVER = "delivery_failover", _("Message sent by a backup method")
     DELIVERY_FAILED = "delivery_failed", _("Message could not be delivered")
+    DELIVERY_RETRIED = "delivery_retried", _("Message sent again")
     UPDATE_REMINDER = "update_reminder", _("Status update reminder")
     UPDATE_ESCALATED = "update_escalated", _("Missed status update escalated")
 

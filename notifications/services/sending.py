@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.models import TimelineKind
 from notifications.channels import DeliveryError, OutgoingMessage, RetryableError, get_adapter
 from notifications.models import ChannelPace, Delivery, DeliveryStatus
 
@@ -206,10 +207,14 @@ def _fail_over(delivery):
         _record_on_timeline(delivery, notification, rank)
 
 
-def _record_on_timeline(delivery, notification, rank):
-    from incidents.models import TimelineKind
+def _record_event(incident, kind, actor, message, **data):
+    # The incident services import this package: importing theirs at load time is a cycle.
     from incidents.services.base import record_event
 
+    record_event(incident, kind, actor, message, **data)
+
+
+def _record_on_timeline(delivery, notification, rank):
     what = _(
         "%(audience)s: %(channel)s to %(address)s failed after %(attempts)s attempt(s) (%(error)s)"
     ) % {
@@ -228,7 +233,7 @@ def _record_on_timeline(delivery, notification, rank):
             _("%(what)s; sending by %(backup)s instead."),
         )
         backup = notification.methods[rank]["channel"]
-    record_event(
+    _record_event(
         notification.incident,
         kind,
         None,
@@ -251,6 +256,14 @@ def delivery_retry(*, delivery, actor):
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
-    logger.info("Delivery %s retried by %s", delivery.pk, actor)
+    if delivery.notification.incident_id:
+        _record_event(
+            delivery.notification.incident,
+            TimelineKind.DELIVERY_RETRIED,
+            actor,
+            _("%(channel)s to %(address)s: sending again.")
+            % {"channel": delivery.get_channel_display(), "address": delivery.address},
+            after={"delivery": delivery.pk},
+        )
     transaction.on_commit(partial(publish, [delivery.pk]))
     return delivery
