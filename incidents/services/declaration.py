@@ -74,11 +74,16 @@ def channel_name_part(text):
     return slug[:60].rstrip("-_") or "incident"
 
 
+def channel_name(name_part, day):
+    """The incident channel's name: inc_<name>_<yyyymmdd>."""
+    return f"inc_{name_part}_{day:%Y%m%d}"
+
+
 def _unique_channel_name(name_part, day):
     suffix_number = 1
     while True:
         suffix = "" if suffix_number == 1 else f"-{suffix_number}"
-        candidate = f"inc_{name_part[: 60 - len(suffix)]}{suffix}_{day:%Y%m%d}"
+        candidate = channel_name(f"{name_part[: 60 - len(suffix)]}{suffix}", day)
         if not Incident.objects.filter(channel_name=candidate).exists():
             return candidate
         suffix_number += 1

@@ -21,7 +21,7 @@ from incidents.models import (
     SeverityLevel,
     Urgency,
 )
-from incidents.services.declaration import CHANNEL_NAME_PART
+from incidents.services.declaration import CHANNEL_NAME_PART, channel_name
 from notifications.channels import DeliveryError
 from notifications.channels.slack import SlackWorkspace
 from playbooks.models import Service
@@ -51,8 +51,8 @@ FIELD_BLOCKS = {
 }
 
 
-def channel_name(name, day=None):
-    return f"inc_{name}_{(day or timezone.now()):%Y%m%d}"
+def todays_channel(name):
+    return channel_name(name, timezone.now())
 
 
 def open_modal(ctx):
@@ -199,7 +199,7 @@ def act(ctx, action, payload):
         return
     name = (action.get("value") or "").strip()
     if CHANNEL_NAME_PART.match(name):
-        preview = _("The channel will be #%(channel)s") % {"channel": channel_name(name)}
+        preview = _("The channel will be #%(channel)s") % {"channel": todays_channel(name)}
     else:
         preview = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
     view = payload["view"]
@@ -217,7 +217,7 @@ def _check_name(name, errors):
     if not CHANNEL_NAME_PART.match(name or ""):
         errors["name"] = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
         return
-    wanted = channel_name(name)
+    wanted = todays_channel(name)
     taken = Incident.objects.filter(channel_name=wanted).exists()
     if not taken:
         with suppress(DeliveryError):  # Slack unreachable: creating the channel will tell

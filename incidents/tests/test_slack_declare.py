@@ -115,9 +115,9 @@ def test_bad_input_is_shown_in_the_modal(client, slack, answers, changes, block,
 
 
 def test_a_taken_channel_name_is_refused(client, slack, answers):
-    from incidents.slack.declare import channel_name
+    from incidents.slack.declare import todays_channel
 
-    slack.add_channel(channel_name("checkout-502"))
+    slack.add_channel(todays_channel("checkout-502"))
     view = open_declare(client, slack)
     body = interact(client, submission(view, answers())).json()
     assert "already exists" in body["errors"]["name"]

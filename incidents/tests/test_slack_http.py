@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from incidents.models import Incident
-from incidents.slack.declare import channel_name
+from incidents.slack.declare import todays_channel
 from incidents.tests.slack_requests import SECRET, submission
 
 ADMINS = "S0ADMINS"
@@ -60,7 +60,7 @@ def declare(live_server, slack, **answers):
     response = post(live_server, "/slack/interactivity/", {"payload": json.dumps(payload)})
     assert response.status_code == 200
     assert response.json()["response_action"] == "update", response.json()
-    return Incident.objects.get(channel_name=channel_name(answers["name"]))
+    return Incident.objects.get(channel_name=todays_channel(answers["name"]))
 
 
 def answers(incident_type, severity, **changes):
@@ -88,7 +88,7 @@ def test_a_declaration_over_http_creates_invites_and_broadcasts(live_server, sla
     incident = declare(live_server, slack, **answers(outage, sev2))
 
     channel = slack.channel_by_name(incident.channel_name)
-    assert incident.channel_name == channel_name("checkout-502") and not channel.is_private
+    assert incident.channel_name == todays_channel("checkout-502") and not channel.is_private
     assert plan_calls(slack) == [
         "conversations.create",
         "conversations.setTopic",
