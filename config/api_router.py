@@ -14,7 +14,14 @@ from notifications.api.views import DeliveryViewSet
 from playbooks.api.response_plans import ResponsePlanViewSet
 from playbooks.api.views import PlaybookVersionViewSet, PlaybookViewSet, ServiceViewSet
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    # No `.json` suffix routes: the API speaks JSON only, and the viewsets' actions do not take
+    # a `format` argument (a suffixed action route answered 500).
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("reports", ReportViewSet, basename="report")
 router.register("policies", PolicyViewSet, basename="policy")
