@@ -122,6 +122,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
 }
+# The schema and docs need a login (session or token) unless this opens them to anyone.
+BEACON_PUBLIC_API_DOCS = env.bool("BEACON_PUBLIC_API_DOCS", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Beacon API",
     "DESCRIPTION": "Declare, follow and resolve incidents; integrations' front door.",

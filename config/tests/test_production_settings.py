@@ -31,7 +31,7 @@ names = [
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
     "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
-    "X_FRAME_OPTIONS",
+    "X_FRAME_OPTIONS", "BEACON_PUBLIC_API_DOCS",
 ]
 shown = {name: getattr(s, name) for name in names}
 shown["DATABASE"] = {k: s.DATABASES["default"][k] for k in ("ENGINE", "HOST", "NAME")}
@@ -104,6 +104,7 @@ def test_a_complete_environment_loads_with_safe_defaults():
     assert loaded["X_FRAME_OPTIONS"] == "DENY"
     assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (loaded["EMAIL_HOST"], loaded["EMAIL_PORT"]) == ("localhost", 25)
+    assert loaded["BEACON_PUBLIC_API_DOCS"] is False
 
 
 def test_every_production_setting_comes_from_the_environment():
@@ -123,6 +124,7 @@ def test_every_production_setting_comes_from_the_environment():
         DJANGO_SECURE_CONTENT_TYPE_NOSNIFF="false",
         DJANGO_SECURE_REFERRER_POLICY="no-referrer",
         DJANGO_X_FRAME_OPTIONS="SAMEORIGIN",
+        BEACON_PUBLIC_API_DOCS="true",
     )
     assert (loaded["EMAIL_HOST"], loaded["EMAIL_PORT"]) == ("smtp.example.com", 587)
     assert (loaded["EMAIL_HOST_USER"], loaded["EMAIL_HOST_PASSWORD"]) == (
@@ -144,6 +146,7 @@ def test_every_production_setting_comes_from_the_environment():
     assert not loaded["SECURE_CONTENT_TYPE_NOSNIFF"]
     assert loaded["SECURE_REFERRER_POLICY"] == "no-referrer"
     assert loaded["X_FRAME_OPTIONS"] == "SAMEORIGIN"
+    assert loaded["BEACON_PUBLIC_API_DOCS"] is True
 
 
 def test_check_deploy_passes_at_warning_level_with_the_required_variables_only():
