@@ -4,7 +4,7 @@ It plays the TLS-terminating proxy (X-Forwarded-Proto: https) and carries the co
 they are Secure, so a client speaking plain HTTP to gunicorn would drop them.
 
     deploy_probe.py wait PORT PID    until /healthz answers, unless the deploy steps (PID) end
-    deploy_probe.py check PORT PID   login page and its stylesheet, log in, a portal page, the API
+    deploy_probe.py check PORT       login page and its stylesheet, log in, a portal page, the API
                                      docs behind the login, /readyz with the worker and beat
 """
 
@@ -154,7 +154,7 @@ def wait_for_server(port, steps_pid, timeout=150):
     raise Failed(f"gunicorn did not answer /healthz within {timeout} s")
 
 
-def main(command, port, steps_pid):
+def main(command, port, steps_pid=None):
     port = int(port)
     if command == "wait":
         wait_for_server(port, steps_pid)
