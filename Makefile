@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+BEACON_PORT ?= 8000
 
 .PHONY: run test lint install install-dev clean
 
@@ -20,11 +21,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Links in the (console) e-mails and other messages point at the server `make run` starts.
+run: export BEACON_PORT := $(BEACON_PORT)
+run: export BEACON_BASE_URL ?= http://127.0.0.1:$(BEACON_PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo
-	@echo "Beacon: portal http://127.0.0.1:$${BEACON_PORT:-8000}/  admin /admin/  API /api/docs/  (Ctrl-C stops all)"
+	@echo "Beacon: portal $$BEACON_BASE_URL/  admin /admin/  API /api/docs/  (Ctrl-C stops all)"
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --no-prefix -f Procfile
 
 test: install-dev

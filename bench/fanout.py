@@ -176,6 +176,7 @@ def main():
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": "bench-only",
             "DJANGO_ALLOWED_HOSTS": "localhost",
+            "BEACON_BASE_URL": "https://localhost",
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": REDIS_URL,
             "SLACK_BOT_TOKEN": slack_api.token,

@@ -206,6 +206,8 @@ def main():
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": "bench-only",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "BEACON_BASE_URL": "https://127.0.0.1",
+            "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",  # it plays the proxy
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": REDIS_URL,
             "SLACK_BOT_TOKEN": slack_api.token,

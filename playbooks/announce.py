@@ -2,16 +2,15 @@
 approvers for a review, a decision tells the author. Written to the outbox in the caller's
 transaction."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from guardian.shortcuts import get_users_with_perms
 
 from incidents.names import display_name
+from notifications.links import absolute_url
 from notifications.models import NotificationEvent
 from notifications.services import notify_people
 
@@ -36,7 +35,7 @@ def approvers(service):
 
 def _context(version, headline, body="", facts=()):
     service = version.playbook.service
-    url = settings.BEACON_BASE_URL + reverse("playbooks:service", args=[service.slug])
+    url = absolute_url("playbooks:service", service.slug)
     facts = [
         (_("Service"), service.name),
         (_("Playbook"), version.playbook.title),

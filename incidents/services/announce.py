@@ -2,11 +2,10 @@
 (in the caller's transaction). The policy level decides the audiences; the response plan
 decides the methods."""
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from incidents.names import display_name
+from notifications.links import absolute_url
 from notifications.services import notify_incident, notify_people
 from playbooks.plans import response_plan_for
 
@@ -16,7 +15,7 @@ DEFAULT_AUDIENCES = ["responders", "stakeholders"]
 
 
 def incident_url(incident):
-    return settings.BEACON_BASE_URL + reverse("portal:incident", args=[incident.reference])
+    return absolute_url("portal:incident", incident.reference)
 
 
 def context(incident, headline, body="", facts=()):

@@ -8,9 +8,7 @@ told (a pair that already was a single point of failure is not told again).
 
 from datetime import UTC, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,6 +17,7 @@ from incidents import roles
 from incidents.delegation import SPOF_HORIZON, coverage
 from incidents.models import TeamMembership
 from incidents.names import display_name
+from notifications.links import absolute_url
 from notifications.models import Notification, NotificationEvent
 from notifications.services import notify_people
 
@@ -86,7 +85,7 @@ def horizon_reached(*, now=None, period=COVERAGE_CHECK_PERIOD):
 
 
 def _context(row, reason):
-    url = settings.BEACON_BASE_URL + reverse("portal:delegates")
+    url = absolute_url("portal:delegates")
     names = {"function": row.function.name, "scope": row.scope_label}
     available = ngettext(
         "%(count)d of %(total)d delegates available from %(when)s",

@@ -2,18 +2,17 @@
 the sign-off teams still missing for their sign-off; a version in force tells its author.
 Written to the outbox in the caller's transaction; nobody is told what they did themselves."""
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from incidents import selectors_policy
 from incidents.names import display_name
+from notifications.links import absolute_url
 from notifications.models import NotificationEvent
 from notifications.services import notify_people
 
 
 def _context(version, headline, facts):
-    url = settings.BEACON_BASE_URL + reverse("portal:policy")
+    url = absolute_url("portal:policy")
     return {
         "headline": headline,
         "body": version.summary,

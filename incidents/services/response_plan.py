@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +30,7 @@ from incidents.names import display_name
 from notifications.broker import try_publish
 from notifications.channels import DeliveryError, RetryableError
 from notifications.channels.slack import SlackWorkspace, slack_configured
+from notifications.links import absolute_url
 from notifications.services.sending import backoff_seconds
 from playbooks.models import StepAction
 
@@ -273,7 +273,7 @@ def _link_step(step):
 
 
 def _playbook_url(link):
-    return settings.BEACON_BASE_URL + reverse("playbooks:service", args=[link.service.slug])
+    return absolute_url("playbooks:service", link.service.slug)
 
 
 @transaction.atomic

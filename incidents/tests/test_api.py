@@ -552,6 +552,7 @@ def test_a_key_is_unique_per_user_in_the_database(commander_user):
 
 
 def test_openapi_schema_is_served(client):
+    client.force_login(factories.UserFactory())
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     paths = json.loads(response.content)["paths"]
