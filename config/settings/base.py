@@ -1,9 +1,11 @@
 """Settings shared by every environment. The environment is read here, once."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
     "django_celery_beat",
     "django_prometheus",
     "incidents",
@@ -51,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, so that every other middleware sees the lockout page it puts in place of a login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,6 +89,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -97,6 +103,24 @@ LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous sees nothing
+
+# --- Logins resist guessing (django-axes) ------------------------------------------------------
+# A username is locked at one client IP after this many failures in a row, until the cool-off
+# has passed since the last failure (a try while locked counts, so it restarts the cool-off) or
+# someone deletes its access attempt in the admin. Other IPs and other users are not locked.
+AXES_FAILURE_LIMIT = env.int("BEACON_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("BEACON_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "incidents.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "incidents.security.client_ip"
+# The client IP, for lockouts, throttles and the security log: REMOTE_ADDR, unless Beacon is
+# reached through this many reverse proxies, each appending the address it saw to this header.
+BEACON_PROXY_COUNT = env.int("BEACON_PROXY_COUNT", default=0)
+BEACON_CLIENT_IP_HEADER = env("BEACON_CLIENT_IP_HEADER", default="HTTP_X_FORWARDED_FOR")
+if BEACON_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("BEACON_PROXY_COUNT is the number of proxies: 0 or more.")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
