@@ -22,6 +22,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo
 	@echo "Beacon: portal http://127.0.0.1:$${BEACON_PORT:-8000}/  admin /admin/  API /api/docs/  (Ctrl-C stops all)"

@@ -88,6 +88,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache shared by every process: the API and Slack throttles count in it. The database by
+# default (`manage.py createcachetable` makes its table), Redis in production (django-redis).
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://beacon_cache")}
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # A Redis that stops answering must not hold requests up nor fail them: after a short wait
+    # the throttles count nothing (logins stay guarded: lockouts live in the database).
+    CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.3)
+    CACHES["default"]["OPTIONS"] = {
+        "SOCKET_CONNECT_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+        "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+        "IGNORE_EXCEPTIONS": True,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
     "django.contrib.auth.backends.ModelBackend",
@@ -145,6 +160,18 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "incidents.throttling.AnonRateThrottle",
+        "incidents.throttling.UserRateThrottle",
+        "incidents.throttling.ScopedRateThrottle",
+    ],
+    # Requests per client IP (anon), per user, per user for declaring, per Slack user.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("BEACON_THROTTLE_ANON", default="60/min"),
+        "user": env("BEACON_THROTTLE_USER", default="300/min"),
+        "declare": env("BEACON_THROTTLE_DECLARE", default="10/min"),
+        "slack": env("BEACON_THROTTLE_SLACK", default="60/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Beacon API",
