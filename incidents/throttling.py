@@ -8,6 +8,7 @@ by the X-Forwarded-For they send.
 
 import functools
 import json
+import logging
 import re
 from math import ceil
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-from incidents.security import client_ip
+from incidents.security import client_ip, security_event
 
 SLACK_ID = re.compile(r"[A-Z0-9]{1,32}")  # team T…, user U… or W…, enterprise E…
 
@@ -101,6 +102,9 @@ def throttled(view, throttle_class=SlackRateThrottle):
         if throttle.allow_request(request, None):
             return view(request, *args, **kwargs)
         seconds = ceil(throttle.wait() or throttle.duration)
+        security_event(
+            "slack_throttled", request, level=logging.WARNING, slack_user=slack_user_of(request)
+        )
         response = HttpResponse(
             _("Too many requests: try again in %(seconds)d seconds.") % {"seconds": seconds},
             status=429,

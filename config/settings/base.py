@@ -290,12 +290,34 @@ BEACON_ESCALATION_STEP_MINUTES = env.int("BEACON_ESCALATION_STEP_MINUTES", defau
 BEACON_INCIDENT_DOCUMENT_URL = env("BEACON_INCIDENT_DOCUMENT_URL", default="")
 BEACON_VIDEO_BRIDGE_URL = env("BEACON_VIDEO_BRIDGE_URL", default="")
 
+# The security log (incidents/security.py) has a handler of its own: standard error, or the
+# file BEACON_SECURITY_LOG_FILE (reopened when log rotation moves it).
+BEACON_SECURITY_LOG_FILE = env("BEACON_SECURITY_LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "security": {"format": "%(asctime)s %(levelname)s beacon.security %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": (
+            {
+                "class": "logging.handlers.WatchedFileHandler",
+                "filename": BEACON_SECURITY_LOG_FILE,
+                "formatter": "security",
+            }
+            if BEACON_SECURITY_LOG_FILE
+            else {"class": "logging.StreamHandler", "formatter": "security"}
+        ),
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "beacon.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # axes masks the username and IP in its own lines; beacon.security names them.
+        "axes": {"level": "WARNING"},
+    },
 }
 # Playbooks: approvals needed and days between verifications, per service tier (1 = critical).
 BEACON_PLAYBOOK_APPROVALS_BY_TIER = {1: 2, 2: 1, 3: 1}
