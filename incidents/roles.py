@@ -24,9 +24,11 @@ _COORDINATOR_MODELS = {
     "prioritymatrixcell": "change view",
     "effortentry": "change delete view",
     "playbooks.service": "add change view",
-    # Unlocking a login is deleting its access attempt (django-axes' admin).
+    # Unlocking a login is deleting its access attempt (django-axes' admin); revoking an API
+    # token takes the change permission.
     "axes.accessattempt": "delete view",
     "axes.accesslog": "view",
+    "apitoken": "change view",
 }
 
 

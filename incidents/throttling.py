@@ -6,6 +6,7 @@ once, at import) and checked by `manage.py check`. Clients are told apart by `cl
 by the X-Forwarded-For they send.
 """
 
+import contextlib
 import functools
 import json
 import logging
@@ -17,6 +18,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 from rest_framework import throttling
+from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 
 from incidents.security import client_ip, security_event
@@ -56,6 +58,32 @@ class SlackRateThrottle(ClientRates, throttling.SimpleRateThrottle):
     def get_cache_key(self, request, view):
         ident = slack_user_of(request) or self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class TokenFailures(ClientRates, throttling.SimpleRateThrottle):
+    """Failed token authentications from one client IP (scope "token_failures"), counted in
+    fixed windows of the rate's period with the cache's atomic increment, so guesses sent in
+    parallel are all counted (DRF's history list would lose some). Used by the API's token
+    authentication, which knows when a token failed (incidents/api/authentication.py)."""
+
+    scope = "token_failures"
+
+    def __init__(self, request):
+        super().__init__()
+        now = self.timer()
+        window = int(now // self.duration)
+        ident = f"{self.get_ident(request)}:{window}"
+        self.key = self.cache_format % {"scope": self.scope, "ident": ident}
+        self.seconds_left = (window + 1) * self.duration - now
+
+    def refuse_when_over(self):
+        if (self.cache.get(self.key) or 0) >= self.num_requests:
+            raise Throttled(wait=self.seconds_left)
+
+    def count(self):
+        self.cache.add(self.key, 0, timeout=self.duration)
+        with contextlib.suppress(ValueError):  # gone between add and incr: its window ended
+            self.cache.incr(self.key)
 
 
 def _slack_fields(request):

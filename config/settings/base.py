@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -151,7 +150,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "incidents.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -165,12 +164,14 @@ REST_FRAMEWORK = {
         "incidents.throttling.UserRateThrottle",
         "incidents.throttling.ScopedRateThrottle",
     ],
-    # Requests per client IP (anon), per user, per user for declaring, per Slack user.
+    # Requests per client IP (anon), per user, per user for declaring, per Slack user; and
+    # failed token authentications per client IP, past which every token waits.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("BEACON_THROTTLE_ANON", default="60/min"),
         "user": env("BEACON_THROTTLE_USER", default="300/min"),
         "declare": env("BEACON_THROTTLE_DECLARE", default="10/min"),
         "slack": env("BEACON_THROTTLE_SLACK", default="60/min"),
+        "token_failures": env("BEACON_THROTTLE_TOKEN_FAILURES", default="10/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -12,6 +12,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from incidents.exceptions import TransitionNotAllowed
 from incidents.security import security_event
 
+from .authentication import presented_prefix
+
 DENIED = {
     status.HTTP_401_UNAUTHORIZED,
     status.HTTP_403_FORBIDDEN,
@@ -40,4 +42,5 @@ def log_denied(request, status_code):
         level=logging.WARNING,
         status=status_code,
         user=user.get_username() if user.is_authenticated else None,
+        token=presented_prefix(request),
     )

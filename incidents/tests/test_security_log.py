@@ -2,48 +2,19 @@
 login, denied API request and token event, naming who (user, username tried or token
 prefix), from where (ip) and what (path), and never any incident content."""
 
-import json
 import logging
-import re
 
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
 from incidents.tests import factories
+from incidents.tests.security_lines import events, parse
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/incidents/"
 SECRET_TITLE = "Merger talks leaked"
-FIELD = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
-
-
-def parse(line):
-    """A log line's fields; quoted values are JSON strings."""
-    assert "\n" not in line
-    return {k: json.loads(v) if v.startswith('"') else v for k, v in FIELD.findall(line)}
-
-
-@pytest.fixture
-def security_log():
-    """The security log's lines, as its formatter writes them."""
-    logger = logging.getLogger("beacon.security")
-    (configured,) = logger.handlers
-    lines = []
-
-    class Capture(logging.Handler):
-        def emit(self, record):
-            lines.append(configured.formatter.format(record))
-
-    handler = Capture()
-    logger.addHandler(handler)
-    yield lines
-    logger.removeHandler(handler)
-
-
-def events(lines, name):
-    return [parse(line) for line in lines if f"event={name} " in line]
 
 
 def test_the_security_log_has_a_handler_of_its_own():

@@ -19,7 +19,6 @@ import pytest
 import redis
 import requests
 from django.db import connection, connections, transaction
-from rest_framework.authtoken.models import Token
 
 from incidents import services
 from incidents.models import Incident, TimelineKind
@@ -252,7 +251,8 @@ def test_declarations_answer_at_once_while_the_broker_is_away_and_are_sent_once_
     factories.IncidentTypeFactory(name="Outage", slug="outage")
     factories.SeverityFactory(name="SEV2", rank=2)
     api = requests.Session()
-    api.headers["Authorization"] = f"Token {Token.objects.create(user=commander).key}"
+    _token, key = services.api_token_create(user=commander, actor=commander)
+    api.headers["Authorization"] = f"Token {key}"
     body = {
         "title": "Checkout is failing",
         "incident_type": "outage",
