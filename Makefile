@@ -26,6 +26,7 @@ run: export BEACON_PORT := $(BEACON_PORT)
 run: export BEACON_BASE_URL ?= http://127.0.0.1:$(BEACON_PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo
 	@echo "Beacon: portal $$BEACON_BASE_URL/  admin /admin/  API /api/docs/  (Ctrl-C stops all)"

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 
 from incidents.tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -62,3 +63,9 @@ def _broker_not_paused():
     from notifications import broker
 
     broker._failed_at = None
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counts live in the cache: each test starts with none."""
+    cache.clear()

@@ -13,7 +13,8 @@ COORDINATORS = "Incident coordinators"
 _PLAYBOOK_EDITOR = ["playbooks.add_playbook", "playbooks.change_playbook"]
 _RESPONDER_PERMS = ["add_incident", "change_incident", "view_incident", *_PLAYBOOK_EDITOR]
 # Coordinators keep the agreed process current: teams, functions, delegates, windows, the
-# response policy drafts and the priority matrix (sign-off stays with the team leads).
+# response policy drafts and the priority matrix (sign-off stays with the team leads); they
+# also unlock people locked out after failed logins.
 _COORDINATOR_MODELS = {
     "team": "add change view",
     "criticalfunction": "add change view",
@@ -23,6 +24,11 @@ _COORDINATOR_MODELS = {
     "prioritymatrixcell": "change view",
     "effortentry": "change delete view",
     "playbooks.service": "add change view",
+    # Unlocking a login is deleting its access attempt (django-axes' admin); revoking an API
+    # token takes the change permission.
+    "axes.accessattempt": "delete view",
+    "axes.accesslog": "view",
+    "apitoken": "change view",
 }
 
 

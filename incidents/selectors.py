@@ -5,6 +5,7 @@ from django.http import Http404
 
 from . import access
 from .models import (
+    ApiToken,
     Incident,
     IncidentCriterion,
     IncidentPlaybook,
@@ -113,3 +114,8 @@ def active_incident_ids():
     return list(
         Incident.objects.filter(status__in=IncidentStatus.active()).values_list("pk", flat=True)
     )
+
+
+def api_token_of(*, user):
+    """`user`'s active API token, or None."""
+    return ApiToken.objects.filter(user=user, revoked_at=None).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_people, views_plan, views_policy, views_reports
+from . import views, views_people, views_plan, views_policy, views_reports, views_tokens
 
 app_name = "portal"
 urlpatterns = [
@@ -32,6 +32,9 @@ urlpatterns = [
     path("incidents/<str:reference>/<slug:action>/", views.incident_action, name="incident-action"),
     path("reports/", views_reports.reports, name="reports"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/api-token/create/", views_tokens.api_token_create, name="api-token-create"),
+    path("preferences/api-token/rotate/", views_tokens.api_token_rotate, name="api-token-rotate"),
+    path("preferences/api-token/revoke/", views_tokens.api_token_revoke, name="api-token-revoke"),
     path("policy/", views_policy.policy, name="policy"),
     path("policy/<int:number>/<slug:action>/", views_policy.policy_action, name="policy-action"),
     path("delegates/", views_people.delegates, name="delegates"),

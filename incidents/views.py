@@ -14,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from playbooks import selectors as playbook_selectors
 
-from . import access, panels, selectors, services, views_people
+from . import access, panels, selectors, services, views_people, views_tokens
 from . import forms as portal_forms
 from .exceptions import TransitionNotAllowed
 from .models import IncidentSource, IncidentStatus, SeverityLevel, UserPreference
@@ -252,6 +253,7 @@ def playbook_step_action(request, reference, step_id, action):
 
 
 @login_required
+@never_cache  # it may show a new API token
 def preferences(request):
     preference = UserPreference.objects.filter(user=request.user).first()
     form = portal_forms.PreferenceForm(
@@ -266,4 +268,5 @@ def preferences(request):
         )
         return redirect("portal:preferences")
     status = 400 if form.errors else 200
-    return render(request, "incidents/preferences.html", {"form": form}, status=status)
+    context = {"form": form, **views_tokens.token_section(request)}
+    return render(request, "incidents/preferences.html", context, status=status)

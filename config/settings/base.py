@@ -1,9 +1,11 @@
 """Settings shared by every environment. The environment is read here, once."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -25,11 +27,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
     "django_celery_beat",
     "django_prometheus",
     "incidents",
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, so that every other middleware sees the lockout page it puts in place of a login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,7 +87,23 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":  # empty 
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache shared by every process: the API and Slack throttles count in it. The database by
+# default (`manage.py createcachetable` makes its table), Redis in production (django-redis).
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://beacon_cache")}
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # A Redis that stops answering must not hold requests up nor fail them: after a short wait
+    # the throttles count nothing (logins stay guarded: lockouts live in the database).
+    CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.3)
+    CACHES["default"]["OPTIONS"] = {
+        "SOCKET_CONNECT_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+        "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+        "IGNORE_EXCEPTIONS": True,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -97,6 +117,24 @@ LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous sees nothing
+
+# --- Logins resist guessing (django-axes) ------------------------------------------------------
+# A username is locked at one client IP after this many failures in a row, until the cool-off
+# has passed since the last failure (a try while locked counts, so it restarts the cool-off) or
+# someone deletes its access attempt in the admin. Other IPs and other users are not locked.
+AXES_FAILURE_LIMIT = env.int("BEACON_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("BEACON_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "incidents.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "incidents.security.client_ip"
+# The client IP, for lockouts, throttles and the security log: REMOTE_ADDR, unless Beacon is
+# reached through this many reverse proxies, each appending the address it saw to this header.
+BEACON_PROXY_COUNT = env.int("BEACON_PROXY_COUNT", default=0)
+BEACON_CLIENT_IP_HEADER = env("BEACON_CLIENT_IP_HEADER", default="HTTP_X_FORWARDED_FOR")
+if BEACON_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("BEACON_PROXY_COUNT is the number of proxies: 0 or more.")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
@@ -112,7 +150,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "incidents.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -121,6 +159,20 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "incidents.throttling.AnonRateThrottle",
+        "incidents.throttling.UserRateThrottle",
+        "incidents.throttling.ScopedRateThrottle",
+    ],
+    # Requests per client IP (anon), per user, per user for declaring, per Slack user; and
+    # failed token authentications per client IP, past which every token waits.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("BEACON_THROTTLE_ANON", default="60/min"),
+        "user": env("BEACON_THROTTLE_USER", default="300/min"),
+        "declare": env("BEACON_THROTTLE_DECLARE", default="10/min"),
+        "slack": env("BEACON_THROTTLE_SLACK", default="60/min"),
+        "token_failures": env("BEACON_THROTTLE_TOKEN_FAILURES", default="10/min"),
+    },
 }
 # The schema and docs need a login (session or token) unless this opens them to anyone.
 BEACON_PUBLIC_API_DOCS = env.bool("BEACON_PUBLIC_API_DOCS", default=False)
@@ -241,12 +293,34 @@ BEACON_ESCALATION_STEP_MINUTES = env.int("BEACON_ESCALATION_STEP_MINUTES", defau
 BEACON_INCIDENT_DOCUMENT_URL = env("BEACON_INCIDENT_DOCUMENT_URL", default="")
 BEACON_VIDEO_BRIDGE_URL = env("BEACON_VIDEO_BRIDGE_URL", default="")
 
+# The security log (incidents/security.py) has a handler of its own: standard error, or the
+# file BEACON_SECURITY_LOG_FILE (reopened when log rotation moves it).
+BEACON_SECURITY_LOG_FILE = env("BEACON_SECURITY_LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "security": {"format": "%(asctime)s %(levelname)s beacon.security %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": (
+            {
+                "class": "logging.handlers.WatchedFileHandler",
+                "filename": BEACON_SECURITY_LOG_FILE,
+                "formatter": "security",
+            }
+            if BEACON_SECURITY_LOG_FILE
+            else {"class": "logging.StreamHandler", "formatter": "security"}
+        ),
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "beacon.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # axes masks the username and IP in its own lines; beacon.security names them.
+        "axes": {"level": "WARNING"},
+    },
 }
 # Playbooks: approvals needed and days between verifications, per service tier (1 = critical).
 BEACON_PLAYBOOK_APPROVALS_BY_TIER = {1: 2, 2: 1, 3: 1}

@@ -1,5 +1,5 @@
 """The incidents admin: configuration, and incidents driven through the services."""
 
-from . import configuration, effort, incident, people, policy
+from . import configuration, effort, incident, people, policy, tokens
 
-__all__ = ["configuration", "effort", "incident", "people", "policy"]
+__all__ = ["configuration", "effort", "incident", "people", "policy", "tokens"]

@@ -1,3 +1,4 @@
+from .api_token import ApiToken
 from .compliance import IncidentCompliance
 from .criteria import IncidentCriterion
 from .delegation import Delegation, Unavailability, UnavailabilityReason
@@ -32,6 +33,7 @@ from .timeline import TimelineEvent, TimelineKind
 from .types import ExitCriterion, IncidentType
 
 __all__ = [
+    "ApiToken",
     "IncidentPlanStep",
     "PlanStepState",
     "ReminderStage",

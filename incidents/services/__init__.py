@@ -4,6 +4,12 @@ says how they refuse.
 Front doors import this package: `from incidents import services`.
 """
 
+from .api_tokens import (
+    api_token_authenticate,
+    api_token_create,
+    api_token_revoke,
+    api_token_rotate,
+)
 from .base import update_cadence
 from .compliance import incident_compliance_refresh
 from .declaration import incident_declare, priority_suggestion
@@ -54,6 +60,10 @@ from .response_plan import incident_complete_plan_step
 from .roles import incident_hand_over_role, role_flag_handover_due
 
 __all__ = [
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
+    "api_token_rotate",
     "critical_function_create",
     "critical_function_update",
     "delegation_remove",

@@ -1,7 +1,10 @@
+import logging
+
 import pytest
 
 from incidents import services
 from incidents.tests import factories
+from incidents.tests.security_lines import Capture
 from playbooks.tests.factories import ServiceFactory
 
 
@@ -83,3 +86,14 @@ def declare(commander_user, outage, sev2):
 @pytest.fixture
 def incident(declare):
     return declare()
+
+
+@pytest.fixture
+def security_log():
+    """The lines the security log writes during the test."""
+    logger = logging.getLogger("beacon.security")
+    (configured,) = logger.handlers
+    capture = Capture(configured.formatter)
+    logger.addHandler(capture)
+    yield capture.lines
+    logger.removeHandler(capture)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from incidents import services
 from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
+    ApiToken,
     CancelReason,
     CriticalFunction,
     Delegation,
@@ -90,6 +91,7 @@ def settle(admin_user):
 
 SMOKED = {Incident, IncidentType, SeverityLevel, Priority, UserPreference}
 SMOKED_ELSEWHERE = {
+    ApiToken,  # test_api_tokens.py
     EffortEntry,  # test_effort_fronts.py
     PolicyVersion,  # test_policy_admin.py
     PriorityMatrixCell,  # test_policy_admin.py

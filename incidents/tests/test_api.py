@@ -9,7 +9,6 @@ import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incidents import services
@@ -162,8 +161,8 @@ def test_token_authentication(public_incident, responder_user):
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert client.get(API).status_code == 401
 
-    token = Token.objects.create(user=responder_user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = services.api_token_create(user=responder_user, actor=responder_user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get(API).status_code == 200
     acknowledged = client.post(f"{API}{public_incident.reference}/acknowledge/")
     assert acknowledged.status_code == 200
@@ -561,7 +560,7 @@ def test_openapi_schema_is_served(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_declare_and_acknowledge_over_http(live_server, commander_user, outage, sev2):
-    token = Token.objects.create(user=commander_user).key
+    _token, token = services.api_token_create(user=commander_user, actor=commander_user)
     # No proxy: the request must go straight to the loopback server.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

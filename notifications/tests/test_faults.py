@@ -19,7 +19,6 @@ import pytest
 import redis
 import requests
 from django.db import connection, connections, transaction
-from rest_framework.authtoken.models import Token
 
 from incidents import services
 from incidents.models import Incident, TimelineKind
@@ -242,15 +241,18 @@ def redis_proxy(broker):
 
 @pytest.mark.broker
 def test_declarations_answer_at_once_while_the_broker_is_away_and_are_sent_once_after(
-    redis_proxy, broker, workers, live_server, webhook_receiver, commander, capsys
+    redis_proxy, broker, workers, live_server, webhook_receiver, commander, capsys, settings
 ):
     # redis_proxy comes before workers: the worker stops before the proxy does.
     proxy, proxy_url = redis_proxy
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "declare": "50/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     webhook_plan(webhook_receiver.url, f"{webhook_receiver.url}/backup")
     factories.IncidentTypeFactory(name="Outage", slug="outage")
     factories.SeverityFactory(name="SEV2", rank=2)
     api = requests.Session()
-    api.headers["Authorization"] = f"Token {Token.objects.create(user=commander).key}"
+    _token, key = services.api_token_create(user=commander, actor=commander)
+    api.headers["Authorization"] = f"Token {key}"
     body = {
         "title": "Checkout is failing",
         "incident_type": "outage",
