@@ -145,8 +145,12 @@ def incident_declare(
     inactive = [service.name for service in services if not service.is_active]
     if inactive:
         errors["services"] = _("No longer in service: %(names)s.") % {"names": ", ".join(inactive)}
-    if incident_type is not None and not incident_type.is_active:
+    if incident_type is None:
+        errors["incident_type"] = _("Choose the incident type.")
+    elif not incident_type.is_active:
         errors["incident_type"] = _("This incident type is no longer offered.")
+    if severity is None:
+        errors["severity"] = _("Choose the severity.")
     check_moments(errors, impact_started_at=impact_started_at, detected_at=detected_at, now=now)
     priority_override_reason = (priority_override_reason or "").strip()
     priority = _check_priority(

@@ -31,8 +31,10 @@ from .channels import bot_channels, check_broadcast
 from .client import SlackUnavailable, call
 from .forms import input_block, select, values_of
 from .incident_choice import open_view
+from .payload import VIEW_ID, identifier, mapping, pk, text
 from .replay import once, replayed
-from .replies import option, text
+from .replies import option
+from .replies import text as plain_text
 from .users import beacon_user, slack_id_of
 
 CALLBACK = "declare"
@@ -186,29 +188,30 @@ def build_view(name_preview=""):
     return {
         "type": "modal",
         "callback_id": CALLBACK,
-        "title": text(_("Declare an incident")[:24]),
-        "submit": text(_("Declare")),
-        "close": text(_("Cancel")),
+        "title": plain_text(_("Declare an incident")[:24]),
+        "submit": plain_text(_("Declare")),
+        "close": plain_text(_("Cancel")),
         "blocks": blocks,
     }
 
 
 def act(ctx, action, payload):
     """Live check of the incident name: show the channel it makes, or what is wrong."""
-    if action.get("action_id") != "declare.name":
+    if action["action_id"] != "declare.name":
         return
-    name = (action.get("value") or "").strip()
+    name = text(action.get("value"), "action.value").strip()
     if CHANNEL_NAME_PART.match(name):
         preview = _("The channel will be #%(channel)s") % {"channel": todays_channel(name)}
     else:
         preview = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
-    view = payload["view"]
+    view = mapping(payload.get("view"), "view")
+    view_id = identifier(view.get("id"), "view.id", VIEW_ID, required=True)
     # A stale hash means the person typed on: the next keystroke updates the view.
     with suppress(SlackApiError, SlackUnavailable):
         call(
             "views_update",
-            view_id=view["id"],
-            hash=view.get("hash"),
+            view_id=view_id,
+            hash=text(view.get("hash"), "view.hash"),
             view=build_view(name_preview=preview),
         )
 
@@ -248,8 +251,8 @@ def _people(values, errors):
 def _declaration(values, people):
     definition = set(values.get("definition") or [])
     by_pk = {
-        "incident_type": IncidentType.objects.filter(pk=values.get("incident_type")).first(),
-        "severity": SeverityLevel.objects.filter(pk=values.get("severity")).first(),
+        "incident_type": IncidentType.objects.filter(pk=pk(values.get("incident_type"))).first(),
+        "severity": SeverityLevel.objects.filter(pk=pk(values.get("severity"))).first(),
     }
     return {
         "title": values.get("title", ""),
@@ -263,7 +266,7 @@ def _declaration(values, people):
         "commander": people["commander"],
         "responder": people["responder"],
         "invitees": people["invitees"],
-        "services": list(Service.objects.filter(pk__in=values.get("services") or [])),
+        "services": list(Service.objects.filter(pk__in=map(pk, values.get("services") or []))),
         "environments": (values.get("environments") or "").split(","),
         "regions": (values.get("regions") or "").split(","),
         "summary": values.get("summary", ""),
