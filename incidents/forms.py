@@ -108,7 +108,10 @@ class DeclareForm(ServiceErrorsMixin, forms.Form):
         label=_("Channel name"),
         required=False,
         max_length=60,
-        help_text=_("Lowercase letters, digits, '-' or '_'; defaults to the title."),
+        help_text=_(
+            "Lowercase letters, digits, '-' or '_'; defaults to the title (to the reference "
+            "for a private incident)."
+        ),
     )
     incident_type = forms.ModelChoiceField(
         label=_("Type"), queryset=IncidentType.objects.filter(is_active=True)

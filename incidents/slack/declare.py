@@ -27,7 +27,7 @@ from notifications.channels.slack import SlackWorkspace
 from playbooks.models import Service
 
 from . import replies
-from .channels import bot_channels, check_broadcast
+from .channels import broadcast_channels, check_broadcast
 from .client import SlackUnavailable, call
 from .forms import input_block, select, values_of
 from .incident_choice import open_view
@@ -50,6 +50,7 @@ FIELD_BLOCKS = {
     "services": "services",
     "confirm_definition": "definition",
     "priority_override_reason": "impact_level",
+    "broadcast_channel": "broadcast",
 }
 
 
@@ -58,7 +59,7 @@ def todays_channel(name):
 
 
 def open_modal(ctx):
-    return open_view(ctx, build_view())
+    return open_view(ctx, build_view(ctx))
 
 
 def _on_duty_slack_id(field):
@@ -74,8 +75,8 @@ def _matrix_hint():
     )
 
 
-def build_view(name_preview=""):
-    channels = [option(f"#{c['name']}", c["id"]) for c in bot_channels()]
+def build_view(ctx, name_preview=""):
+    channels = [option(f"#{c['name']}", c["id"]) for c in broadcast_channels(ctx.slack_user_id)]
     types = [option(t.name, t.pk) for t in IncidentType.objects.filter(is_active=True)]
     severities = [
         option(s.name, s.pk, s.description) for s in SeverityLevel.objects.order_by("rank")
@@ -212,7 +213,7 @@ def act(ctx, action, payload):
             "views_update",
             view_id=view_id,
             hash=text(view.get("hash"), "view.hash"),
-            view=build_view(name_preview=preview),
+            view=build_view(ctx, name_preview=preview),
         )
 
 
@@ -281,7 +282,7 @@ def submit(ctx, view):
         return replies.modal_update(_declared_view(done["reference"]))
     values = values_of(view)
     errors = {}
-    check_broadcast(values.get("broadcast"), errors)
+    check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
     _check_name(values.get("name"), errors)
     people = _people(values, errors)
     if errors:
