@@ -350,7 +350,7 @@ class NoteForm(ActionForm):
 class PreferenceForm(forms.ModelForm):
     class Meta:
         model = UserPreference
-        fields = ["time_zone", "phone", "slack_user_id"]
+        fields = ["time_zone", "phone"]  # the Slack id is linked, not typed (views_slack.py)
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
 

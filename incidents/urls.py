@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_people, views_plan, views_policy, views_reports
+from . import views, views_people, views_plan, views_policy, views_reports, views_slack
 
 app_name = "portal"
 urlpatterns = [
@@ -32,6 +32,8 @@ urlpatterns = [
     path("incidents/<str:reference>/<slug:action>/", views.incident_action, name="incident-action"),
     path("reports/", views_reports.reports, name="reports"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/slack/link/<str:token>/", views_slack.slack_link, name="slack-link"),
+    path("preferences/slack/unlink/", views_slack.slack_unlink, name="slack-unlink"),
     path("policy/", views_policy.policy, name="policy"),
     path("policy/<int:number>/<slug:action>/", views_policy.policy_action, name="policy-action"),
     path("delegates/", views_people.delegates, name="delegates"),

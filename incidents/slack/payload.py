@@ -7,13 +7,15 @@ import re
 
 from django.utils.translation import gettext as _
 
+from incidents.models.preference import SLACK_USER_ID
+
 # Control characters but tab, newline and carriage return, and lone surrogates (JSON can carry
 # them, UTF-8 cannot encode them): PostgreSQL refuses NUL, and none belongs in typed text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
-CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{2,30}$")
-VIEW_ID = re.compile(r"^V[A-Z0-9]{2,30}$")
-PK = re.compile(r"^[1-9][0-9]{0,17}$")  # fits a 64-bit primary key
+USER_ID = re.compile(SLACK_USER_ID)
+CHANNEL_ID = re.compile(r"\A[CDG][A-Z0-9]{2,30}\Z")
+VIEW_ID = re.compile(r"\AV[A-Z0-9]{2,30}\Z")
+PK = re.compile(r"\A[1-9][0-9]{0,17}\Z")  # fits a 64-bit primary key
 
 
 class SlackPayloadError(Exception):

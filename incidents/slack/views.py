@@ -8,6 +8,7 @@ the answer Slack shows: a modal field error, or an ephemeral message (`SlackInpu
 import functools
 import json
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -44,37 +45,45 @@ def slack_endpoint(view):
 
 
 def _context(slack_user_id, **where):
-    """(context, None) for a linked user, or (None, the reply telling how to link)."""
+    """(context, None) for a linked user, or (None, the reply telling how to link), in the
+    member's language."""
     email, language = slack_profile(slack_user_id)
     user = beacon_user(slack_user_id, email)
-    if user is None:
-        with translation.override(language):
-            return None, _(
-                "Your Slack account is not linked to a Beacon user. Ask an administrator to "
-                "give your Beacon account the same email address as Slack ({email}), or put "
-                "your Slack member id ({id}) in Beacon's Preferences."
-            ).format(email=email or _("none visible to Beacon"), id=slack_user_id)
-    return SlackContext(user=user, slack_user_id=slack_user_id, language=language, **where), None
+    if user is not None:
+        ctx = SlackContext(user=user, slack_user_id=slack_user_id, language=language, **where)
+        return ctx, None
+    with translation.override(language):
+        return None, _(
+            "Your Slack account is not linked to a Beacon user. Run `{command} link` to link it "
+            "to your Beacon account (or ask an administrator to give your Beacon account the "
+            "same email address as Slack: {email})."
+        ).format(command=settings.SLACK_COMMAND, email=email or _("none visible to Beacon"))
 
 
 @slack_endpoint
 def command(request):
     form = request.POST
+    slack_user_id = identifier(form.get("user_id"), "user_id", USER_ID, required=True)
+    try:
+        words = text(form.get("text"), "text", block="text")
+    except SlackInputError as error:
+        with translation.override(slack_profile(slack_user_id)[1]):
+            return replies.ephemeral(error.errors["text"])
+    subcommand, _sep, rest = words.strip().partition(" ")
+    subcommand = subcommand.lower()
+    if subcommand in commands.FOR_ANY_MEMBER:  # linking: they may not be linked yet
+        with translation.override(slack_profile(slack_user_id)[1]):
+            return commands.FOR_ANY_MEMBER[subcommand](slack_user_id)
     ctx, refusal = _context(
-        identifier(form.get("user_id"), "user_id", USER_ID, required=True),
+        slack_user_id,
         channel_id=identifier(form.get("channel_id"), "channel_id", CHANNEL_ID),
         trigger_id=text(form.get("trigger_id"), "trigger_id"),
+        text=rest.strip(),
     )
     if ctx is None:
         return replies.ephemeral(refusal)
     with translation.override(ctx.language):
-        try:
-            words = text(form.get("text"), "text", block="text")
-        except SlackInputError as error:
-            return replies.ephemeral(error.errors["text"])
-        subcommand, _sep, rest = words.strip().partition(" ")
-        ctx.text = rest.strip()
-        return commands.dispatch(subcommand.lower(), ctx)
+        return commands.dispatch(subcommand, ctx)
 
 
 def _id_of(payload, key, pattern, *, required=False):
