@@ -70,8 +70,15 @@ def populate(slack_api, customer_webhook):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from incidents import roles
-    from incidents.models import IncidentType, SeverityLevel, Team, TeamMembership, UserPreference
+    from incidents import roles, services
+    from incidents.models import (
+        IncidentType,
+        SeverityLevel,
+        SlackLinkMethod,
+        Team,
+        TeamMembership,
+        UserPreference,
+    )
     from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
 
     User = get_user_model()
@@ -83,9 +90,11 @@ def populate(slack_api, customer_webhook):
     people[0].groups.add(Group.objects.get(name=roles.COMMANDERS))
     for person in responders:
         slack_api.add_user(f"U{person.pk:06d}", person.username, person.email)
+        services.slack_identity_link(
+            user=person, slack_user_id=f"U{person.pk:06d}", method=SlackLinkMethod.SEED, actor=None
+        )
     UserPreference.objects.bulk_create(
-        [UserPreference(user=p, slack_user_id=f"U{p.pk:06d}") for p in responders]
-        + [UserPreference(user=p, phone=f"+3360{p.pk:07d}") for p in stakeholders]
+        UserPreference(user=p, phone=f"+3360{p.pk:07d}") for p in stakeholders
     )
     team = Team.objects.create(name="Checkout", slug="checkout")
     TeamMembership.objects.bulk_create(TeamMembership(team=team, user=p) for p in stakeholders)

@@ -84,8 +84,9 @@ def populate(slack_api):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from incidents import roles
-    from incidents.models import IncidentType, SeverityLevel, UserPreference
+    from incidents import roles, services
+    from incidents.models import IncidentType, SeverityLevel, SlackLinkMethod
+    from incidents.slack.context import SlackContext
     from incidents.slack.declare import build_view
 
     User = get_user_model()
@@ -93,10 +94,10 @@ def populate(slack_api):
         User(username=f"sender{n:02d}", email=f"sender{n:02d}@example.com") for n in range(SENDERS)
     )
     Group.objects.get(name=roles.COMMANDERS).user_set.add(*senders)
-    UserPreference.objects.bulk_create(
-        UserPreference(user=user, slack_user_id=slack_id(n)) for n, user in enumerate(senders)
-    )
     for n, user in enumerate(senders):
+        services.slack_identity_link(
+            user=user, slack_user_id=slack_id(n), method=SlackLinkMethod.SEED, actor=None
+        )
         slack_api.add_user(slack_id(n), user.username, user.email)
     slack_api.add_channel("incidents")  # the broadcast channel, the modal's first choice
     answers = {
@@ -107,7 +108,7 @@ def populate(slack_api):
         "urgency": "high",
         "definition": ["affects_customers", "unplanned", "exceeds_one_hour"],
     }
-    return build_view(), answers
+    return build_view(SlackContext(user=senders[0], slack_user_id=slack_id(0))), answers
 
 
 def submissions(view, answers, sender, count):

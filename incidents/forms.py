@@ -108,7 +108,10 @@ class DeclareForm(ServiceErrorsMixin, forms.Form):
         label=_("Channel name"),
         required=False,
         max_length=60,
-        help_text=_("Lowercase letters, digits, '-' or '_'; defaults to the title."),
+        help_text=_(
+            "Lowercase letters, digits, '-' or '_'; defaults to the title (to the reference "
+            "for a private incident)."
+        ),
     )
     incident_type = forms.ModelChoiceField(
         label=_("Type"), queryset=IncidentType.objects.filter(is_active=True)
@@ -347,7 +350,7 @@ class NoteForm(ActionForm):
 class PreferenceForm(forms.ModelForm):
     class Meta:
         model = UserPreference
-        fields = ["time_zone", "phone", "slack_user_id"]
+        fields = ["time_zone", "phone"]  # the Slack id is linked, not typed (views_slack.py)
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
 

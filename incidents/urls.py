@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views, views_people, views_plan, views_policy, views_reports, views_tokens
+from . import (
+    views,
+    views_people,
+    views_plan,
+    views_policy,
+    views_reports,
+    views_slack,
+    views_tokens,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -35,6 +43,8 @@ urlpatterns = [
     path("preferences/api-token/create/", views_tokens.api_token_create, name="api-token-create"),
     path("preferences/api-token/rotate/", views_tokens.api_token_rotate, name="api-token-rotate"),
     path("preferences/api-token/revoke/", views_tokens.api_token_revoke, name="api-token-revoke"),
+    path("preferences/slack/link/<str:token>/", views_slack.slack_link, name="slack-link"),
+    path("preferences/slack/unlink/", views_slack.slack_unlink, name="slack-unlink"),
     path("policy/", views_policy.policy, name="policy"),
     path("policy/<int:number>/<slug:action>/", views_policy.policy_action, name="policy-action"),
     path("delegates/", views_people.delegates, name="delegates"),

@@ -1,11 +1,23 @@
 """What the incident process agrees in advance: types and their exit criteria, severity and
-priority levels, and each user's preferences. Plain configuration, saved as edited."""
+priority levels, and each user's preferences. Plain configuration, saved as edited, except the
+Slack id a user is linked to: shown, unlinked through the service, and its audit read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models import ExitCriterion, IncidentType, Priority, SeverityLevel, UserPreference
+from incidents import services
+from incidents.models import (
+    ExitCriterion,
+    IncidentType,
+    Priority,
+    SeverityLevel,
+    SlackIdentityEvent,
+    SlackLinkMethod,
+    UserPreference,
+)
+
+from .refusals import REFUSALS, refusal_messages
 
 
 class ExitCriterionInline(admin.TabularInline):
@@ -50,7 +62,46 @@ class PriorityAdmin(RankedLevelAdmin):
 
 @admin.register(UserPreference)
 class UserPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "time_zone"]
+    list_display = ["user", "time_zone", "slack_user_id"]
     list_select_related = ["user"]
-    search_fields = ["user__username", "user__email"]
+    search_fields = ["user__username", "user__email", "slack_user_id"]
     autocomplete_fields = ["user"]
+    readonly_fields = ["slack_user_id"]  # linked by the member, never typed
+    actions = ["unlink_slack"]
+
+    @admin.action(description=_("Unlink Slack"))
+    def unlink_slack(self, request, queryset):
+        for preference in queryset.select_related("user").exclude(slack_user_id=""):
+            try:
+                services.slack_identity_unlink(
+                    user=preference.user, method=SlackLinkMethod.ADMIN, actor=request.user
+                )
+            except REFUSALS as error:
+                for message in refusal_messages(error):
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(user)s is no longer linked to Slack.") % {"user": preference.user},
+                )
+
+
+@admin.register(SlackIdentityEvent)
+class SlackIdentityEventAdmin(admin.ModelAdmin):
+    """Who linked or unlinked which Slack member for whose account, how and when."""
+
+    list_display = ["created_at", "user", "action", "slack_user_id", "method", "actor"]
+    list_filter = ["action", "method"]
+    list_select_related = ["user", "actor"]
+    search_fields = ["user__username", "slack_user_id", "actor__username"]
+    fields = ["created_at", "user", "action", "slack_user_id", "method", "actor"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -27,6 +27,7 @@ from .reminder import ReminderStage, UpdateReminder
 from .roles import RoleAssignment
 from .sequence import ReferenceSequence
 from .severity import Priority, SeverityLevel
+from .slack_identity import SlackIdentityEvent, SlackLinkAction, SlackLinkMethod
 from .status_update import StatusUpdate
 from .team import Team, TeamMembership
 from .timeline import TimelineEvent, TimelineKind
@@ -68,6 +69,9 @@ __all__ = [
     "ReferenceSequence",
     "RoleAssignment",
     "SeverityLevel",
+    "SlackIdentityEvent",
+    "SlackLinkAction",
+    "SlackLinkMethod",
     "StaffingModel",
     "StatusUpdate",
     "Team",

@@ -1,8 +1,12 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
+
+# A Slack member id, as Slack writes it (U… or, across an Enterprise Grid, W…).
+SLACK_USER_ID = r"\A[UW][A-Z0-9]{2,30}\Z"
 
 
 class UserPreference(models.Model):
@@ -21,16 +25,25 @@ class UserPreference(models.Model):
         ],
         help_text=_("For SMS and voice pages, in the international form (+33612345678)."),
     )
+    # Written only by slack_identity_link / slack_identity_unlink, which audit it.
     slack_user_id = models.CharField(
         _("Slack user id"),
-        max_length=20,
+        max_length=32,
         blank=True,
-        help_text=_("Found from your email address when empty."),
+        validators=[RegexValidator(SLACK_USER_ID, _("This is not a Slack member id."))],
+        help_text=_("Linked by /incident link in Slack, or found from your email address."),
     )
 
     class Meta:
         verbose_name = _("user preference")
         verbose_name_plural = _("user preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slack_user_id"],
+                condition=~Q(slack_user_id=""),
+                name="slack_user_id_linked_once",
+            )
+        ]
 
     def __str__(self):
         return f"{self.user}: {self.time_zone}"

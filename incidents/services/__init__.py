@@ -58,6 +58,12 @@ from .policy import (
 )
 from .response_plan import incident_complete_plan_step
 from .roles import incident_hand_over_role, role_flag_handover_due
+from .slack_identity import (
+    slack_identity_link,
+    slack_identity_unlink,
+    slack_link_token,
+    slack_link_token_read,
+)
 
 __all__ = [
     "api_token_authenticate",
@@ -107,6 +113,10 @@ __all__ = [
     "incident_update_details",
     "incident_waive_exit_criterion",
     "priority_suggestion",
+    "slack_identity_link",
+    "slack_identity_unlink",
+    "slack_link_token",
+    "slack_link_token_read",
     "unmet_required_criteria",
     "update_cadence",
 ]

@@ -4,7 +4,7 @@ decides the methods."""
 
 from django.utils.translation import gettext as _
 
-from incidents.names import display_name
+from incidents.names import display_name, outbound_name
 from notifications.links import absolute_url
 from notifications.services import notify_incident, notify_people
 from playbooks.plans import response_plan_for
@@ -31,7 +31,7 @@ def context(incident, headline, body="", facts=()):
         "channel_id": incident.slack_channel_id,
         "data": {
             "reference": incident.reference,
-            "title": incident.title,
+            "title": outbound_name(incident),
             "severity": incident.severity.name,
             "status": incident.status,
             "private": incident.is_private,
@@ -74,7 +74,7 @@ def key_facts(incident):
 def declared(incident, audiences=None):
     headline = _("%(severity)s incident declared: %(title)s") % {
         "severity": incident.severity.name,
-        "title": incident.title,
+        "title": outbound_name(incident),
     }
     return announce(
         incident,
@@ -102,7 +102,7 @@ def severity_changed(incident, before):
 def update_posted(incident, update):
     headline = _("%(ref)s status update: %(title)s") % {
         "ref": incident.reference,
-        "title": incident.title,
+        "title": outbound_name(incident),
     }
     return announce(
         incident, "update_posted", headline, body=update.message, facts=key_facts(incident)
@@ -124,7 +124,7 @@ def role_handed_over(incident, function, previous, successor):
 def resolved(incident):
     headline = _("%(ref)s resolved: %(title)s") % {
         "ref": incident.reference,
-        "title": incident.title,
+        "title": outbound_name(incident),
     }
     return announce(
         incident, "resolved", headline, body=incident.resolution, facts=key_facts(incident)
@@ -132,7 +132,10 @@ def resolved(incident):
 
 
 def closed(incident):
-    headline = _("%(ref)s closed: %(title)s") % {"ref": incident.reference, "title": incident.title}
+    headline = _("%(ref)s closed: %(title)s") % {
+        "ref": incident.reference,
+        "title": outbound_name(incident),
+    }
     return announce(incident, "closed", headline, facts=key_facts(incident))
 
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from incidents import selectors
@@ -76,3 +77,20 @@ def check_moments(errors, *, impact_started_at, detected_at, now):
             errors[field] = _("This time is in the future.")
     if impact_started_at and detected_at and detected_at < impact_started_at:
         errors["detected_at"] = _("Detection cannot come before the impact started.")
+
+
+def incident_channels(*, ids=(), names=()):
+    """Every incident (whoever asks) whose Slack channel has one of these ids or names."""
+    return Incident.objects.filter(
+        Q(slack_channel_id__in=[i for i in ids if i]) | Q(channel_name__in=[n for n in names if n])
+    )
+
+
+def check_broadcast_channel(errors, channel):
+    """No incident's channel, by id or name, is where the organisation hears about incidents
+    (saying which incident would name a private one)."""
+    if channel and incident_channels(ids=[channel], names=[channel.lstrip("#")]).exists():
+        errors["broadcast_channel"] = _(
+            "This is an incident channel; choose the channel where the organisation hears "
+            "about incidents."
+        )

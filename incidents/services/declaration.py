@@ -23,6 +23,7 @@ from incidents.models import (
 )
 
 from .base import (
+    check_broadcast_channel,
     check_moments,
     clean_list,
     measure_compliance,
@@ -145,9 +146,15 @@ def incident_declare(
     inactive = [service.name for service in services if not service.is_active]
     if inactive:
         errors["services"] = _("No longer in service: %(names)s.") % {"names": ", ".join(inactive)}
-    if incident_type is not None and not incident_type.is_active:
+    if incident_type is None:
+        errors["incident_type"] = _("Choose the incident type.")
+    elif not incident_type.is_active:
         errors["incident_type"] = _("This incident type is no longer offered.")
+    if severity is None:
+        errors["severity"] = _("Choose the severity.")
     check_moments(errors, impact_started_at=impact_started_at, detected_at=detected_at, now=now)
+    broadcast_channel = (broadcast_channel or "").strip()
+    check_broadcast_channel(errors, broadcast_channel)
     priority_override_reason = (priority_override_reason or "").strip()
     priority = _check_priority(
         errors,
@@ -164,10 +171,14 @@ def incident_declare(
     if errors:
         raise ValidationError(errors)
 
+    is_private = incident_type.private_by_default if is_private is None else is_private
+    reference = _next_reference(now.year)
+    # A private incident's channel is named after its reference: its title stays inside.
+    named_after = name or channel_name_part(reference if is_private else title)
     incident = Incident(
-        reference=_next_reference(now.year),
+        reference=reference,
         title=title,
-        channel_name=_unique_channel_name(name or channel_name_part(title), now),
+        channel_name=_unique_channel_name(named_after, now),
         summary=summary.strip(),
         impact=impact.strip(),
         incident_type=incident_type,
@@ -180,10 +191,10 @@ def incident_declare(
         policy_version=selectors.policy_effective(),
         environments=clean_list(environments),
         regions=clean_list(regions),
-        is_private=incident_type.private_by_default if is_private is None else is_private,
+        is_private=is_private,
         is_drill=is_drill,
         source=source,
-        broadcast_channel=broadcast_channel.strip(),
+        broadcast_channel=broadcast_channel,
         declared_by=actor,
         commander=commander,
         responder=responder,

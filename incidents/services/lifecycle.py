@@ -27,6 +27,7 @@ from incidents.models import (
 
 from . import announce
 from .base import (
+    check_broadcast_channel,
     check_moments,
     clean_list,
     lock_incident,
@@ -254,6 +255,7 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
     errors = {}
     if "title" in changes and not changes["title"]:
         errors["title"] = _("Give the incident a title.")
+    check_broadcast_channel(errors, changes.get("broadcast_channel"))
     check_moments(
         errors,
         impact_started_at=changes.get("impact_started_at", incident.impact_started_at),

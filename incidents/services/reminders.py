@@ -91,7 +91,6 @@ def incident_remind_update(*, incident_id, now=None):
 def _tell(incident, stage, recipient, due):
     late = {
         "ref": incident.reference,
-        "title": incident.title,
         "commander": display_name(incident.commander) if incident.commander else _("nobody"),
         "due": due.strftime("%H:%M UTC"),
     }

@@ -26,7 +26,7 @@ from incidents.models import (
     PlanStepState,
     TimelineKind,
 )
-from incidents.names import display_name
+from incidents.names import display_name, outbound_name
 from notifications.broker import try_publish
 from notifications.channels import DeliveryError, RetryableError
 from notifications.channels.slack import SlackWorkspace, slack_configured
@@ -139,8 +139,11 @@ def _perform(step):
 def _create_channel(incident):
     workspace = SlackWorkspace()
     channel_id = workspace.create_channel(incident.channel_name, private=incident.is_private)
-    overview = f"{incident.severity.name} · {incident.title} · {announce.incident_url(incident)}"
-    workspace.describe(channel_id, topic=overview, purpose=incident.summary or overview)
+    name, url = outbound_name(incident), announce.incident_url(incident)
+    overview = f"{incident.severity.name} · {name} · {url}"
+    # A private incident's summary stays in Beacon, like its title.
+    purpose = overview if incident.is_private else incident.summary or overview
+    workspace.describe(channel_id, topic=overview, purpose=purpose)
 
     def keep_id(locked):
         locked.slack_channel_id = channel_id
@@ -204,7 +207,7 @@ def _notification_step(step):
         headline = _("You are paged as %(function)s for %(ref)s: %(title)s") % {
             "function": step.function.name,
             "ref": incident.reference,
-            "title": incident.title,
+            "title": outbound_name(incident),
         }
 
         def page(locked):

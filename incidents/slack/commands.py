@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from . import criteria, declare, replies, resolve, role, status, update
+from . import criteria, declare, identity, replies, resolve, role, status, update
 
 HANDLERS = {}
+# These take the member's Slack id: they work before the member is linked.
+FOR_ANY_MEMBER = {"link": identity.link, "unlink": identity.unlink}
 
 
 def subcommand(*names):
@@ -32,6 +34,8 @@ def show_help(ctx):
         _("`{c} status` — this channel's incident, or every active incident"),
         _("`{c} role commander|responder|communications @person` — hand a role over"),
         _("`{c} criteria` — check off exit criteria"),
+        _("`{c} link` — link your Slack account to your Beacon account"),
+        _("`{c} unlink` — unlink your Slack account from your Beacon account"),
         _("`{c} help` — this help"),
     ]
     return replies.ephemeral("\n".join(line.format(c=command) for line in lines))

@@ -10,8 +10,11 @@ from incidents.models import IncidentCriterion
 from notifications.rendering import slack_escaped as escaped
 
 from . import replies
+from .client import tell
 from .incident_choice import of_channel
-from .replies import section, text
+from .payload import pk, text
+from .replies import section
+from .replies import text as plain_text
 
 MARK_MET = "criteria.met"
 
@@ -49,7 +52,7 @@ def _block(criterion, buttons):
         block["accessory"] = {
             "type": "button",
             "action_id": MARK_MET,
-            "text": text(_("Mark met")),
+            "text": plain_text(_("Mark met")),
             "value": str(criterion.pk),
         }
     return block
@@ -57,22 +60,16 @@ def _block(criterion, buttons):
 
 def _criterion(user, value):
     """The clicked criterion, if it exists and its incident is visible to `user`."""
-    value = str(value or "")
-    found = (
-        value.isdigit()
-        and IncidentCriterion.objects.select_related("incident").filter(pk=value).first()
-    )
+    found = IncidentCriterion.objects.select_related("incident").filter(pk=pk(value)).first()
     return found if found and access.can_view(user, found.incident) else None
 
 
 def act(ctx, action, payload):
-    from . import interactivity  # which imports this module for its ACTIONS
-
-    if action.get("action_id") != MARK_MET:
+    if action["action_id"] != MARK_MET:
         return
-    criterion = _criterion(ctx.user, action.get("value"))
+    criterion = _criterion(ctx.user, text(action.get("value"), "action.value"))
     if criterion is None:
-        interactivity.tell(payload, _("This exit criterion no longer exists."))
+        tell(ctx.channel_id, ctx.slack_user_id, _("This exit criterion no longer exists."))
         return
     incident = criterion.incident
     try:
@@ -80,14 +77,14 @@ def act(ctx, action, payload):
             incident=incident, actor=ctx.user, criterion_id=criterion.pk
         )
     except PermissionDenied as error:
-        interactivity.tell(payload, str(error))
+        message = str(error)
     except ValidationError as error:
-        interactivity.tell(payload, " ".join(error.messages))
+        message = " ".join(error.messages)
     except TransitionNotAllowed as error:
-        interactivity.tell(payload, error.message)
+        message = error.message
     else:
-        interactivity.tell(
-            payload,
-            _("“%(text)s” is met in %(ref)s.")
-            % {"text": escaped(criterion.text), "ref": incident.reference},
-        )
+        message = _("“%(text)s” is met in %(ref)s.") % {
+            "text": escaped(criterion.text),
+            "ref": incident.reference,
+        }
+    tell(ctx.channel_id, ctx.slack_user_id, message)

@@ -27,12 +27,14 @@ from notifications.channels.slack import SlackWorkspace
 from playbooks.models import Service
 
 from . import replies
-from .channels import bot_channels, check_broadcast
+from .channels import broadcast_channels, check_broadcast
 from .client import SlackUnavailable, call
 from .forms import input_block, select, values_of
 from .incident_choice import open_view
+from .payload import VIEW_ID, identifier, mapping, pk, text
 from .replay import once, replayed
-from .replies import option, text
+from .replies import option
+from .replies import text as plain_text
 from .users import beacon_user, slack_id_of
 
 CALLBACK = "declare"
@@ -48,6 +50,7 @@ FIELD_BLOCKS = {
     "services": "services",
     "confirm_definition": "definition",
     "priority_override_reason": "impact_level",
+    "broadcast_channel": "broadcast",
 }
 
 
@@ -56,7 +59,7 @@ def todays_channel(name):
 
 
 def open_modal(ctx):
-    return open_view(ctx, build_view())
+    return open_view(ctx, build_view(ctx))
 
 
 def _on_duty_slack_id(field):
@@ -72,8 +75,8 @@ def _matrix_hint():
     )
 
 
-def build_view(name_preview=""):
-    channels = [option(f"#{c['name']}", c["id"]) for c in bot_channels()]
+def build_view(ctx, name_preview=""):
+    channels = [option(f"#{c['name']}", c["id"]) for c in broadcast_channels(ctx.slack_user_id)]
     types = [option(t.name, t.pk) for t in IncidentType.objects.filter(is_active=True)]
     severities = [
         option(s.name, s.pk, s.description) for s in SeverityLevel.objects.order_by("rank")
@@ -186,30 +189,31 @@ def build_view(name_preview=""):
     return {
         "type": "modal",
         "callback_id": CALLBACK,
-        "title": text(_("Declare an incident")[:24]),
-        "submit": text(_("Declare")),
-        "close": text(_("Cancel")),
+        "title": plain_text(_("Declare an incident")[:24]),
+        "submit": plain_text(_("Declare")),
+        "close": plain_text(_("Cancel")),
         "blocks": blocks,
     }
 
 
 def act(ctx, action, payload):
     """Live check of the incident name: show the channel it makes, or what is wrong."""
-    if action.get("action_id") != "declare.name":
+    if action["action_id"] != "declare.name":
         return
-    name = (action.get("value") or "").strip()
+    name = text(action.get("value"), "action.value").strip()
     if CHANNEL_NAME_PART.match(name):
         preview = _("The channel will be #%(channel)s") % {"channel": todays_channel(name)}
     else:
         preview = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
-    view = payload["view"]
+    view = mapping(payload.get("view"), "view")
+    view_id = identifier(view.get("id"), "view.id", VIEW_ID, required=True)
     # A stale hash means the person typed on: the next keystroke updates the view.
     with suppress(SlackApiError, SlackUnavailable):
         call(
             "views_update",
-            view_id=view["id"],
-            hash=view.get("hash"),
-            view=build_view(name_preview=preview),
+            view_id=view_id,
+            hash=text(view.get("hash"), "view.hash"),
+            view=build_view(ctx, name_preview=preview),
         )
 
 
@@ -248,8 +252,8 @@ def _people(values, errors):
 def _declaration(values, people):
     definition = set(values.get("definition") or [])
     by_pk = {
-        "incident_type": IncidentType.objects.filter(pk=values.get("incident_type")).first(),
-        "severity": SeverityLevel.objects.filter(pk=values.get("severity")).first(),
+        "incident_type": IncidentType.objects.filter(pk=pk(values.get("incident_type"))).first(),
+        "severity": SeverityLevel.objects.filter(pk=pk(values.get("severity"))).first(),
     }
     return {
         "title": values.get("title", ""),
@@ -263,7 +267,7 @@ def _declaration(values, people):
         "commander": people["commander"],
         "responder": people["responder"],
         "invitees": people["invitees"],
-        "services": list(Service.objects.filter(pk__in=values.get("services") or [])),
+        "services": list(Service.objects.filter(pk__in=map(pk, values.get("services") or []))),
         "environments": (values.get("environments") or "").split(","),
         "regions": (values.get("regions") or "").split(","),
         "summary": values.get("summary", ""),
@@ -278,7 +282,7 @@ def submit(ctx, view):
         return replies.modal_update(_declared_view(done["reference"]))
     values = values_of(view)
     errors = {}
-    check_broadcast(values.get("broadcast"), errors)
+    check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
     _check_name(values.get("name"), errors)
     people = _people(values, errors)
     if errors:

@@ -10,6 +10,7 @@ from incidents.names import display_name
 from . import replies
 from .client import SlackUnavailable, call
 from .forms import input_block, select
+from .payload import pk
 from .replies import option
 from .users import slack_id_of
 
@@ -23,7 +24,8 @@ def of_channel(ctx):
 
 def chosen(ctx, incident_id):
     """The incident picked in a select, if the user (still) may see it; else None."""
-    if not str(incident_id or "").isdigit():
+    incident_id = pk(incident_id)
+    if incident_id is None:
         return None
     return selectors.incident_list(user=ctx.user).filter(pk=incident_id).first()
 

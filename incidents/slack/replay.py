@@ -1,5 +1,6 @@
 """A modal submission acts once: Slack retries, and a replayed request must not declare,
-post or resolve twice. The result is kept under the view's id, in the action's transaction."""
+post or resolve twice. The result is kept under the view's id, in the action's transaction.
+The interactivity dispatcher has checked the view's id and callback id."""
 
 import hashlib
 
@@ -9,7 +10,9 @@ from incidents.models import IdempotencyKey
 
 
 def _key(view):
-    return f"slack-view:{view['id']}"
+    """Per view and modal: a view id answered by one modal never replays into another."""
+    modal = view["callback_id"].split(".")[0]
+    return f"slack-view:{modal}:{view['id']}"
 
 
 def replayed(ctx, view):

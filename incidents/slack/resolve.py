@@ -11,7 +11,7 @@ from incidents.tasks import archive_slack_channel
 from notifications.broker import try_publish
 
 from . import replies
-from .channels import bot_channels, check_broadcast
+from .channels import broadcast_channels, check_broadcast
 from .forms import input_block, select, values_of
 from .incident_choice import chosen, of_channel, open_view, select_block, select_options
 from .replay import once
@@ -25,11 +25,11 @@ def open_modal(ctx):
     options = select_options(ctx.user)
     if not options:
         return replies.ephemeral(_("There is no active incident you can see."))
-    return open_view(ctx, build_view(options, of_channel(ctx)))
+    return open_view(ctx, build_view(ctx, options, of_channel(ctx)))
 
 
-def build_view(options, current):
-    channels = [option(f"#{c['name']}", c["id"]) for c in bot_channels()]
+def build_view(ctx, options, current):
+    channels = [option(f"#{c['name']}", c["id"]) for c in broadcast_channels(ctx.slack_user_id)]
     default = current.broadcast_channel if current else ""
     initial = next(
         (c for c in channels if c["value"] == default), channels[0] if channels else None
@@ -98,7 +98,7 @@ def _incident(ctx, values, errors):
 def submit(ctx, view):
     values = values_of(view)
     errors = {}
-    check_broadcast(values.get("broadcast"), errors)
+    check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
     incident, block = _incident(ctx, values, errors)
     if errors:
         return replies.modal_errors(errors)
@@ -106,7 +106,13 @@ def submit(ctx, view):
     try:
         done = once(ctx, view, lambda: _resolve(ctx, incident, values, archive))
     except ValidationError as error:
-        return replies.modal_errors({"resolution": " ".join(error.messages)})
+        by_field = getattr(error, "message_dict", {"resolution": error.messages})
+        return replies.modal_errors(
+            {
+                "broadcast" if f == "broadcast_channel" else "resolution": " ".join(m)
+                for f, m in by_field.items()
+            }
+        )
     except TransitionNotAllowed as error:
         return replies.modal_errors({"resolution": error.message})
     except PermissionDenied as error:

@@ -1,35 +1,57 @@
-"""Slack users are Beacon users: by the Slack id stored in their preferences, else by the
-email Slack gives for them (then remembered)."""
+"""Slack users are Beacon users: by the Slack member id linked to their account (see
+services/slack_identity.py), else by the email Slack gives for them when exactly one active
+account has it (then linked)."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from slack_sdk.errors import SlackApiError
 
-from incidents.models import UserPreference
+from incidents import services
+from incidents.models import SlackLinkMethod, UserPreference
 
 from .client import SlackUnavailable, call
+from .payload import USER_ID
 
 
 def language_of(locale):
     return "fr" if (locale or "").lower().startswith("fr") else "en"
 
 
+def _user_info(slack_user_id):
+    try:
+        return call("users_info", user=slack_user_id, include_locale=True)["user"]
+    except (SlackApiError, SlackUnavailable):
+        return {}
+
+
 def slack_profile(slack_user_id):
     """(email, language) from users.info, or ("", "en") when Slack cannot tell."""
-    try:
-        user = call("users_info", user=slack_user_id, include_locale=True)["user"]
-    except (SlackApiError, SlackUnavailable):
-        return "", "en"
+    user = _user_info(slack_user_id)
     return (user.get("profile") or {}).get("email", ""), language_of(user.get("locale"))
+
+
+def slack_name(slack_user_id):
+    """The member's name in Slack, or "" when Slack cannot tell."""
+    user = _user_info(slack_user_id)
+    return user.get("real_name") or user.get("name") or ""
+
+
+def linked_user(slack_user_id):
+    """The Beacon user the member is linked to, active or not, or None."""
+    preference = (
+        UserPreference.objects.select_related("user").filter(slack_user_id=slack_user_id).first()
+    )
+    return preference.user if preference else None
 
 
 def beacon_user(slack_user_id, email=None):
     """The active Beacon user behind a Slack user, or None (asks Slack for the email when
     it is not given)."""
-    preference = (
-        UserPreference.objects.select_related("user").filter(slack_user_id=slack_user_id).first()
-    )
-    if preference:
-        return preference.user if preference.user.is_active else None
+    if not USER_ID.match(slack_user_id or ""):
+        return None
+    user = linked_user(slack_user_id)
+    if user is not None:
+        return user if user.is_active else None
     if email is None:
         email = slack_profile(slack_user_id)[0]
     if not email:
@@ -37,9 +59,15 @@ def beacon_user(slack_user_id, email=None):
     matches = list(get_user_model().objects.filter(email__iexact=email, is_active=True)[:2])
     if len(matches) != 1:
         return None
-    UserPreference.objects.update_or_create(
-        user=matches[0], defaults={"slack_user_id": slack_user_id}
-    )
+    try:  # refused when that account has another Slack id, or unlinked this one
+        services.slack_identity_link(
+            user=matches[0],
+            slack_user_id=slack_user_id,
+            method=SlackLinkMethod.EMAIL_MATCH,
+            actor=None,
+        )
+    except ValidationError:
+        return None
     return matches[0]
 
 

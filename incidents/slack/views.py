@@ -1,8 +1,14 @@
 """Slack's three endpoints. Each verifies the signature, finds the Beacon user behind the
-Slack user, speaks their language, and hands over to a handler that calls the services."""
+Slack user, speaks their language, and hands over to a handler that calls the services.
 
+This is the one place a payload Slack would not send becomes a 400 (`SlackPayloadError`, raised
+by the accessors of payload.py wherever a handler reads the payload) and refused text becomes
+the answer Slack shows: a modal field error, or an ephemeral message (`SlackInputError`)."""
+
+import functools
 import json
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -10,73 +16,116 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import commands, interactivity, replies
+from .client import tell
 from .context import SlackContext
+from .payload import (
+    CHANNEL_ID,
+    USER_ID,
+    SlackInputError,
+    SlackPayloadError,
+    identifier,
+    mapping,
+    text,
+)
 from .signature import verified
 from .users import beacon_user, slack_profile
 
 
+def slack_endpoint(view):
+    """CSRF-exempt, POST only, signed; a payload Slack would not send answers 400."""
+
+    @functools.wraps(view)
+    def wrapper(request):
+        try:
+            return view(request)
+        except SlackPayloadError as error:
+            return HttpResponseBadRequest(str(error), content_type="text/plain")
+
+    return csrf_exempt(require_POST(verified(wrapper)))
+
+
 def _context(slack_user_id, **where):
-    """(context, None) for a linked user, or (None, the reply telling how to link)."""
+    """(context, None) for a linked user, or (None, the reply telling how to link), in the
+    member's language."""
     email, language = slack_profile(slack_user_id)
     user = beacon_user(slack_user_id, email)
-    if user is None:
-        with translation.override(language):
-            return None, _(
-                "Your Slack account is not linked to a Beacon user. Ask an administrator to "
-                "give your Beacon account the same email address as Slack ({email}), or put "
-                "your Slack member id ({id}) in Beacon's Preferences."
-            ).format(email=email or _("none visible to Beacon"), id=slack_user_id)
-    return SlackContext(user=user, slack_user_id=slack_user_id, language=language, **where), None
+    if user is not None:
+        ctx = SlackContext(user=user, slack_user_id=slack_user_id, language=language, **where)
+        return ctx, None
+    with translation.override(language):
+        return None, _(
+            "Your Slack account is not linked to a Beacon user. Run `{command} link` to link it "
+            "to your Beacon account (or ask an administrator to give your Beacon account the "
+            "same email address as Slack: {email})."
+        ).format(command=settings.SLACK_COMMAND, email=email or _("none visible to Beacon"))
 
 
-@csrf_exempt
-@require_POST
-@verified
+@slack_endpoint
 def command(request):
     form = request.POST
-    subcommand, _sep, rest = form.get("text", "").strip().partition(" ")
+    slack_user_id = identifier(form.get("user_id"), "user_id", USER_ID, required=True)
+    try:
+        words = text(form.get("text"), "text", block="text")
+    except SlackInputError as error:
+        with translation.override(slack_profile(slack_user_id)[1]):
+            return replies.ephemeral(error.errors["text"])
+    subcommand, _sep, rest = words.strip().partition(" ")
+    subcommand = subcommand.lower()
+    if subcommand in commands.FOR_ANY_MEMBER:  # linking: they may not be linked yet
+        with translation.override(slack_profile(slack_user_id)[1]):
+            return commands.FOR_ANY_MEMBER[subcommand](slack_user_id)
     ctx, refusal = _context(
-        form.get("user_id", ""),
-        channel_id=form.get("channel_id", ""),
-        trigger_id=form.get("trigger_id", ""),
+        slack_user_id,
+        channel_id=identifier(form.get("channel_id"), "channel_id", CHANNEL_ID),
+        trigger_id=text(form.get("trigger_id"), "trigger_id"),
         text=rest.strip(),
     )
     if ctx is None:
         return replies.ephemeral(refusal)
     with translation.override(ctx.language):
-        return commands.dispatch(subcommand.lower(), ctx)
+        return commands.dispatch(subcommand, ctx)
 
 
-@csrf_exempt
-@require_POST
-@verified
+def _id_of(payload, key, pattern, *, required=False):
+    """`payload[key]["id"]`: the user or the channel of an interaction."""
+    container = payload.get(key)
+    if container is None and not required:
+        return ""
+    return identifier(mapping(container, key).get("id"), f"{key}.id", pattern, required=required)
+
+
+@slack_endpoint
 def interaction(request):
     try:
-        payload = json.loads(request.POST["payload"])
-    except (KeyError, ValueError):
+        payload = json.loads(request.POST.get("payload", ""))
+    except ValueError:
         return HttpResponseBadRequest("No interaction payload.")
-    ctx, refusal = _context(
-        (payload.get("user") or {}).get("id", ""),
-        channel_id=(payload.get("channel") or {}).get("id", ""),
-        trigger_id=payload.get("trigger_id", ""),
-    )
+    payload = mapping(payload, "payload")
+    kind = text(payload.get("type"), "type")
+    slack_user_id = _id_of(payload, "user", USER_ID, required=True)
+    channel_id = _id_of(payload, "channel", CHANNEL_ID)
+    trigger_id = text(payload.get("trigger_id"), "trigger_id")
+    ctx, refusal = _context(slack_user_id, channel_id=channel_id, trigger_id=trigger_id)
     if ctx is None:
-        if payload.get("type") == "view_submission":
+        if kind == "view_submission":
             return replies.modal_update(replies.notice_view("Beacon", refusal))
-        interactivity.tell(payload, refusal)
+        tell(channel_id, slack_user_id, refusal)
         return replies.ok()
     with translation.override(ctx.language):
-        return interactivity.dispatch(payload, ctx)
+        try:
+            return interactivity.dispatch(kind, payload, ctx)
+        except SlackInputError as error:
+            if kind != "view_submission":
+                raise SlackPayloadError("Control characters outside a modal.") from error
+            return replies.modal_errors(error.errors)
 
 
-@csrf_exempt
-@require_POST
-@verified
+@slack_endpoint
 def event(request):
     try:
-        payload = json.loads(request.body)
+        payload = mapping(json.loads(request.body), "event")
     except ValueError:
         return HttpResponseBadRequest("Not JSON.")
-    if payload.get("type") == "url_verification":
-        return JsonResponse({"challenge": payload.get("challenge", "")})
+    if text(payload.get("type"), "type") == "url_verification":
+        return JsonResponse({"challenge": text(payload.get("challenge"), "challenge")})
     return JsonResponse({})

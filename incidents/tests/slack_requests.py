@@ -11,7 +11,7 @@ SECRET = "test-signing-secret"
 
 
 def signature(body, timestamp, secret=SECRET):
-    base = f"v0:{timestamp}:{body}".encode()
+    base = f"v0:{timestamp}:".encode() + (body if isinstance(body, bytes) else body.encode())
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
@@ -24,7 +24,7 @@ def signed_headers(body, *, secret=SECRET, timestamp=None):
 
 
 def post_form(client, path, fields, **signing):
-    body = urlencode(fields)
+    body = urlencode(fields, errors="surrogatepass")  # a lone surrogate: bytes no UTF-8 reads
     return client.post(
         path,
         body,

@@ -22,6 +22,7 @@ from incidents.models import (
     Priority,
     PriorityMatrixCell,
     SeverityLevel,
+    SlackIdentityEvent,
     Team,
     TimelineKind,
     Unavailability,
@@ -95,6 +96,7 @@ SMOKED_ELSEWHERE = {
     EffortEntry,  # test_effort_fronts.py
     PolicyVersion,  # test_policy_admin.py
     PriorityMatrixCell,  # test_policy_admin.py
+    SlackIdentityEvent,  # test_slack_identity.py
     Team,  # test_people_admin.py
     CriticalFunction,  # test_people_admin.py
     Delegation,  # test_people_admin.py

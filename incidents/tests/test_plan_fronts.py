@@ -281,22 +281,17 @@ class TestNotificationsPanel:
 
 
 class TestPreferences:
-    def test_phone_and_slack_user_id(self, commander_client, commander_user):
+    def test_phone(self, commander_client, commander_user):
         url = reverse("portal:preferences")
         page = commander_client.get(url).text
-        assert 'type="tel"' in page and 'name="slack_user_id"' in page
-        refused = commander_client.post(
-            url, {"time_zone": "UTC", "phone": "06 12 34 56 78", "slack_user_id": ""}
-        )
+        assert 'type="tel"' in page
+        refused = commander_client.post(url, {"time_zone": "UTC", "phone": "06 12 34 56 78"})
         assert refused.status_code == 400
         assert "Use the international form, e.g. +33612345678." in refused.text
         assert not UserPreference.objects.filter(user=commander_user).exists()
-        saved = commander_client.post(
-            url, {"time_zone": "Europe/Paris", "phone": "+33612345678", "slack_user_id": "U0CORA"}
-        )
+        saved = commander_client.post(url, {"time_zone": "Europe/Paris", "phone": "+33612345678"})
         assert saved.status_code == 302
-        preference = UserPreference.objects.get(user=commander_user)
-        assert (preference.phone, preference.slack_user_id) == ("+33612345678", "U0CORA")
+        assert UserPreference.objects.get(user=commander_user).phone == "+33612345678"
 
 
 # --- API: an incident's plan steps ------------------------------------------------------------

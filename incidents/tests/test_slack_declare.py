@@ -145,7 +145,7 @@ def test_someone_who_may_not_declare_is_told_in_the_modal(client, slack, answers
 def test_an_unlinked_user_is_told_how_to_link(client, slack):
     body = command(client, "declare", user="U0NOBODY").json()
     assert body["response_type"] == "ephemeral"
-    assert "not linked to a Beacon user" in body["text"] and "U0NOBODY" in body["text"]
+    assert "not linked to a Beacon user" in body["text"] and "/incident link" in body["text"]
 
 
 @pytest.mark.parametrize(

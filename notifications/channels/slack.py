@@ -47,6 +47,17 @@ def _call(method, **params):
         raise RetryableError(f"Slack {method}: unreadable answer ({error})") from error
 
 
+def _paged(method, **params):
+    """The channels a listing method answers, not archived, page by page."""
+    cursor = None
+    while True:
+        page = _call(method, exclude_archived=True, limit=200, cursor=cursor, **params)
+        yield from page["channels"]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
+
+
 class SlackAdapter(ChannelAdapter):
     channel = "slack"
 
@@ -93,20 +104,14 @@ class SlackWorkspace:
             raise PermanentError(f"A Slack channel named #{name} already exists.") from error
 
     def channels(self):
-        """Every channel the bot can see, not archived, page by page."""
-        cursor = None
-        while True:
-            page = _call(
-                "conversations_list",
-                types="public_channel,private_channel",
-                exclude_archived=True,
-                limit=200,
-                cursor=cursor,
-            )
-            yield from page["channels"]
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return
+        """Every channel the bot can see, not archived."""
+        return _paged("conversations_list", types="public_channel,private_channel")
+
+    def private_channel_ids(self, user_id):
+        """Ids of the private channels `user_id` is in (those the bot is in too)."""
+        return {
+            c["id"] for c in _paged("users_conversations", user=user_id, types="private_channel")
+        }
 
     def find_channel(self, name):
         return next((c for c in self.channels() if c["name"] == name.lstrip("#")), None)

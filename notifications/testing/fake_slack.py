@@ -352,6 +352,23 @@ class FakeSlack(FakeHttpServer):
         channel = self._dm(users)
         return {"no_op": existed, "already_open": existed, "channel": {"id": channel.id}}
 
+    @_method("users.conversations")
+    def _users_conversations(self, p):
+        """A user's channels; the private ones only where the bot is a member too."""
+        user = p.get("user") or self.bot_user_id
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        types = _ids(p.get("types") or "public_channel")
+        channels = [
+            self._channel_obj(c)
+            for c in self.channels.values()
+            if user in c.members
+            and self._visible(c)
+            and self._kind(c) in types
+            and not (c.is_archived and _flag(p.get("exclude_archived")))
+        ]
+        return {"channels": channels, "response_metadata": {"next_cursor": ""}}
+
     @_method("users.info")
     def _users_info(self, p):
         user = self.users.get(p.get("user"))

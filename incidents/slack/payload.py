@@ -1,0 +1,76 @@
+"""Reading what Slack sent. Every value a handler takes from a payload goes through these
+accessors, so a payload of a shape Slack does not send raises `SlackPayloadError` (the view
+answers 400) and text with control characters raises `SlackInputError` (the view answers with
+a modal field error or an ephemeral message): neither reaches a service or the database."""
+
+import re
+
+from django.utils.translation import gettext as _
+
+from incidents.models.preference import SLACK_USER_ID
+
+# Control characters but tab, newline and carriage return, and lone surrogates (JSON can carry
+# them, UTF-8 cannot encode them): PostgreSQL refuses NUL, and none belongs in typed text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+USER_ID = re.compile(SLACK_USER_ID)
+CHANNEL_ID = re.compile(r"\A[CDG][A-Z0-9]{2,30}\Z")
+VIEW_ID = re.compile(r"\AV[A-Z0-9]{2,30}\Z")
+PK = re.compile(r"\A[1-9][0-9]{0,17}\Z")  # fits a 64-bit primary key
+
+
+class SlackPayloadError(Exception):
+    """A signed request whose payload is not shaped as Slack sends it."""
+
+
+class SlackInputError(Exception):
+    """Text Beacon refuses; `errors` maps the modal blocks (or "text") to what is wrong."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def control_message():
+    return _("Remove the control characters (such as NUL) from this text.")
+
+
+def mapping(value, what):
+    if not isinstance(value, dict):
+        raise SlackPayloadError(f"{what} is not an object.")
+    return value
+
+
+def listing(value, what):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SlackPayloadError(f"{what} is not a list.")
+    return value
+
+
+def text(value, what, *, block=None):
+    """A string ("" when absent). Control characters in text a person typed (its modal
+    `block`, or "text" for a command's words) are refused to them; elsewhere they make the
+    payload one Slack would not send."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SlackPayloadError(f"{what} is not text.")
+    if CONTROL.search(value):
+        if block is None:
+            raise SlackPayloadError(f"{what} contains control characters.")
+        raise SlackInputError({block: control_message()})
+    return value
+
+
+def identifier(value, what, pattern, *, required=False):
+    """A Slack id matching `pattern`, or "" when absent and not required."""
+    value = text(value, what)
+    if (value or required) and not pattern.match(value):
+        raise SlackPayloadError(f"{what} is not a Slack id.")
+    return value
+
+
+def pk(value):
+    """A primary key chosen in a select, or None when the value cannot be one."""
+    return int(value) if isinstance(value, str) and PK.match(value) else None
