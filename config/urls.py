@@ -3,7 +3,6 @@ from django.urls import include, path
 
 from config import api_docs, health
 from incidents.slack import views as slack
-from incidents.throttling import throttled
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,9 +13,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("playbooks/", include("playbooks.urls")),
-    path("slack/commands/", throttled(slack.command), name="slack-commands"),
-    path("slack/interactivity/", throttled(slack.interaction), name="slack-interactivity"),
-    path("slack/events/", throttled(slack.event), name="slack-events"),
+    path("slack/commands/", slack.command, name="slack-commands"),
+    path("slack/interactivity/", slack.interaction, name="slack-interactivity"),
+    path("slack/events/", slack.event, name="slack-events"),
     path("", include("django_prometheus.urls")),
     path("", include("incidents.urls")),
 ]

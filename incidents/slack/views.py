@@ -9,11 +9,13 @@ import functools
 import json
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from incidents.throttling import throttled
 
 from . import commands, interactivity, replies
 from .client import tell
@@ -32,7 +34,8 @@ from .users import beacon_user, slack_profile
 
 
 def slack_endpoint(view):
-    """CSRF-exempt, POST only, signed; a payload Slack would not send answers 400."""
+    """CSRF-exempt, POST only, signed, then throttled per Slack user (only a signed request
+    may spend a member's allowance); a payload Slack would not send answers 400."""
 
     @functools.wraps(view)
     def wrapper(request):
@@ -41,7 +44,23 @@ def slack_endpoint(view):
         except SlackPayloadError as error:
             return HttpResponseBadRequest(str(error), content_type="text/plain")
 
-    return csrf_exempt(require_POST(verified(wrapper)))
+    return csrf_exempt(require_POST(verified(throttled(wrapper))))
+
+
+def answers_ssl_check(view):
+    """Slack checks a slash command's certificate with an unsigned `ssl_check=1` POST, which
+    wants a 200 and nothing else."""
+
+    @functools.wraps(view)
+    def wrapper(request):
+        # The raw body first: the signature check reads it after us, which parsing a
+        # multipart body before it would forbid.
+        if request.method == "POST" and b"ssl_check" in request.body:
+            if request.POST.get("ssl_check") == "1":
+                return HttpResponse(status=200)
+        return view(request)
+
+    return csrf_exempt(wrapper)
 
 
 def _context(slack_user_id, **where):
@@ -60,6 +79,7 @@ def _context(slack_user_id, **where):
         ).format(command=settings.SLACK_COMMAND, email=email or _("none visible to Beacon"))
 
 
+@answers_ssl_check
 @slack_endpoint
 def command(request):
     form = request.POST

@@ -163,7 +163,6 @@ def test_events_are_throttled_by_team_and_user_else_by_ip(slack):
 @pytest.mark.parametrize(
     "body, content_type",
     [
-        (b"\xff\xfe not a form", "application/x-www-form-urlencoded"),
         (b"payload=%7Bnot+json", "application/x-www-form-urlencoded"),
         (b'payload=["a","list"]', "application/x-www-form-urlencoded"),
         (b'payload={"user":"U0CORA","team":7}', "application/x-www-form-urlencoded"),
@@ -187,6 +186,20 @@ def test_any_body_is_counted_by_ip_when_it_names_no_slack_user(slack, body, cont
     ]
     assert statuses[3] == 429
     assert slash(Client(), "U0CORA").status_code == 200  # that user was never counted
+
+
+def test_unsigned_requests_spend_nobody_s_allowance(slack):
+    # The signature is checked first: a forged body naming a member cannot use up their rate.
+    forged = {"command": "/incident", "text": "help", "team_id": "T0BEACON", "user_id": "U0CORA"}
+    for _ in range(5):
+        response = Client().post("/slack/commands/", forged)
+        assert response.status_code == 401
+    assert slash(Client(), "U0CORA").status_code == 200
+
+
+def test_slacks_certificate_check_is_answered(slack):
+    response = Client().post("/slack/commands/", {"ssl_check": "1", "token": "x"})
+    assert response.status_code == 200 and response.content == b""
 
 
 def test_the_throttle_does_not_need_a_user_to_exist(slack):
