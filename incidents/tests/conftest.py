@@ -1,6 +1,7 @@
 import logging
 
 import pytest
+from django.conf import settings
 
 from incidents import services
 from incidents.tests import factories
@@ -92,8 +93,8 @@ def incident(declare):
 def security_log():
     """The lines the security log writes during the test."""
     logger = logging.getLogger("beacon.security")
-    (configured,) = logger.handlers
-    capture = Capture(configured.formatter)
+    # The format of the log's own handler (others may be attached meanwhile: a worker's).
+    capture = Capture(logging.Formatter(settings.LOGGING["formatters"]["security"]["format"]))
     logger.addHandler(capture)
     yield capture.lines
     logger.removeHandler(capture)

@@ -10,8 +10,10 @@ from rest_framework.test import APIClient
 
 from incidents.tests import factories
 from incidents.tests.security_lines import events, parse
+from incidents.tests.slack_requests import SECRET, signed_headers
 
 pytestmark = pytest.mark.django_db
+
 
 API = "/api/v1/incidents/"
 SECRET_TITLE = "Merger talks leaked"
@@ -96,10 +98,16 @@ def test_denied_api_requests_are_logged_without_incident_content(
 def test_a_throttled_slack_request_is_logged(security_log, settings):
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "slack": "1/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    settings.SLACK_SIGNING_SECRET = SECRET  # only signed requests are counted
     client = Client()
     body = f"team_id=T0BEACON&user_id=U0CORA&text={SECRET_TITLE}"
     for _ in range(2):
-        client.post("/slack/commands/", body, content_type="application/x-www-form-urlencoded")
+        client.post(
+            "/slack/commands/",
+            body,
+            content_type="application/x-www-form-urlencoded",
+            **signed_headers(body),
+        )
     (throttled,) = events(security_log, "slack_throttled")
     assert throttled["slack_user"] == "T0BEACON:U0CORA"
     assert throttled["path"] == "/slack/commands/"
