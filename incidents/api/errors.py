@@ -8,6 +8,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from incidents.exceptions import TransitionNotAllowed
 
+API_PREFIX = "/api/"
+
 
 def exception_handler(exc, context):
     if isinstance(exc, TransitionNotAllowed):
