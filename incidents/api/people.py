@@ -7,7 +7,7 @@
   `/delegations/reorder/` POST.
 - `/unavailability/`: anyone may add or remove their own windows.
 - `/spof/`: the function × scope pairs with fewer than two available delegates now or within
-  the next 14 days; `?all=1` for the whole coverage.
+  the next 14 days; `?all=true` for the whole coverage.
 - The incident detail's `roles` (`IncidentRoleSerializer`) and the input of
   `/incidents/{ref}/roles/handover/` (`HandoverSerializer`).
 
@@ -42,7 +42,8 @@ from incidents.models import (
 from incidents.models.delegation import ORGANISATION_FIRST
 from incidents.names import display_name
 
-from .idempotency import IdempotentAutoSchema, idempotent
+from .idempotency import idempotent
+from .query import QueryBooleanField, QuerySerializer
 
 User = get_user_model()
 USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH)
@@ -71,8 +72,6 @@ class FullNameField(serializers.Field):
 
 
 class ServiceViewSet(viewsets.GenericViewSet):
-    schema = IdempotentAutoSchema()
-
     def _input(self, serializer_class, data=None, **kwargs):
         serializer = serializer_class(
             data=self.request.data if data is None else data,
@@ -289,10 +288,10 @@ class ReorderSerializer(serializers.Serializer):
     users = _people(many=True, help_text=_("Usernames, the primary first."))
 
 
-class HolderQuerySerializer(serializers.Serializer):
-    function = _slug_of(CriticalFunction)
-    team = _slug_of(Team, required=False, allow_null=True)
-    at = serializers.DateTimeField(required=False, allow_null=True)
+class HolderQuerySerializer(QuerySerializer):
+    function = _slug_of(CriticalFunction, help_text=_("Function slug."))
+    team = _slug_of(Team, required=False, help_text=_("Team slug; the organisation when left out."))
+    at = serializers.DateTimeField(required=False, help_text=_("Now when left out."))
 
 
 class SkippedSerializer(serializers.Serializer):
@@ -380,16 +379,7 @@ class DelegationViewSet(
     def perform_destroy(self, delegation):
         services.delegation_remove(actor=self.request.user, delegation=delegation)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("function", str, required=True, description=_("Function slug.")),
-            OpenApiParameter(
-                "team", str, description=_("Team slug; the organisation when left out.")
-            ),
-            OpenApiParameter("at", OpenApiTypes.DATETIME, description=_("Now when left out.")),
-        ],
-        responses=HolderSerializer,
-    )
+    @extend_schema(parameters=[HolderQuerySerializer], responses=HolderSerializer)
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def holder(self, request):
         """Who holds a function for a scope at a moment, and who was skipped and why."""
@@ -512,20 +502,20 @@ class SpofRowSerializer(serializers.Serializer):
         return [user.get_username() for user in row.delegates]
 
 
+class SpofQuerySerializer(QuerySerializer):
+    all = QueryBooleanField(
+        required=False, default=False, help_text=_("Every function × scope, not only the failures.")
+    )
+
+
 class SpofViewSet(viewsets.ViewSet):
     """Single points of failure: fewer than two available delegates now or within 14 days."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "all", bool, description=_("Every function × scope, not only the failures.")
-            )
-        ],
-        responses=SpofRowSerializer(many=True),
-    )
+    @extend_schema(parameters=[SpofQuerySerializer], responses=SpofRowSerializer(many=True))
     def list(self, request):
-        show_all = request.query_params.get("all", "").lower() in ("1", "true", "yes")
-        rows = coverage() if show_all else single_points_of_failure()
+        query = SpofQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = coverage() if query.validated_data["all"] else single_points_of_failure()
         return Response(SpofRowSerializer(rows, many=True).data)
 
 
