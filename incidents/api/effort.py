@@ -25,6 +25,7 @@ from incidents.models import CriticalFunction, EffortEntry, IncidentCompliance
 
 from .idempotency import idempotent
 from .query import QuerySerializer
+from .strict import InputSerializer
 
 HOURS = {"max_digits": 8, "decimal_places": 2, "read_only": True}
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
@@ -94,7 +95,7 @@ class EffortEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EffortLogSerializer(serializers.Serializer):
+class EffortLogSerializer(InputSerializer):
     hours = serializers.DecimalField(
         max_digits=5, decimal_places=2, help_text=_("0.25 to 24, in quarter hours.")
     )

@@ -44,6 +44,7 @@ from incidents.names import display_name
 
 from .idempotency import idempotent
 from .query import QueryBooleanField, QuerySerializer
+from .strict import InputSerializer, StrictTypes
 
 User = get_user_model()
 USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH)
@@ -109,7 +110,7 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TeamInputSerializer(serializers.Serializer):
+class TeamInputSerializer(InputSerializer):
     name = serializers.CharField(allow_blank=True, max_length=100)
     slug = serializers.CharField(
         required=False,
@@ -121,7 +122,7 @@ class TeamInputSerializer(serializers.Serializer):
     signs_off_policy = serializers.BooleanField(required=False)
 
 
-class MemberInputSerializer(serializers.Serializer):
+class MemberInputSerializer(InputSerializer):
     user = _people(help_text=_("Username."))
     is_lead = serializers.BooleanField(required=False, default=False)
 
@@ -178,7 +179,7 @@ class CriticalFunctionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CriticalFunctionInputSerializer(serializers.ModelSerializer):
+class CriticalFunctionInputSerializer(StrictTypes, serializers.ModelSerializer):
     # Blank passes here so that the service answers with its own message.
     name = serializers.CharField(allow_blank=True, max_length=80)
     slug = serializers.CharField(
@@ -273,7 +274,7 @@ class DelegationSerializer(serializers.ModelSerializer):
         return delegation.user.is_active and not delegation.unavailable_now
 
 
-class DelegationInputSerializer(serializers.Serializer):
+class DelegationInputSerializer(InputSerializer):
     function = _slug_of(CriticalFunction)
     team = _slug_of(
         Team, default=None, allow_null=True, help_text=_("Leave out for the organisation.")
@@ -282,7 +283,7 @@ class DelegationInputSerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text=_("1 = primary, 2+ = backups."))
 
 
-class ReorderSerializer(serializers.Serializer):
+class ReorderSerializer(InputSerializer):
     function = _slug_of(CriticalFunction)
     team = _slug_of(Team, required=False, allow_null=True)
     users = _people(many=True, help_text=_("Usernames, the primary first."))
@@ -421,7 +422,7 @@ class UnavailabilitySerializer(serializers.ModelSerializer):
         return window.starts_at <= timezone.now() < window.ends_at
 
 
-class UnavailabilityInputSerializer(serializers.Serializer):
+class UnavailabilityInputSerializer(InputSerializer):
     user = _people(required=False, help_text=_("Username; yourself when left out."))
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -537,7 +538,7 @@ class IncidentRoleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HandoverSerializer(serializers.Serializer):
+class HandoverSerializer(InputSerializer):
     function = serializers.SlugRelatedField(
         slug_field="slug", queryset=CriticalFunction.objects.all()
     )

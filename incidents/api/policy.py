@@ -37,6 +37,7 @@ from incidents.models import (
 from .idempotency import idempotent
 from .query import QuerySerializer
 from .schema import ErrorSerializer
+from .strict import InputSerializer
 
 
 def _username(**kwargs):
@@ -46,7 +47,7 @@ def _username(**kwargs):
 # --- Input ----------------------------------------------------------------------------------
 
 
-class PolicyCreateSerializer(serializers.Serializer):
+class PolicyCreateSerializer(InputSerializer):
     summary = serializers.CharField(required=False, allow_blank=True)
     copy_from = serializers.SlugRelatedField(
         slug_field="number",
@@ -57,7 +58,7 @@ class PolicyCreateSerializer(serializers.Serializer):
     )
 
 
-class PolicyLevelInputSerializer(serializers.Serializer):
+class PolicyLevelInputSerializer(InputSerializer):
     """A level of a draft: `severity` and the fields to set; fields left out keep their value."""
 
     severity = serializers.SlugRelatedField(slug_field="name", queryset=SeverityLevel.objects.all())
@@ -83,7 +84,7 @@ class PolicyLevelInputSerializer(serializers.Serializer):
     inform_leadership = serializers.BooleanField(required=False)
 
 
-class SignOffInputSerializer(serializers.Serializer):
+class SignOffInputSerializer(InputSerializer):
     team = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Team.objects.all(),
@@ -92,11 +93,11 @@ class SignOffInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
-class RejectInputSerializer(serializers.Serializer):
+class RejectInputSerializer(InputSerializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class MatrixCellInputSerializer(serializers.Serializer):
+class MatrixCellInputSerializer(InputSerializer):
     impact = serializers.ChoiceField(choices=Impact.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     priority = serializers.SlugRelatedField(slug_field="name", queryset=Priority.objects.all())
