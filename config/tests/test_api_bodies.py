@@ -92,3 +92,18 @@ def test_a_form_body_says_yes_or_no_with_true_or_false(demo, admin_api):
         assert response.json() == {"signs_off_policy": ["Give true or false."]}
     response = admin_api.post(url, {"name": "Ops", "signs_off_policy": "true"})
     assert response.status_code == 201 and response.json()["signs_off_policy"] is True
+
+
+def test_nested_objects_travel_in_json_only(demo, raw_schema, admin_api):
+    body = raw_schema["paths"]["/api/v1/services/"]["post"]["requestBody"]["content"]
+    assert list(body) == ["application/json"]
+    assert "multipart/form-data" in (
+        raw_schema["paths"]["/api/v1/teams/"]["post"]["requestBody"]["content"]
+    )
+    form = {"name": "Ledger", "slug": "ledger", "owner_team": "platform"}
+    links = '[{"label": "Runbook"}]'
+    response = admin_api.post("/api/v1/services/", {**form, "links": links})
+    assert response.status_code == 400
+    assert response.json() == {"links": ["Send nested objects in a JSON body."]}
+    response = admin_api.post("/api/v1/services/", form, format="json")
+    assert response.status_code == 201, response.content

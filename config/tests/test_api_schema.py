@@ -86,6 +86,17 @@ def test_writes_refused_by_an_objects_state_document_409(raw_schema):
     assert "409" not in paths["/api/v1/incidents/"]["post"]["responses"]
 
 
+def test_path_parameters_are_typed_and_a_lookup_of_digits_is_an_integer(raw_schema):
+    types = {}
+    for path, method, operation in operations(raw_schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                assert parameter["schema"].get("type"), f"{method} {path} {parameter['name']}"
+                types[parameter["name"]] = parameter["schema"]["type"]
+    assert types["number"] == types["id"] == types["criterion_id"] == "integer"
+    assert types["reference"] == types["slug"] == "string"
+
+
 def _subclasses(cls):
     for subclass in cls.__subclasses__():
         yield subclass

@@ -7,6 +7,8 @@ DEFAULT_SCHEMA_CLASS) rather than endpoint by endpoint:
   `refused_by_state = True`); 422 and the `Idempotency-Key` header on @idempotent POSTs;
 - read-only fields are nullable, or allow "" (in their enum; a URL only when not empty),
   when the model field they read is;
+- a path parameter of digits is an integer;
+- a body with nested objects is documented as JSON only (forms cannot carry them);
 - an operation's description is the docstring of its action or of its own view class, and a
   body's that of its own serializer class, never one inherited from a mixin.
 """
@@ -22,6 +24,8 @@ from rest_framework import serializers
 from .idempotency import HEADER_PARAMETER
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+JSON = "application/json"
+DIGITS = r"^\d+$"  # a lookup_value_regex of digits: the path names a whole number
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",
     int,
@@ -93,6 +97,22 @@ class BeaconAutoSchema(AutoSchema):
         action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
         own_doc = self.view.__class__.__dict__.get("__doc__")
         return get_doc(action) or (get_doc(self.view.__class__) if own_doc else "")
+
+    def map_parsers(self):
+        media_types = super().map_parsers()
+        serializer = force_instance(self.get_request_serializer())
+        fields = getattr(serializer, "fields", {})
+        if any(isinstance(field, serializers.BaseSerializer) for field in fields.values()):
+            # Forms cannot carry nested objects the way OpenAPI encodes them: JSON only.
+            return [media_type for media_type in media_types if media_type == JSON]
+        return media_types
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["schema"] == {"type": "string", "pattern": DIGITS}:
+                parameter["schema"] = {"type": "integer", "minimum": 0}
+        return parameters
 
     def _is_idempotent(self):
         name = getattr(self.view, "action", None) or self.method.lower()
