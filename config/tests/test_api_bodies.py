@@ -95,11 +95,11 @@ def test_a_form_body_says_yes_or_no_with_true_or_false(demo, admin_api):
 
 
 def test_nested_objects_travel_in_json_only(demo, raw_schema, admin_api):
-    body = raw_schema["paths"]["/api/v1/services/"]["post"]["requestBody"]["content"]
-    assert list(body) == ["application/json"]
-    assert "multipart/form-data" in (
-        raw_schema["paths"]["/api/v1/teams/"]["post"]["requestBody"]["content"]
-    )
+    paths = raw_schema["paths"]
+    assert list(paths["/api/v1/services/"]["post"]["requestBody"]["content"]) == [
+        "application/json"
+    ]
+    assert "multipart/form-data" in paths["/api/v1/teams/"]["post"]["requestBody"]["content"]
     form = {"name": "Ledger", "slug": "ledger", "owner_team": "platform"}
     links = '[{"label": "Runbook"}]'
     response = admin_api.post("/api/v1/services/", {**form, "links": links})
