@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config import health
 from incidents.slack import views as slack
 
+handler400 = "incidents.api.errors.bad_request"
 handler404 = "incidents.api.errors.not_found"
 
 urlpatterns = [

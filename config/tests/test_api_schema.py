@@ -169,3 +169,10 @@ def test_an_address_no_api_route_matches_is_a_json_404(admin_api):
     response = admin_api.get(f"{API}/incidents/INC-1/exit-criteria/one/check/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_body_over_the_size_limit_is_a_json_400(admin_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = admin_api.post(f"{API}/incidents/", {"title": "x" * 2000}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Malformed request."}

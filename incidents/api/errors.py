@@ -2,9 +2,9 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
-from django.views.defaults import page_not_found
+from django.views import defaults
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,8 +22,15 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def bad_request(request, exception):
+    """Django's 400 (a body over the size limit, too many fields): JSON under /api/."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": str(ParseError.default_detail)}, status=400)
+    return defaults.bad_request(request, exception)
+
+
 def not_found(request, exception):
     """Django's 404 (an address no route matches): JSON under /api/, as every API error is."""
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
