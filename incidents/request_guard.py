@@ -142,10 +142,10 @@ class ControlCharacterMiddleware:
         if refused is None:
             return self.get_response(request)
         field, character = refused
-        api = request.path.startswith(API_PREFIX)
+        api = request.path_info.startswith(API_PREFIX)
         return self._refuse(request, field, _message(field, character, named=not api))
 
     def _refuse(self, request, field, message):
-        if request.path.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIX):
             return JsonResponse({field: [message]}, status=400)
         return render(request, "request_refused.html", {"message": message}, status=400)

@@ -144,13 +144,13 @@ class EffortActionsMixin:
 
 
 @extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-03"})
-class MonthField(serializers.DateField):
+class MonthField(serializers.Field):
     """A month as YYYY-MM, held as the date of its first day."""
 
     default_error_messages = {"invalid": _("Give the month as YYYY-MM.")}
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m", **kwargs)
+    def to_representation(self, month):
+        return f"{month.year:04d}-{month.month:02d}"  # strftime leaves out the zeros of year 180
 
     def to_internal_value(self, value):
         try:

@@ -24,13 +24,13 @@ def exception_handler(exc, context):
 
 def bad_request(request, exception):
     """Django's 400 (a body over the size limit, too many fields): JSON under /api/."""
-    if request.path.startswith(API_PREFIX):
+    if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"detail": str(ParseError.default_detail)}, status=400)
     return defaults.bad_request(request, exception)
 
 
 def not_found(request, exception):
     """Django's 404 (an address no route matches): JSON under /api/, as every API error is."""
-    if request.path.startswith(API_PREFIX):
+    if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
     return defaults.page_not_found(request, exception)
