@@ -86,7 +86,7 @@ def test_every_body_field_refuses_a_value_of_another_type(demo, raw_schema, admi
 
 def test_a_form_body_says_yes_or_no_with_true_or_false(demo, admin_api):
     url = "/api/v1/teams/"
-    for given in ("0", "1", "yes", "on", "True"):
+    for given in ("0", "1", "yes", "on", "TRUE"):
         response = admin_api.post(url, {"name": "Ops", "signs_off_policy": given})
         assert response.status_code == 400
         assert response.json() == {"signs_off_policy": ["Give true or false."]}

@@ -13,7 +13,7 @@ def invalid_values(schema):
     items = schema.get("items", schema)
     values = []
     if items.get("type") == "boolean":
-        values += ["maybe", "1", ""]
+        values += ["maybe", "1", "TRUE", ""]
     if items.get("type") == "integer":
         values += ["x", "1.5", ""]
         if "minimum" in items:

@@ -43,7 +43,7 @@ from incidents.models.delegation import ORGANISATION_FIRST
 from incidents.names import display_name
 
 from .idempotency import idempotent
-from .query import QueryBooleanField, QuerySerializer
+from .query import QuerySerializer
 from .strict import InputSerializer, StrictTypes
 
 User = get_user_model()
@@ -504,7 +504,7 @@ class SpofRowSerializer(serializers.Serializer):
 
 
 class SpofQuerySerializer(QuerySerializer):
-    all = QueryBooleanField(
+    all = serializers.BooleanField(
         required=False, default=False, help_text=_("Every function × scope, not only the failures.")
     )
 

@@ -2,13 +2,13 @@
 parameter, never a silent default. REST_FRAMEWORK's defaults use these classes.
 
 - `FilterBackend`: django-filter's backend, which already refuses an unknown choice, slug or
-  number, also refuses what django-filter reads as "not given": a yes/no that is not `true` or
-  `false`, an empty value where a value is typed, and a repeated parameter that takes one value.
+  number, also refuses what django-filter reads as "not given": a yes/no other than `true` or
+  `false` (or Python's `True`, `False`), an empty value where a value is typed, and a repeated
+  parameter that takes one value.
 - `IntegerFilter`: a whole number (django-filter's NumberFilter takes 1.5, and the lookup on an
   integer field truncates it).
 - `Pagination`: `page` is a whole number from 1 (400 otherwise); a page past the end is 404.
-- `QuerySerializer`, `QueryBooleanField`: for a view's own parameters: each given once, a
-  yes/no is `true` or `false`.
+- `QuerySerializer`: for a view's own parameters, read the same way.
 
 The portal keeps django-filter's forgiving reading of its own forms.
 """
@@ -25,7 +25,9 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-TRUE, FALSE = "true", "false"
+# A yes/no in text (a query or a form): as JSON writes it, or as Python does. django-filter and
+# DRF read both; anything else django-filter would read as "not given".
+TRUE, FALSE = {"true", "True"}, {"false", "False"}
 PAGE_NUMBER = re.compile(r"[0-9]+")
 
 
@@ -35,7 +37,7 @@ def _refusal(values, *, many=False, blank=False, boolean=False):
         return _("Give this parameter once.")
     if "" in values and not blank:
         return _("Give a value, or leave the parameter out.")
-    if boolean and values[0] not in (TRUE, FALSE):
+    if boolean and values[0] not in TRUE | FALSE:
         return _("Give true or false.")
     return None
 
@@ -60,10 +62,10 @@ def _filter_kinds(field):
 
 
 def _serializer_kinds(field):
-    # A QueryBooleanField checks its own values.
     return {
         "many": isinstance(field, (serializers.ListField, serializers.ManyRelatedField)),
         "blank": getattr(field, "allow_blank", False),
+        "boolean": isinstance(field, serializers.BooleanField),
     }
 
 
@@ -100,14 +102,6 @@ class Pagination(PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
         return parameters
-
-
-class QueryBooleanField(serializers.BooleanField):
-    # The booleans are DRF's own value for a parameter left out.
-    TRUE_VALUES = {TRUE, True}
-    FALSE_VALUES = {FALSE, False}
-    NULL_VALUES = set()
-    default_error_messages = {"invalid": _("Give true or false.")}
 
 
 class QuerySerializer(serializers.Serializer):

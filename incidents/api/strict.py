@@ -4,9 +4,10 @@ DRF reads input forgivingly: 1 becomes "1" in a text field, "5" and 5.0 become 5
 become False and True, and "" becomes null in a relation. The schema promises a string, an
 integer, a boolean, a slug; so does this: a value of another JSON type answers 400 naming its
 field (a dotted path inside lists and nested objects). Form bodies carry only text; there a
-yes/no is `true` or `false`, and nested objects are refused (the schema documents JSON only for
-bodies that hold them). Every input serializer derives from `InputSerializer` (or mixes in
-`StrictTypes`): config/tests/test_api_schema.py sends each documented field a wrong type.
+yes/no is `true` or `false` (or `True`, `False`), and nested objects are refused (the schema
+documents JSON only for bodies that hold them). Every input serializer derives from
+`InputSerializer` (or mixes in `StrictTypes`): config/tests/test_api_bodies.py sends each
+documented field a value of another type.
 """
 
 from django.db import models
@@ -110,7 +111,7 @@ def _form_errors(fields, data):
             continue
         if isinstance(field, serializers.BaseSerializer):
             errors[name] = [_("Send nested objects in a JSON body.")]
-        elif isinstance(field, serializers.BooleanField) and values[-1] not in (TRUE, FALSE):
+        elif isinstance(field, serializers.BooleanField) and values[-1] not in TRUE | FALSE:
             errors[name] = [_("Give true or false.")]
         elif isinstance(field, serializers.RelatedField) and "" in values:
             errors[name] = [_("This field may not be blank.")]
