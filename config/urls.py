@@ -4,6 +4,9 @@ from django.urls import include, path
 from config import api_docs, health
 from incidents.slack import views as slack
 
+handler400 = "incidents.api.errors.bad_request"
+handler404 = "incidents.api.errors.not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

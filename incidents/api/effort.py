@@ -10,12 +10,13 @@
 This module imports nothing from serializers.py or views.py: both import from it.
 """
 
+import re
+
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -23,16 +24,12 @@ from incidents import costing, services
 from incidents.models import CriticalFunction, EffortEntry, IncidentCompliance
 
 from .idempotency import idempotent
+from .query import QuerySerializer
+from .strict import InputSerializer
 
 HOURS = {"max_digits": 8, "decimal_places": 2, "read_only": True}
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
-MONTH = OpenApiParameter(
-    "month",
-    str,
-    OpenApiParameter.QUERY,
-    description=_("The month as YYYY-MM; this month when left out."),
-    pattern=r"^\d{4}-\d{2}$",
-)
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 ENTRY_ID = OpenApiParameter("entry_id", int, OpenApiParameter.PATH)
 
 
@@ -98,7 +95,7 @@ class EffortEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EffortLogSerializer(serializers.Serializer):
+class EffortLogSerializer(InputSerializer):
     hours = serializers.DecimalField(
         max_digits=5, decimal_places=2, help_text=_("0.25 to 24, in quarter hours.")
     )
@@ -146,6 +143,30 @@ class EffortActionsMixin:
 # --- Monthly reports ------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-03"})
+class MonthField(serializers.Field):
+    """A month as YYYY-MM, held as the date of its first day."""
+
+    default_error_messages = {"invalid": _("Give the month as YYYY-MM.")}
+
+    def to_representation(self, month):
+        return f"{month.year:04d}-{month.month:02d}"  # strftime leaves out the zeros of year 180
+
+    def to_internal_value(self, value):
+        try:
+            if not re.fullmatch(MONTH_PATTERN, value):
+                raise ValueError(value)
+            return costing.parse_month(value)
+        except (TypeError, ValueError):
+            self.fail("invalid")
+
+
+class MonthQuerySerializer(QuerySerializer):
+    month = MonthField(
+        required=False, help_text=_("The month as YYYY-MM; this month when left out.")
+    )
+
+
 class SeverityEffortSerializer(serializers.Serializer):
     severity = serializers.CharField(source="severity.name", read_only=True, allow_null=True)
     incidents = serializers.IntegerField(read_only=True)
@@ -161,7 +182,7 @@ class SeverityEffortSerializer(serializers.Serializer):
 
 
 class EffortReportSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m", read_only=True)
+    month = MonthField(read_only=True)
     currency = serializers.CharField(read_only=True)
     hourly_rate = serializers.DecimalField(**MONEY)
     severities = SeverityEffortSerializer(many=True, read_only=True)
@@ -187,19 +208,15 @@ class SeverityComplianceSerializer(serializers.Serializer):
 
 
 class ComplianceReportSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m", read_only=True)
+    month = MonthField(read_only=True)
     severities = SeverityComplianceSerializer(many=True, read_only=True)
     total = SeverityComplianceSerializer(read_only=True)
 
 
 def month_from(request):
-    text = request.query_params.get("month")
-    if not text:
-        return costing.this_month()
-    try:
-        return costing.parse_month(text)
-    except ValueError:
-        raise ValidationError({"month": [_("Give the month as YYYY-MM.")]}) from None
+    query = MonthQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data.get("month") or costing.this_month()
 
 
 class ReportViewSet(viewsets.ViewSet):
@@ -207,14 +224,14 @@ class ReportViewSet(viewsets.ViewSet):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[MONTH], responses=EffortReportSerializer)
+    @extend_schema(parameters=[MonthQuerySerializer], responses=EffortReportSerializer)
     @action(detail=False, methods=["get"])
     def effort(self, request):
         """People-hours actual vs expected by the policy, and cost, per severity."""
         report = costing.effort_report(user=request.user, month=month_from(request))
         return Response(EffortReportSerializer(report).data)
 
-    @extend_schema(parameters=[MONTH], responses=ComplianceReportSerializer)
+    @extend_schema(parameters=[MonthQuerySerializer], responses=ComplianceReportSerializer)
     @action(detail=False, methods=["get"])
     def compliance(self, request):
         """Acknowledged within target, late status updates and postmortems due, per severity."""

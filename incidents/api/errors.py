@@ -4,8 +4,10 @@ Requests refused for who is asking (401, 403, 429) go to the security log."""
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,6 +21,8 @@ DENIED = {
     status.HTTP_403_FORBIDDEN,
     status.HTTP_429_TOO_MANY_REQUESTS,
 }
+
+API_PREFIX = "/api/"
 
 
 def exception_handler(exc, context):
@@ -44,3 +48,17 @@ def log_denied(request, status_code):
         user=user.get_username() if user.is_authenticated else None,
         token=presented_prefix(request),
     )
+
+
+def bad_request(request, exception):
+    """Django's 400 (a body over the size limit, too many fields): JSON under /api/."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": str(ParseError.default_detail)}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def not_found(request, exception):
+    """Django's 404 (an address no route matches): JSON under /api/, as every API error is."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -12,7 +12,6 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
@@ -26,7 +25,7 @@ KEY_MAX_LENGTH = IdempotencyKey._meta.get_field("key").max_length
 
 HEADER_PARAMETER = OpenApiParameter(
     HEADER,
-    str,
+    {"type": "string", "maxLength": KEY_MAX_LENGTH},
     OpenApiParameter.HEADER,
     description=_(
         "A unique key per request. A retry with the same key and body gets the first response "
@@ -102,15 +101,3 @@ def idempotent(view_method):
 
     wrapper.idempotent = True
     return wrapper
-
-
-class IdempotentAutoSchema(AutoSchema):
-    """Documents the `Idempotency-Key` header on the POST operations marked @idempotent."""
-
-    def get_override_parameters(self):
-        parameters = super().get_override_parameters()
-        name = getattr(self.view, "action", None) or self.method.lower()
-        handler = getattr(self.view, name, None)
-        if self.method == "POST" and getattr(handler, "idempotent", False):
-            parameters = [*parameters, HEADER_PARAMETER]
-        return parameters

@@ -7,7 +7,7 @@
   `/delegations/reorder/` POST.
 - `/unavailability/`: anyone may add or remove their own windows.
 - `/spof/`: the function × scope pairs with fewer than two available delegates now or within
-  the next 14 days; `?all=1` for the whole coverage.
+  the next 14 days; `?all=true` for the whole coverage.
 - The incident detail's `roles` (`IncidentRoleSerializer`) and the input of
   `/incidents/{ref}/roles/handover/` (`HandoverSerializer`).
 
@@ -42,7 +42,9 @@ from incidents.models import (
 from incidents.models.delegation import ORGANISATION_FIRST
 from incidents.names import display_name
 
-from .idempotency import IdempotentAutoSchema, idempotent
+from .idempotency import idempotent
+from .query import QuerySerializer
+from .strict import InputSerializer, StrictTypes
 
 User = get_user_model()
 USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH)
@@ -71,8 +73,6 @@ class FullNameField(serializers.Field):
 
 
 class ServiceViewSet(viewsets.GenericViewSet):
-    schema = IdempotentAutoSchema()
-
     def _input(self, serializer_class, data=None, **kwargs):
         serializer = serializer_class(
             data=self.request.data if data is None else data,
@@ -110,7 +110,7 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TeamInputSerializer(serializers.Serializer):
+class TeamInputSerializer(InputSerializer):
     name = serializers.CharField(allow_blank=True, max_length=100)
     slug = serializers.CharField(
         required=False,
@@ -122,7 +122,7 @@ class TeamInputSerializer(serializers.Serializer):
     signs_off_policy = serializers.BooleanField(required=False)
 
 
-class MemberInputSerializer(serializers.Serializer):
+class MemberInputSerializer(InputSerializer):
     user = _people(help_text=_("Username."))
     is_lead = serializers.BooleanField(required=False, default=False)
 
@@ -179,7 +179,7 @@ class CriticalFunctionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CriticalFunctionInputSerializer(serializers.ModelSerializer):
+class CriticalFunctionInputSerializer(StrictTypes, serializers.ModelSerializer):
     # Blank passes here so that the service answers with its own message.
     name = serializers.CharField(allow_blank=True, max_length=80)
     slug = serializers.CharField(
@@ -274,7 +274,7 @@ class DelegationSerializer(serializers.ModelSerializer):
         return delegation.user.is_active and not delegation.unavailable_now
 
 
-class DelegationInputSerializer(serializers.Serializer):
+class DelegationInputSerializer(InputSerializer):
     function = _slug_of(CriticalFunction)
     team = _slug_of(
         Team, default=None, allow_null=True, help_text=_("Leave out for the organisation.")
@@ -283,16 +283,16 @@ class DelegationInputSerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text=_("1 = primary, 2+ = backups."))
 
 
-class ReorderSerializer(serializers.Serializer):
+class ReorderSerializer(InputSerializer):
     function = _slug_of(CriticalFunction)
     team = _slug_of(Team, required=False, allow_null=True)
     users = _people(many=True, help_text=_("Usernames, the primary first."))
 
 
-class HolderQuerySerializer(serializers.Serializer):
-    function = _slug_of(CriticalFunction)
-    team = _slug_of(Team, required=False, allow_null=True)
-    at = serializers.DateTimeField(required=False, allow_null=True)
+class HolderQuerySerializer(QuerySerializer):
+    function = _slug_of(CriticalFunction, help_text=_("Function slug."))
+    team = _slug_of(Team, required=False, help_text=_("Team slug; the organisation when left out."))
+    at = serializers.DateTimeField(required=False, help_text=_("Now when left out."))
 
 
 class SkippedSerializer(serializers.Serializer):
@@ -380,16 +380,7 @@ class DelegationViewSet(
     def perform_destroy(self, delegation):
         services.delegation_remove(actor=self.request.user, delegation=delegation)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("function", str, required=True, description=_("Function slug.")),
-            OpenApiParameter(
-                "team", str, description=_("Team slug; the organisation when left out.")
-            ),
-            OpenApiParameter("at", OpenApiTypes.DATETIME, description=_("Now when left out.")),
-        ],
-        responses=HolderSerializer,
-    )
+    @extend_schema(parameters=[HolderQuerySerializer], responses=HolderSerializer)
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def holder(self, request):
         """Who holds a function for a scope at a moment, and who was skipped and why."""
@@ -431,7 +422,7 @@ class UnavailabilitySerializer(serializers.ModelSerializer):
         return window.starts_at <= timezone.now() < window.ends_at
 
 
-class UnavailabilityInputSerializer(serializers.Serializer):
+class UnavailabilityInputSerializer(InputSerializer):
     user = _people(required=False, help_text=_("Username; yourself when left out."))
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -512,20 +503,20 @@ class SpofRowSerializer(serializers.Serializer):
         return [user.get_username() for user in row.delegates]
 
 
+class SpofQuerySerializer(QuerySerializer):
+    all = serializers.BooleanField(
+        required=False, default=False, help_text=_("Every function × scope, not only the failures.")
+    )
+
+
 class SpofViewSet(viewsets.ViewSet):
     """Single points of failure: fewer than two available delegates now or within 14 days."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "all", bool, description=_("Every function × scope, not only the failures.")
-            )
-        ],
-        responses=SpofRowSerializer(many=True),
-    )
+    @extend_schema(parameters=[SpofQuerySerializer], responses=SpofRowSerializer(many=True))
     def list(self, request):
-        show_all = request.query_params.get("all", "").lower() in ("1", "true", "yes")
-        rows = coverage() if show_all else single_points_of_failure()
+        query = SpofQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = coverage() if query.validated_data["all"] else single_points_of_failure()
         return Response(SpofRowSerializer(rows, many=True).data)
 
 
@@ -547,7 +538,7 @@ class IncidentRoleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HandoverSerializer(serializers.Serializer):
+class HandoverSerializer(InputSerializer):
     function = serializers.SlugRelatedField(
         slug_field="slug", queryset=CriticalFunction.objects.all()
     )

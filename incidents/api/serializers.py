@@ -32,6 +32,7 @@ from playbooks.models import Service
 
 from .effort import ComplianceSerializer, EffortSummarySerializer
 from .people import IncidentRoleSerializer
+from .strict import InputSerializer
 
 User = get_user_model()
 
@@ -54,7 +55,7 @@ def _strings_field():
 # --- Input ----------------------------------------------------------------------------------
 
 
-class IncidentDeclareSerializer(serializers.Serializer):
+class IncidentDeclareSerializer(InputSerializer):
     title = _text_field(max_length=200)
     name = _text_field(
         required=False,
@@ -118,26 +119,26 @@ class IncidentDeclareSerializer(serializers.Serializer):
     )
 
 
-class StatusUpdateInputSerializer(serializers.Serializer):
+class StatusUpdateInputSerializer(InputSerializer):
     message = _text_field()
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class StatusChangeSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices)
     note = _text_field(required=False)
 
 
-class SeverityChangeSerializer(serializers.Serializer):
+class SeverityChangeSerializer(InputSerializer):
     severity = serializers.SlugRelatedField(slug_field="name", queryset=SeverityLevel.objects.all())
     reason = _text_field(required=False)
 
 
-class ResolveSerializer(serializers.Serializer):
+class ResolveSerializer(InputSerializer):
     resolution = _text_field()
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(InputSerializer):
     reason = serializers.ChoiceField(choices=CancelReason.choices)
     duplicate_of = serializers.CharField(
         required=False,
@@ -157,19 +158,19 @@ class CancelSerializer(serializers.Serializer):
             ) from None
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(InputSerializer):
     text = _text_field()
 
 
-class CriterionCheckSerializer(serializers.Serializer):
+class CriterionCheckSerializer(InputSerializer):
     note = _text_field(required=False)
 
 
-class CriterionWaiveSerializer(serializers.Serializer):
+class CriterionWaiveSerializer(InputSerializer):
     reason = _text_field()
 
 
-class PlaybookStepCompleteSerializer(serializers.Serializer):
+class PlaybookStepCompleteSerializer(InputSerializer):
     note = _text_field(required=False)
 
 

@@ -246,6 +246,13 @@ class TestEffortReportApi:
             assert response.status_code == 400
             assert response.json() == {"month": ["Give the month as YYYY-MM."]}
 
+    def test_an_early_year_keeps_its_four_digits(self, stakeholder_user):
+        for report in ("effort", "compliance"):
+            response = client_for(stakeholder_user).get(
+                f"{API}reports/{report}/", {"month": "0180-11"}
+            )
+            assert response.json()["month"] == "0180-11"
+
     def test_this_month_by_default(self, stakeholder_user):
         body = client_for(stakeholder_user).get(f"{API}reports/effort/").json()
         assert body["month"] == timezone.localdate().strftime("%Y-%m")

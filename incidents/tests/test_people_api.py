@@ -407,7 +407,7 @@ def test_spof_lists_exactly_the_pairs_with_fewer_than_two_available(org, stella)
     comms = next(r for r in rows if r["function"] == "communications-lead")
     assert (comms["available_now"], comms["fewest_available"]) == (1, 1)
 
-    everything = client_for(stella).get(f"{API}spof/", {"all": "1"}).json()
+    everything = client_for(stella).get(f"{API}spof/", {"all": "true"}).json()
     assert spof_pairs(everything) == {
         ("incident-commander", None),
         ("incident-commander", "payments"),
@@ -448,7 +448,7 @@ def _grow(numbers):
 
 
 @pytest.mark.parametrize(
-    "url", ["teams/", "critical-functions/", "delegations/", "unavailability/", "spof/?all=1"]
+    "url", ["teams/", "critical-functions/", "delegations/", "unavailability/", "spof/?all=true"]
 )
 def test_list_query_counts_do_not_grow(stella, url):
     client = client_for(stella)

@@ -12,7 +12,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from incidents import access
-from incidents.api.idempotency import IdempotentAutoSchema, idempotent
+from incidents.api.idempotency import idempotent
 from incidents.models import Incident
 from notifications.models import Delivery
 from notifications.services import delivery_retry
@@ -30,7 +30,6 @@ class MayRetryDeliveries(BasePermission):
 class DeliveryViewSet(viewsets.GenericViewSet):
     serializer_class = DeliverySerializer
     permission_classes = [IsAuthenticated, MayRetryDeliveries]
-    schema = IdempotentAutoSchema()
 
     def get_queryset(self):
         incidents = Incident.objects.filter(access.visible_incidents_q(self.request.user))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents.api.strict import InputSerializer
 from incidents.models import IncidentType, Team
 from playbooks import selectors, services
 from playbooks.models import (
@@ -61,12 +62,12 @@ class VisibleQuerysetMixin:
 # --- Input ----------------------------------------------------------------------------------
 
 
-class ServiceLinkSerializer(serializers.Serializer):
+class ServiceLinkSerializer(InputSerializer):
     label = serializers.CharField(max_length=100)
     url = serializers.URLField()
 
 
-class ServiceInputSerializer(VisibleQuerysetMixin, serializers.Serializer):
+class ServiceInputSerializer(VisibleQuerysetMixin, InputSerializer):
     visible_fields = {"dependencies": "services"}
 
     name = _text_field(max_length=100)
@@ -89,14 +90,14 @@ class ServiceInputSerializer(VisibleQuerysetMixin, serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
-class PlaybookVersionStepInputSerializer(serializers.Serializer):
+class PlaybookVersionStepInputSerializer(InputSerializer):
     text = _text_field(max_length=300)
     expected_outcome = _text_field(required=False, max_length=300)
     command = _text_field(required=False, max_length=500)
     link = _text_field(required=False, max_length=200)
 
 
-class PlaybookInputSerializer(VisibleQuerysetMixin, serializers.Serializer):
+class PlaybookInputSerializer(VisibleQuerysetMixin, InputSerializer):
     visible_fields = {"service": "services"}
 
     service = serializers.SlugRelatedField(
@@ -114,7 +115,7 @@ class PlaybookInputSerializer(VisibleQuerysetMixin, serializers.Serializer):
     steps = PlaybookVersionStepInputSerializer(many=True, required=False)
 
 
-class PlaybookVersionCreateSerializer(VisibleQuerysetMixin, serializers.Serializer):
+class PlaybookVersionCreateSerializer(VisibleQuerysetMixin, InputSerializer):
     visible_fields = {"playbook": "playbooks"}
 
     playbook = serializers.PrimaryKeyRelatedField(queryset=Playbook.objects.none())
@@ -129,22 +130,22 @@ class PlaybookVersionCreateSerializer(VisibleQuerysetMixin, serializers.Serializ
     )
 
 
-class PlaybookVersionEditSerializer(serializers.Serializer):
+class PlaybookVersionEditSerializer(InputSerializer):
     content = _text_field(help_text=_("Markdown."))
     steps = PlaybookVersionStepInputSerializer(
         many=True, help_text=_("In order; replaces every step.")
     )
 
 
-class PlaybookApproveSerializer(serializers.Serializer):
+class PlaybookApproveSerializer(InputSerializer):
     comment = _text_field(required=False, default="")
 
 
-class PlaybookRejectSerializer(serializers.Serializer):
+class PlaybookRejectSerializer(InputSerializer):
     reason = _text_field(help_text=_("What has to change."))
 
 
-class PlaybookVerifySerializer(serializers.Serializer):
+class PlaybookVerifySerializer(InputSerializer):
     method = serializers.ChoiceField(choices=VerificationMethod.choices)
     outcome = serializers.ChoiceField(choices=VerificationOutcome.choices)
     evidence = _text_field(help_text=_("What was run and what it showed."))
