@@ -4,6 +4,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 
 from . import access
+from .lookups import as_pk
 from .models import (
     ApiToken,
     Incident,
@@ -49,7 +50,8 @@ def incident_active_list(*, user):
 
 def incident_get(*, user, reference):
     """The incident with this reference (or id) if `user` may see it; 404 otherwise."""
-    lookup = {"pk": int(reference)} if str(reference).isdigit() else {"reference": reference}
+    pk = as_pk(str(reference))
+    lookup = {"pk": pk} if pk is not None else {"reference": reference}
     incident = (
         incident_list(user=user)
         .prefetch_related(

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from . import selectors_policy, services
 from .exceptions import TransitionNotAllowed
 from .forms import ServiceErrorsMixin
+from .lookups import as_pk
 from .models import Audience, Impact, PolicyStatus, SeverityLevel, Team, Urgency
 
 # --- Reading a version ----------------------------------------------------------------------
@@ -257,7 +258,7 @@ def policy_action(request, number, action):
     if action == "sign-off":
         form = SignOffForm(request.POST)
         team_pk = form["team"].value()
-        bound_key = ("sign-off", number, int(team_pk) if str(team_pk).isdigit() else None)
+        bound_key = ("sign-off", number, as_pk(str(team_pk)))
     elif action == "reject":
         form, bound_key = RejectForm(request.POST), ("reject", number)
     elif action == "submit":

@@ -7,6 +7,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from incidents.lookups import as_pk
 from incidents.models.preference import SLACK_USER_ID
 
 # Control characters but tab, newline and carriage return, and lone surrogates (JSON can carry
@@ -15,7 +16,6 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 USER_ID = re.compile(SLACK_USER_ID)
 CHANNEL_ID = re.compile(r"\A[CDG][A-Z0-9]{2,30}\Z")
 VIEW_ID = re.compile(r"\AV[A-Z0-9]{2,30}\Z")
-PK = re.compile(r"\A[1-9][0-9]{0,17}\Z")  # fits a 64-bit primary key
 
 
 class SlackPayloadError(Exception):
@@ -73,4 +73,4 @@ def identifier(value, what, pattern, *, required=False):
 
 def pk(value):
     """A primary key chosen in a select, or None when the value cannot be one."""
-    return int(value) if isinstance(value, str) and PK.match(value) else None
+    return as_pk(value)

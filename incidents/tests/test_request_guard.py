@@ -270,3 +270,11 @@ def test_slack_is_left_to_its_own_guard(client, settings):
         HTTP_X_SLACK_SIGNATURE="v0=wrong",
     )
     assert response.status_code == 401  # unsigned: the Slack door answered, not this guard
+
+
+@pytest.mark.parametrize("reference", ["²", "٣", "99999999999999999999999", "0"])
+def test_an_address_of_digits_that_are_no_id_is_a_404(client, reference):
+    """ "²".isdigit() is true and int() refuses it; 23 digits overflow a primary key."""
+    client.force_login(factories.commander(username="cora"))
+    assert client.get(f"/incidents/{reference}/").status_code == 404
+    assert client.get(f"/api/v1/incidents/{reference}/").status_code == 404
