@@ -98,3 +98,21 @@ def security_log():
     logger.addHandler(capture)
     yield capture.lines
     logger.removeHandler(capture)
+
+
+@pytest.fixture
+def answers(outage, sev2):
+    """A Slack declare modal's answers (block id -> value), with `changes` on top."""
+    return lambda **changes: {
+        "title": "Checkout is failing",
+        "name": "checkout-502",
+        "incident_type": outage.pk,
+        "severity": sev2.pk,
+        "impact_level": "high",
+        "urgency": "high",
+        "commander": "U0CORA",
+        "responder": "U0RUDY",
+        "definition": ["affects_customers", "unplanned", "exceeds_one_hour"],
+        "summary": "EU customers get 502 at checkout.",
+        **changes,
+    }

@@ -23,23 +23,6 @@ def slack(fake_slack, settings, commander_user, responder_user):
     return fake_slack
 
 
-@pytest.fixture
-def answers(outage, sev2):
-    return lambda **changes: {
-        "title": "Checkout is failing",
-        "name": "checkout-502",
-        "incident_type": outage.pk,
-        "severity": sev2.pk,
-        "impact_level": "high",
-        "urgency": "high",
-        "commander": "U0CORA",
-        "responder": "U0RUDY",
-        "definition": ["affects_customers", "unplanned", "exceeds_one_hour"],
-        "summary": "EU customers get 502 at checkout.",
-        **changes,
-    }
-
-
 def open_declare(client, slack):
     response = command(client, "declare")
     assert response.status_code == 200

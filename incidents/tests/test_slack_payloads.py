@@ -166,22 +166,6 @@ def open_declare(client, slack):
     return slack.last_view()
 
 
-@pytest.fixture
-def answers(outage, sev2):
-    return lambda **changes: {
-        "title": "Checkout is failing",
-        "name": "checkout-502",
-        "incident_type": outage.pk,
-        "severity": sev2.pk,
-        "impact_level": "high",
-        "urgency": "high",
-        "commander": "U0CORA",
-        "responder": "U0RUDY",
-        "definition": ["affects_customers", "unplanned", "exceeds_one_hour"],
-        **changes,
-    }
-
-
 @pytest.mark.parametrize("bad", ["\x00", "\x1b[31m", "\x7f", "\ud800"], ids=repr)
 @pytest.mark.parametrize("block", ["title", "summary", "environments"])
 def test_control_characters_in_modal_text_are_a_field_error(client, slack, answers, bad, block):

@@ -115,22 +115,6 @@ def test_without_private_candidates_slack_is_not_asked_for_membership(
 # --- a chosen broadcast channel is checked again on submission --------------------------------
 
 
-@pytest.fixture
-def answers(outage, sev2):
-    return lambda **changes: {
-        "title": "Checkout is failing",
-        "name": "checkout-502",
-        "incident_type": outage.pk,
-        "severity": sev2.pk,
-        "impact_level": "high",
-        "urgency": "high",
-        "commander": "U0CORA",
-        "responder": "U0RUDY",
-        "definition": ["affects_customers", "unplanned", "exceeds_one_hour"],
-        **changes,
-    }
-
-
 def broadcast_error(client, slack, answers, user, channel_id):
     view = opened(client, slack, "declare", user)
     body = interact(client, submission(view, answers(broadcast=channel_id), user=user)).json()
