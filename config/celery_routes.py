@@ -4,7 +4,9 @@ Periodic tasks are declared here too and installed into django-celery-beat's dat
 schedule by `manage.py setup_periodic_tasks` (run by `make run` and on deploy).
 """
 
-QUEUES = ("default", "notifications")
+# "pages" carries only pages (SMS, voice, paging messages) and has a worker of its own, so no
+# bulk broadcast on "notifications" delays the page that wakes someone.
+QUEUES = ("default", "notifications", "pages")
 
 TASK_ROUTES = {
     "notifications.tasks.record_heartbeat": {"queue": "default"},
