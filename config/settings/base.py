@@ -237,6 +237,9 @@ CELERY_TIMEZONE = "UTC"
 # django-celery-beat's DatabaseScheduler, which also reports beat's heartbeat.
 CELERY_BEAT_SCHEDULER = "notifications.celery_heartbeats:HeartbeatScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker never gives up on the broker: by default it stops after 100 failed reconnections
+# (about 45 minutes of outage at kombu's 30 s longest pause) and stays stopped.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
 # --- Beacon ---------------------------------------------------------------------------------
