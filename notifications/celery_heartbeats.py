@@ -1,7 +1,6 @@
 """Where the workers and beat report their heartbeats (notifications/heartbeats.py): from
 their own loops, not from a task, so that each proves only itself."""
 
-import logging
 import socket
 import time
 
@@ -10,8 +9,6 @@ from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from .heartbeats import BEAT, heartbeats_report, worker_part
-
-logger = logging.getLogger(__name__)
 
 
 class QueueHeartbeat(bootsteps.StartStopStep):
@@ -29,7 +26,7 @@ class QueueHeartbeat(bootsteps.StartStopStep):
         parts = [worker_part(queue.name) for queue in c.task_consumer.queues]
 
         def report():
-            heartbeats_report(parts=parts, hostname=c.hostname, logger=logger)
+            heartbeats_report(parts=parts, hostname=c.hostname)
 
         report()
         self.timer_entry = c.timer.call_repeatedly(settings.BEACON_HEARTBEAT_SECONDS, report)
@@ -51,6 +48,6 @@ class HeartbeatScheduler(DatabaseScheduler):
         interval = settings.BEACON_HEARTBEAT_SECONDS
         now = time.monotonic()
         if now >= self.next_heartbeat:
-            heartbeats_report(parts=[BEAT], hostname=socket.gethostname(), logger=logger)
+            heartbeats_report(parts=[BEAT], hostname=socket.gethostname())
             self.next_heartbeat = now + interval
         return min(super().tick(*args, **kwargs), self.next_heartbeat - now)

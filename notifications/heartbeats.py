@@ -2,12 +2,16 @@
 consumes, and beat. /readyz and the metric read their ages, so a stopped beat or a queue that
 no worker consumes ("pages") is named, not guessed from work that is not done."""
 
+import logging
+
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from config.celery_routes import QUEUES
 
 from .models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 BEAT = "beat"
 
@@ -31,7 +35,7 @@ def heartbeats_record(*, parts, hostname):
     )
 
 
-def heartbeats_report(*, parts, hostname, logger):
+def heartbeats_report(*, parts, hostname):
     """Record from a worker's or beat's own loop: a database that is away is logged, never
     raised (the loop must go on), and the connection is closed, so no idle one goes stale."""
     try:

@@ -6,9 +6,10 @@ import sys
 import time
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 
-from notifications.heartbeats import heartbeats_record
+from notifications import heartbeats
+from notifications.heartbeats import heartbeats_record, heartbeats_report
 from notifications.models import WorkerHeartbeat
 from notifications.tests.worker_process import BASE_DIR, database_url
 
@@ -22,6 +23,16 @@ def test_each_part_keeps_one_row_with_its_latest_report():
     assert set(rows) == {"worker:default", "worker:pages"}
     assert rows["worker:pages"].hostname == "two@host" and rows["worker:pages"].last_seen > first
     assert rows["worker:default"].hostname == "one@host"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_the_database_refuses_is_logged_and_the_loop_goes_on(monkeypatch, caplog):
+    def refused(**kwargs):
+        raise DatabaseError("the database is away")
+
+    monkeypatch.setattr(heartbeats, "heartbeats_record", refused)
+    heartbeats_report(parts=["beat"], hostname="host")
+    assert "Heartbeat of beat not recorded" in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)
