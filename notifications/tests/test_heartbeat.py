@@ -1,5 +1,6 @@
 """Heartbeats: recorded per part, and beat reports its own from its scheduling loop."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -31,6 +32,10 @@ def test_a_report_the_database_refuses_is_logged_and_the_loop_goes_on(monkeypatc
         raise DatabaseError("the database is away")
 
     monkeypatch.setattr(heartbeats, "heartbeats_record", refused)
+    # An in-process worker's logging setup (another test's) may have raised the root logger's
+    # level or disabled existing loggers.
+    caplog.set_level(logging.WARNING, logger=heartbeats.logger.name)
+    monkeypatch.setattr(heartbeats.logger, "disabled", False)
     heartbeats_report(parts=["beat"], hostname="host")
     assert "Heartbeat of beat not recorded" in caplog.text
 
