@@ -5,7 +5,8 @@ they are Secure, so a client speaking plain HTTP to gunicorn would drop them.
 
     deploy_probe.py wait PORT PID    until /healthz answers, unless the deploy steps (PID) end
     deploy_probe.py check PORT       login page and its stylesheet, log in, a portal page, the API
-                                     docs behind the login, /readyz with the worker and beat
+                                     docs behind the login, /readyz with the heartbeats of beat
+                                     and the workers of every queue
 """
 
 import http.client
@@ -17,7 +18,7 @@ import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-READY_SECONDS = 75  # beat sends the first heartbeat a minute after setup_periodic_tasks
+READY_SECONDS = 45  # the workers report when they connect, beat at its first tick
 
 
 class Failed(Exception):
@@ -134,7 +135,7 @@ def check_ready(client):
     while True:
         response = client.get("/readyz", proxied=False)  # as a load balancer probes it
         body = json.loads(response.body) if response.body.startswith(b"{") else {}
-        if response.status == 200 and body.get("worker_last_seen"):
+        if response.status == 200 and set(body.get("heartbeats", {}).values()) == {"ok"}:
             print(f"ok: /readyz {body}")
             return
         expect(time.monotonic() < deadline, f"/readyz after {READY_SECONDS} s", response)

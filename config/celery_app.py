@@ -11,6 +11,8 @@ app = Celery("beacon")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = TASK_ROUTES
 app.autodiscover_tasks()
+# Every worker reports a heartbeat for each queue it consumes (loaded when a worker starts).
+app.steps["consumer"].add("notifications.celery_heartbeats:QueueHeartbeat")
 
 
 @app.on_after_configure.connect

@@ -4,10 +4,11 @@ Periodic tasks are declared here too and installed into django-celery-beat's dat
 schedule by `manage.py setup_periodic_tasks` (run by `make run` and on deploy).
 """
 
-QUEUES = ("default", "notifications")
+# "pages" carries only pages (SMS, voice, paging messages) and has a worker of its own, so no
+# bulk broadcast on "notifications" delays the page that wakes someone.
+QUEUES = ("default", "notifications", "pages")
 
 TASK_ROUTES = {
-    "notifications.tasks.record_heartbeat": {"queue": "default"},
     "incidents.tasks.remind_handovers": {"queue": "default"},
     "incidents.tasks.refresh_open_compliance": {"queue": "default"},
     "incidents.tasks.archive_slack_channel": {"queue": "notifications"},
@@ -20,7 +21,6 @@ TASK_ROUTES = {
 
 # name -> (task, every N seconds)
 PERIODIC_TASKS = {
-    "worker heartbeat": ("notifications.tasks.record_heartbeat", 60),
     "handover reminders": ("incidents.tasks.remind_handovers", 300),
     "policy compliance of open incidents": ("incidents.tasks.refresh_open_compliance", 300),
     "status-update reminders and escalation": ("incidents.tasks.send_update_reminders", 60),

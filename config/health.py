@@ -1,12 +1,14 @@
-"""Liveness, readiness and the worker heartbeat, for load balancers and monitors."""
+"""Liveness, readiness and the heartbeats of the workers and beat, for load balancers and
+monitors."""
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery_app import app as celery_app
-from notifications.models import WorkerHeartbeat
+from notifications.heartbeats import heartbeat_ages
 
 
 @never_cache
@@ -25,6 +27,20 @@ def _check_broker():
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
+def _heartbeat_states():
+    """Each part: "ok", or why it is not (beat, and the workers of each queue)."""
+    max_age = settings.BEACON_HEARTBEAT_MAX_AGE_SECONDS
+    states = {}
+    for part, age in heartbeat_ages().items():
+        if age is None:
+            states[part] = "unavailable: never reported"
+        elif age > max_age:
+            states[part] = f"unavailable: last reported {age:.0f} s ago (at most {max_age} s)"
+        else:
+            states[part] = "ok"
+    return states
+
+
 @never_cache
 @require_GET
 def readyz(request):
@@ -37,8 +53,8 @@ def readyz(request):
             checks[name] = f"unavailable: {exc.__class__.__name__}"
             ready = False
     if checks["database"] == "ok":
-        beat = WorkerHeartbeat.objects.filter(name="worker").first()
-        checks["worker_last_seen"] = beat.last_seen.isoformat() if beat else None
+        checks["heartbeats"] = _heartbeat_states()
+        ready = ready and set(checks["heartbeats"].values()) == {"ok"}
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
     )

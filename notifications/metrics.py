@@ -1,9 +1,14 @@
-"""Prometheus gauges of the outbox, read at scrape time: an alert on the oldest unsent
-delivery catches a stopped worker or a broker outage before anyone misses a page."""
+"""Prometheus gauges of the outbox and the heartbeats, read at scrape time: an alert on the
+oldest unsent delivery catches a stopped worker or a broker outage before anyone misses a page,
+and one on a heartbeat's age names the part (beat, the workers of a queue) that stopped."""
+
+import math
 
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
+
+from .heartbeats import heartbeat_ages
 
 _registered = False
 
@@ -50,8 +55,32 @@ class OutboxCollector:
         yield oldest
 
 
+def _heartbeat_gauge():
+    return GaugeMetricFamily(
+        "beacon_heartbeat_age_seconds",
+        "Seconds since the part (beat, or a worker of the queue) last reported; +Inf if never",
+        labels=["part"],
+    )
+
+
+class HeartbeatCollector:
+    def describe(self):
+        yield _heartbeat_gauge()
+
+    def collect(self):
+        gauge = _heartbeat_gauge()
+        try:
+            ages = heartbeat_ages()
+        except Exception:  # noqa: BLE001 - a scrape must not fail because the DB is down
+            return
+        for part, age in ages.items():
+            gauge.add_metric([part], math.inf if age is None else age)
+        yield gauge
+
+
 def register():
     global _registered
     if not _registered:
         REGISTRY.register(OutboxCollector())
+        REGISTRY.register(HeartbeatCollector())
         _registered = True

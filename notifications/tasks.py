@@ -1,18 +1,8 @@
 """Celery tasks take ids, re-read, and are harmless to run twice (the services see to it)."""
 
 from celery import shared_task
-from django.utils import timezone
 
-from .models import WorkerHeartbeat
 from .services import deliveries_sweep, delivery_send
-
-
-@shared_task(bind=True, name="notifications.tasks.record_heartbeat", ignore_result=True)
-def record_heartbeat(self):
-    WorkerHeartbeat.objects.update_or_create(
-        name="worker",
-        defaults={"last_seen": timezone.now(), "hostname": self.request.hostname or ""},
-    )
 
 
 @shared_task(name="notifications.tasks.deliver", ignore_result=True)

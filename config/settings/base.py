@@ -234,8 +234,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, which also reports beat's heartbeat.
+CELERY_BEAT_SCHEDULER = "notifications.celery_heartbeats:HeartbeatScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker never gives up on the broker: by default it stops after 100 failed reconnections
+# (about 45 minutes of outage at kombu's 30 s longest pause) and stays stopped.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
 # --- Beacon ---------------------------------------------------------------------------------
@@ -281,6 +285,10 @@ BEACON_DELIVERY_BACKOFF_MAX_SECONDS = 300
 BEACON_CHANNEL_MIN_INTERVAL_SECONDS = {"slack": 1.0}
 # A delivery claimed longer ago than this is taken back by the sweeper (its worker died).
 BEACON_DELIVERY_LEASE_SECONDS = env.int("BEACON_DELIVERY_LEASE_SECONDS", default=120)
+# Every worker (for each queue it consumes) and beat report this often; /readyz answers 503 and
+# names the part when one has not reported for longer than the maximum age.
+BEACON_HEARTBEAT_SECONDS = env.int("BEACON_HEARTBEAT_SECONDS", default=10)
+BEACON_HEARTBEAT_MAX_AGE_SECONDS = env.int("BEACON_HEARTBEAT_MAX_AGE_SECONDS", default=60)
 # Unsent work older than this is re-queued by the sweeper (the broker was down at commit).
 BEACON_SWEEP_GRACE_SECONDS = env.int("BEACON_SWEEP_GRACE_SECONDS", default=30)
 # Drill incidents send only here: "<channel>:<address>".

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
 from config.celery_app import app as celery_app
 from incidents.tests.factories import IncidentTypeFactory, SeverityFactory, UserFactory
+from notifications.heartbeats import expected_parts
 from notifications.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
@@ -13,11 +16,48 @@ def test_healthz(client):
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
-def test_readyz_reports_database_broker_and_heartbeat(client):
-    WorkerHeartbeat.objects.create(name="worker", last_seen=timezone.now())
-    body = client.get("/readyz").json()
-    assert body["status"] == "ok" and body["database"] == "ok" and body["broker"] == "ok"
-    assert body["worker_last_seen"]
+def heartbeats(**ages):
+    """Every part reported a second ago, but those named (beat=…, pages=…: seconds, or None
+    for never)."""
+    now = timezone.now()
+    for part in expected_parts():
+        age = ages.get(part.removeprefix("worker:"), 1)
+        if age is not None:
+            WorkerHeartbeat.objects.create(name=part, last_seen=now - timedelta(seconds=age))
+
+
+def test_readyz_reports_database_broker_and_the_heartbeat_of_every_part(client):
+    heartbeats()
+    response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "ok"
+    assert body["database"] == "ok" and body["broker"] == "ok"
+    assert body["heartbeats"] == {
+        "beat": "ok",
+        "worker:default": "ok",
+        "worker:notifications": "ok",
+        "worker:pages": "ok",
+    }
+
+
+def test_readyz_is_503_and_names_the_queue_no_worker_consumes(client):
+    heartbeats(pages=None)
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+    states = response.json()["heartbeats"]
+    assert states.pop("worker:pages") == "unavailable: never reported"
+    assert set(states.values()) == {"ok"}
+
+
+def test_readyz_is_503_and_names_a_stale_beat_within_the_configured_window(client, settings):
+    heartbeats(beat=90)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["heartbeats"]["beat"] == (
+        "unavailable: last reported 90 s ago (at most 60 s)"
+    )
+    settings.BEACON_HEARTBEAT_MAX_AGE_SECONDS = 120
+    assert client.get("/readyz").status_code == 200
 
 
 def test_readyz_is_503_when_the_broker_is_unreachable(client, monkeypatch):

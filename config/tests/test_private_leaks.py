@@ -171,7 +171,7 @@ ADMIN_UNRELATED_MODELS = {
     "incidents.Unavailability": "availability windows",
     "incidents.PolicyVersion": "the response policy",
     "incidents.PriorityMatrixCell": "the priority matrix",
-    "notifications.WorkerHeartbeat": "worker heartbeats",
+    "notifications.WorkerHeartbeat": "heartbeats of beat and the workers",
     "playbooks.PlaybookVersion": "playbook versions (verifications name no incident)",
     "playbooks.Service": "the service catalogue",
     "playbooks.Playbook": "playbooks",

@@ -3,15 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WorkerHeartbeat(models.Model):
-    """Written by a periodic task, so /readyz can tell that beat and a worker are running."""
+    """The last report of one part: "beat", or "worker:<queue>" from any worker consuming it
+    (notifications/heartbeats.py), so /readyz can name the part that stopped."""
 
-    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    name = models.CharField(_("part"), max_length=50, primary_key=True)
     last_seen = models.DateTimeField(_("last seen"))
-    hostname = models.CharField(_("worker"), max_length=200, blank=True)
+    hostname = models.CharField(_("reported by"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("worker heartbeat")
-        verbose_name_plural = _("worker heartbeats")
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
 
     def __str__(self):
         return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"

@@ -16,7 +16,7 @@ def project_tasks():
 
 
 def test_project_has_tasks():
-    assert "notifications.tasks.record_heartbeat" in project_tasks()
+    assert "notifications.tasks.deliver" in project_tasks()
 
 
 @pytest.mark.parametrize("task_name", project_tasks())
@@ -49,8 +49,8 @@ def test_setup_periodic_tasks_installs_and_prunes():
     call_command("setup_periodic_tasks")
     installed = {t.name: t for t in PeriodicTask.objects.all()}
     assert set(installed) == set(PERIODIC_TASKS)
-    heartbeat = installed["worker heartbeat"]
-    assert heartbeat.interval.every == 60 and heartbeat.queue == "default"
+    sweeper = installed["outbox sweeper"]
+    assert sweeper.interval.every == 30 and sweeper.queue == "default"
 
 
 def _clock():
