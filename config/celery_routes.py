@@ -4,7 +4,7 @@ Periodic tasks are declared here too and installed into django-celery-beat's dat
 schedule by `manage.py setup_periodic_tasks` (run by `make run` and on deploy).
 """
 
-QUEUES = ("default", "notifications")
+QUEUES = ("default", "notifications", "pages")
 
 TASK_ROUTES = {
     "notifications.tasks.record_heartbeat": {"queue": "default"},
@@ -15,6 +15,7 @@ TASK_ROUTES = {
     "incidents.tasks.send_update_reminders": {"queue": "default"},
     "incidents.tasks.check_delegate_coverage": {"queue": "default"},
     "notifications.tasks.deliver": {"queue": "notifications"},
+    "notifications.tasks.deliver_page": {"queue": "pages"},
     "notifications.tasks.sweep": {"queue": "default"},
 }
 

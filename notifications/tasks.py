@@ -21,6 +21,12 @@ def deliver(delivery_id):
     return delivery_send(delivery_id)
 
 
+@shared_task(name="notifications.tasks.deliver_page", ignore_result=True)
+def deliver_page(delivery_id):
+    """Send one page: the same as `deliver`, on the pages queue."""
+    return delivery_send(delivery_id)
+
+
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)
 def sweep():
     from incidents.services.response_plan import response_plans_sweep

@@ -19,7 +19,7 @@ from notifications.audiences import (
     people_for,
 )
 from notifications.broker import try_publish
-from notifications.models import Delivery, Notification, NotificationAudience
+from notifications.models import Delivery, Notification, NotificationAudience, NotificationEvent
 from notifications.rendering import render_all
 
 PRIVATE_AUDIENCES = {"responders", "executives"}
@@ -92,13 +92,25 @@ def open_next_method(notification, *, after_rank, people, failed_from=None):
             )
             if created:
                 new_ids.append(delivery.pk)
-        transaction.on_commit(partial(publish, new_ids))
+        transaction.on_commit(partial(publish, new_ids, page=is_page(notification)))
         return rank
     return None
 
 
-def publish(delivery_ids, countdown=None):
-    """Queue the sending tasks; False when the broker refused (the sweeper will send them)."""
-    from notifications.tasks import deliver
+def is_page(notification):
+    """Pages (whatever their method) have a queue and a worker of their own, so that no
+    broadcast delays them, and a bound on how long a provider may make them wait."""
+    return notification.event == NotificationEvent.PAGE
 
-    return all(try_publish(deliver, (pk,), countdown=countdown) for pk in delivery_ids)
+
+def publish(delivery_ids, countdown=None, *, page=False):
+    """Queue the sending tasks; False when the broker refused (the sweeper will send them).
+
+    A countdown stays below the broker's visibility timeout, after which Redis would hand the
+    waiting task to a second worker; a longer wait is the sweeper's (the row knows when)."""
+    from notifications.tasks import deliver, deliver_page
+
+    task = deliver_page if page else deliver
+    if countdown is not None:
+        countdown = min(countdown, settings.BEACON_COUNTDOWN_MAX_SECONDS)
+    return all(try_publish(task, (pk,), countdown=countdown) for pk in delivery_ids)

@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import TimelineKind
+from incidents.selectors import policy_level
 from notifications.channels import DeliveryError, OutgoingMessage, RetryableError, get_adapter
 from notifications.models import ChannelPace, Delivery, DeliveryStatus
 
-from .outbox import open_next_method, publish
+from .outbox import is_page, open_next_method, publish
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ def _claim(delivery_id):
             return None  # in flight in another worker
         if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at > now:
             return None  # a retry that is not due yet; its own task comes later
+        if delivery.attempts >= settings.BEACON_DELIVERY_MAX_ATTEMPTS:
+            delivery_give_up(delivery)
+            return None
         # Given back to wait for its slot (_give_back), it comes back holding that slot.
         delivery.kept_slot = (
             delivery.next_attempt_at if delivery.claimed_at == delivery.next_attempt_at else None
@@ -137,7 +141,8 @@ def _give_back(delivery, slot):
         update_fields=["status", "attempts", "claim_token", "next_attempt_at", "claimed_at"]
     )
     wait = (slot - timezone.now()).total_seconds()
-    transaction.on_commit(partial(publish, [delivery.pk], countdown=wait))
+    page = is_page(delivery.notification)
+    transaction.on_commit(partial(publish, [delivery.pk], countdown=wait, page=page))
     return delivery.status
 
 
@@ -172,6 +177,17 @@ def backoff_seconds(attempt):
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
+def _affordable_wait(delivery):
+    """Seconds a page may wait for its provider (its severity's bound); None for other
+    deliveries, which wait as long as they are asked."""
+    notification = delivery.notification
+    if not is_page(notification):
+        return None
+    incident = notification.incident
+    level = incident and policy_level(version=incident.policy_version, severity=incident.severity)
+    return level.page_wait_limit if level else settings.BEACON_PAGE_WAIT_LIMIT_SECONDS
+
+
 @transaction.atomic
 def _record_failure(delivery, error):
     delivery = _reclaimed(delivery)
@@ -179,15 +195,37 @@ def _record_failure(delivery, error):
         return None
     delivery.last_error = str(error)[:2000]
     delivery.claim_token = None
-    if error.retryable and delivery.attempts < settings.BEACON_DELIVERY_MAX_ATTEMPTS:
-        wait = max(backoff_seconds(delivery.attempts), error.retry_after or 0)
+    wait = max(backoff_seconds(delivery.attempts), error.retry_after or 0)
+    affordable = _affordable_wait(delivery)
+    if affordable is not None and wait > affordable:  # the page fails over now instead
+        delivery.last_error = _(
+            "%(error)s; a page cannot wait %(wait)d s (at most %(limit)d s)"
+        ) % {
+            "error": delivery.last_error[:1900],
+            "wait": wait,
+            "limit": affordable,
+        }
+    elif error.retryable and delivery.attempts < settings.BEACON_DELIVERY_MAX_ATTEMPTS:
         delivery.status = DeliveryStatus.PENDING
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=wait)
         delivery.save(update_fields=["status", "next_attempt_at", "last_error", "claim_token"])
-        transaction.on_commit(partial(publish, [delivery.pk], countdown=wait))
+        page = is_page(delivery.notification)
+        transaction.on_commit(partial(publish, [delivery.pk], countdown=wait, page=page))
         return delivery.status
     _fail_over(delivery)
     return delivery.status
+
+
+def delivery_give_up(delivery):
+    """A poison delivery: its attempts ran out without an outcome (its worker died or hung
+    while sending). It fails over like any failed delivery. Called with the row locked."""
+    delivery.dead_at = timezone.now()
+    delivery.claim_token = None
+    delivery.last_error = _(
+        "the worker died or hung while sending (%(lost)s of %(attempts)s attempts)"
+    ) % {"lost": delivery.lost_attempts, "attempts": delivery.attempts}
+    delivery.save(update_fields=["dead_at", "lost_attempts"])
+    _fail_over(delivery)
 
 
 def _fail_over(delivery):
@@ -265,5 +303,5 @@ def delivery_retry(*, delivery, actor):
             % {"channel": delivery.get_channel_display(), "address": delivery.address},
             after={"delivery": delivery.pk},
         )
-    transaction.on_commit(partial(publish, [delivery.pk]))
+    transaction.on_commit(partial(publish, [delivery.pk], page=is_page(delivery.notification)))
     return delivery

@@ -38,7 +38,7 @@ class Broker:
         self.pool = ThreadPoolExecutor(max_workers=16)
         self.tasks = []
 
-    def publish(self, delivery_ids, countdown=None):
+    def publish(self, delivery_ids, countdown=None, page=False):
         self.tasks.extend(self.pool.submit(self._deliver, pk, countdown) for pk in delivery_ids)
         return True
 

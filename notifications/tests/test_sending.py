@@ -100,7 +100,9 @@ def test_a_worker_whose_claim_was_taken_back_cannot_record(delivery, monkeypatch
 
 def test_the_sweeper_requeues_only_what_is_overdue(delivery, settings, monkeypatch):
     published = []
-    monkeypatch.setattr("notifications.services.sweeper.publish", lambda ids: published.extend(ids))
+    monkeypatch.setattr(
+        "notifications.services.sweeper.publish", lambda ids, page=False: published.extend(ids)
+    )
     assert deliveries_sweep() == 0  # within the grace period: its own task may still come
     later = timezone.now() + timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS + 1)
     assert deliveries_sweep(now=later) == 1 and published == [delivery.pk]

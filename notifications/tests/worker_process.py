@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from config.celery_routes import QUEUES
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -26,13 +28,14 @@ def database_url(db):
 
 
 class WorkerProcess:
-    """`celery worker --pool=prefork` on both queues; its output goes to a temporary file."""
+    """`celery worker --pool=prefork` on the given queues (all by default); its output goes to
+    a temporary file."""
 
-    def __init__(self, env, *, key_prefix, concurrency=2, extra_args=()):
+    def __init__(self, env, *, key_prefix, concurrency=2, queues=QUEUES, extra_args=()):
         self.env = {**os.environ, **env}
         self.args = [
             *(sys.executable, "-m", "notifications.tests.worker_process", key_prefix),
-            *("--pool=prefork", "-c", str(concurrency), "-Q", "default,notifications"),
+            *("--pool=prefork", "-c", str(concurrency), "-Q", ",".join(queues)),
             *("-l", "info", "--without-mingle", "--without-gossip", "--without-heartbeat"),
             *extra_args,
         ]
