@@ -184,3 +184,26 @@ def test_a_page_waits_what_its_policy_level_allows(sms_page, sev1_incident, monk
     sev1_incident.policy_version.levels.update(page_wait_limit_minutes=180)
     fail_with(monkeypatch, "sms.SmsAdapter", RetryableError("HTTP 429", retry_after=7200))
     assert delivery_send(sms_page.pk) == DeliveryStatus.PENDING
+
+
+def test_a_given_up_delivery_shows_with_its_reason_everywhere_the_outbox_is_read(
+    sms_page, sev1_incident, settings, admin_client
+):
+    from django.urls import reverse
+
+    attempts = settings.BEACON_DELIVERY_MAX_ATTEMPTS
+    lost_with_its_worker(sms_page, attempts=attempts, lost=attempts - 1)
+    deliveries_sweep()
+    reason = f"the worker died or hung while sending ({attempts} of {attempts} attempts)"
+
+    changelist = reverse("admin:notifications_delivery_changelist")
+    listed = admin_client.get(changelist, {"dead_at__isempty": "0"}).content.decode()
+    assert f"#{sms_page.pk}" in listed or f"/{sms_page.pk}/change/" in listed
+    assert reason in listed
+    page = admin_client.get(reverse("portal:incident", args=[sev1_incident.reference]))
+    assert "Given up" in page.content.decode() and reason in page.content.decode()
+    listing = admin_client.get(f"/api/v1/incidents/{sev1_incident.reference}/deliveries/").json()
+    api = next(d for d in listing if d["id"] == sms_page.pk)
+    assert api["dead_at"] and api["last_error"] == reason and api["status"] == "failed_over"
+    metrics = admin_client.get("/metrics").content.decode()
+    assert 'beacon_deliveries_given_up{channel="sms"} 1.0' in metrics
