@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import WorkerHeartbeat
-from .services import deliveries_sweep, delivery_send
+from .services import deliveries_send, deliveries_sweep
 
 
 @shared_task(bind=True, name="notifications.tasks.record_heartbeat", ignore_result=True)
@@ -16,15 +16,16 @@ def record_heartbeat(self):
 
 
 @shared_task(name="notifications.tasks.deliver", ignore_result=True)
-def deliver(delivery_id):
-    """Send one delivery. Retries are scheduled by the service (with the provider's wait)."""
-    return delivery_send(delivery_id)
+def deliver(delivery_ids):
+    """Send a batch of deliveries. Retries are scheduled by the service (with the provider's
+    wait), each delivery on its own."""
+    deliveries_send(delivery_ids)
 
 
 @shared_task(name="notifications.tasks.deliver_page", ignore_result=True)
-def deliver_page(delivery_id):
-    """Send one page: the same as `deliver`, on the pages queue."""
-    return delivery_send(delivery_id)
+def deliver_page(delivery_ids):
+    """Send a batch of pages: the same as `deliver`, on the pages queue."""
+    deliveries_send(delivery_ids)
 
 
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)

@@ -2,10 +2,11 @@
 with retries and failover (sending.py), and re-queuing what was left behind (sweeper.py)."""
 
 from .outbox import notify_incident, notify_people, publish
-from .sending import delivery_retry, delivery_send
+from .sending import deliveries_send, delivery_retry, delivery_send
 from .sweeper import deliveries_sweep
 
 __all__ = [
+    "deliveries_send",
     "deliveries_sweep",
     "delivery_retry",
     "delivery_send",

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,30 +45,51 @@ def _locked(delivery_id):
     )
 
 
-def _claim(delivery_id):
+def _claimable(delivery, now):
+    """Whether the delivery, as read, is due and not in flight."""
+    if delivery.status == DeliveryStatus.SENDING:
+        lease = timedelta(seconds=settings.BEACON_DELIVERY_LEASE_SECONDS)
+        return delivery.claimed_at <= now - lease  # else in flight in another worker
+    # A retry that is not due yet is left alone: its own task comes later.
+    return delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at <= now
+
+
+def _claim(delivery):
+    """The delivery, claimed for one attempt, or None. One conditional UPDATE: the row must be
+    as it was read, else another task, worker or the sweeper has changed it since."""
     now = timezone.now()
-    lease = timedelta(seconds=settings.BEACON_DELIVERY_LEASE_SECONDS)
-    with transaction.atomic():
-        delivery = _locked(delivery_id)
-        if delivery is None or delivery.is_settled:
-            return None
-        if delivery.status == DeliveryStatus.SENDING and delivery.claimed_at > now - lease:
-            return None  # in flight in another worker
-        if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at > now:
-            return None  # a retry that is not due yet; its own task comes later
-        if delivery.attempts >= settings.BEACON_DELIVERY_MAX_ATTEMPTS:
-            delivery_give_up(delivery)
-            return None
-        # Given back to wait for its slot (_give_back), it comes back holding that slot.
-        delivery.kept_slot = (
-            delivery.next_attempt_at if delivery.claimed_at == delivery.next_attempt_at else None
-        )
-        delivery.status = DeliveryStatus.SENDING
-        delivery.claim_token = uuid.uuid4()
-        delivery.claimed_at = now
-        delivery.attempts += 1
-        delivery.save(update_fields=["status", "claim_token", "claimed_at", "attempts"])
+    if not _claimable(delivery, now):
+        return None
+    if delivery.attempts >= settings.BEACON_DELIVERY_MAX_ATTEMPTS:
+        _give_up_if_unchanged(delivery, now)
+        return None
+    token = uuid.uuid4()
+    claimed = Delivery.objects.filter(
+        pk=delivery.pk,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        claim_token=delivery.claim_token,
+        claimed_at=delivery.claimed_at,
+        next_attempt_at=delivery.next_attempt_at,
+    ).update(
+        status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    # Given back to wait for its slot (_give_back), it comes back holding that slot.
+    delivery.kept_slot = (
+        delivery.next_attempt_at if delivery.claimed_at == delivery.next_attempt_at else None
+    )
+    delivery.status, delivery.claim_token, delivery.claimed_at = DeliveryStatus.SENDING, token, now
+    delivery.attempts += 1
     return delivery
+
+
+@transaction.atomic
+def _give_up_if_unchanged(delivery, now):
+    locked = _locked(delivery.pk)
+    if locked is not None and locked.attempts == delivery.attempts and _claimable(locked, now):
+        delivery_give_up(locked)
 
 
 def _message(delivery):
@@ -84,11 +106,27 @@ def _message(delivery):
     )
 
 
+def deliveries_send(delivery_ids):
+    """Send the due, unsent deliveries among `delivery_ids`, one after the other; returns the
+    status of each this call claimed. Each is claimed only when its turn comes: a worker that
+    dies takes down one attempt, not the batch's."""
+    rows = Delivery.objects.select_related("notification").filter(
+        pk__in=delivery_ids, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+    )
+    outcomes = {}
+    for delivery in rows.order_by("pk"):
+        delivery = _claim(delivery)
+        if delivery is not None:
+            outcomes[delivery.pk] = _attempt(delivery)
+    return outcomes
+
+
 def delivery_send(delivery_id):
-    """Send a delivery if it is due and unsent; returns its status, or None if not ours."""
-    delivery = _claim(delivery_id)
-    if delivery is None:
-        return None
+    """Send one delivery if it is due and unsent; its status, or None if not ours."""
+    return deliveries_send([delivery_id]).get(delivery_id)
+
+
+def _attempt(delivery):
     slot = _slot(delivery)
     wait = (slot - timezone.now()).total_seconds()
     if wait > PACING_SLEEP_AT_MOST:
@@ -155,17 +193,17 @@ def _reclaimed(delivery):
     return current
 
 
-@transaction.atomic
 def _record_sent(delivery, reference):
-    delivery = _reclaimed(delivery)
-    if delivery is None:
+    recorded = Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        provider_reference=(reference or "")[:200],
+        claim_token=None,
+    )
+    if not recorded:
+        logger.warning("Delivery %s: claim lost (taken back by the sweeper)", delivery.pk)
         return None
-    delivery.status = DeliveryStatus.SENT
-    delivery.sent_at = timezone.now()
-    delivery.provider_reference = (reference or "")[:200]
-    delivery.claim_token = None
-    delivery.save(update_fields=["status", "sent_at", "provider_reference", "claim_token"])
-    return delivery.status
+    return DeliveryStatus.SENT
 
 
 def backoff_seconds(attempt):

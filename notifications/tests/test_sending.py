@@ -87,9 +87,9 @@ def test_a_worker_whose_claim_was_taken_back_cannot_record(delivery, monkeypatch
 
     real_claim = sending._claim
 
-    def claim_then_lose_it(delivery_id):
-        claimed = real_claim(delivery_id)
-        Delivery.objects.filter(pk=delivery_id).update(claim_token=uuid.uuid4())
+    def claim_then_lose_it(delivery):
+        claimed = real_claim(delivery)
+        Delivery.objects.filter(pk=delivery.pk).update(claim_token=uuid.uuid4())
         return claimed
 
     monkeypatch.setattr(sending, "_claim", claim_then_lose_it)
