@@ -111,7 +111,7 @@ def is_page(notification):
     return notification.event == NotificationEvent.PAGE
 
 
-def publish(delivery_ids, countdown=None, *, page=False):
+def publish(delivery_ids, countdown=None, *, page=False, batch_size=BATCH_SIZE):
     """Queue the sending tasks; False when the broker refused (the sweeper will send them).
 
     A countdown stays below the broker's visibility timeout, after which Redis would hand the
@@ -122,5 +122,5 @@ def publish(delivery_ids, countdown=None, *, page=False):
     if countdown is not None:
         countdown = min(countdown, settings.BEACON_COUNTDOWN_MAX_SECONDS)
     ids = list(delivery_ids)
-    batches = (ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE))
+    batches = (ids[start : start + batch_size] for start in range(0, len(ids), batch_size))
     return all(try_publish(task, (batch,), countdown=countdown) for batch in batches)

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryStatus, NotificationEvent
 
+from .failures import delivery_give_up
 from .outbox import publish
-from .sending import delivery_give_up
 
 
 def deliveries_sweep(*, now=None, limit=1000):
@@ -32,6 +32,7 @@ def deliveries_sweep(*, now=None, limit=1000):
             delivery.lost_attempts += 1
             delivery_give_up(delivery)
         # A taken-back claim is pending again; the dead worker's token no longer counts.
+        taken_back = set(lost.values_list("pk", flat=True))
         lost.update(
             status=DeliveryStatus.PENDING,
             claim_token=None,
@@ -39,10 +40,13 @@ def deliveries_sweep(*, now=None, limit=1000):
             lost_attempts=F("lost_attempts") + 1,
         )
         queued = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING)
-        is_page = Q(notification__event=NotificationEvent.PAGE)
-        bulk = list(queued.exclude(is_page).values_list("pk", flat=True))
-        pages = list(queued.filter(is_page).values_list("pk", flat=True))
-    publish(bulk)
-    if pages:
-        publish(pages, page=True)
+        pages = set(
+            queued.filter(notification__event=NotificationEvent.PAGE).values_list("pk", flat=True)
+        )
+        queued = list(queued.order_by("next_attempt_at").values_list("pk", flat=True))
+    for page in (False, True):
+        group = [pk for pk in queued if (pk in pages) == page]
+        publish([pk for pk in group if pk not in taken_back], page=page)
+        # One task each: a batch that killed its worker must not take the others down again.
+        publish([pk for pk in group if pk in taken_back], page=page, batch_size=1)
     return len(ids)

@@ -16,7 +16,7 @@ from notifications.services import (
     delivery_send,
     notify_people,
 )
-from notifications.services.sending import backoff_seconds
+from notifications.services.failures import backoff_seconds
 
 pytestmark = pytest.mark.django_db
 
@@ -85,14 +85,14 @@ def test_a_claim_in_flight_is_left_alone_until_its_lease_expires(delivery, setti
 def test_a_worker_whose_claim_was_taken_back_cannot_record(delivery, monkeypatch):
     from notifications.services import sending
 
-    real_claim = sending._claim
+    real_claim = sending._claim_batch
 
-    def claim_then_lose_it(delivery):
-        claimed = real_claim(delivery)
-        Delivery.objects.filter(pk=delivery.pk).update(claim_token=uuid.uuid4())
+    def claim_then_lose_it(delivery_ids):
+        claimed = real_claim(delivery_ids)
+        Delivery.objects.filter(pk__in=delivery_ids).update(claim_token=uuid.uuid4())
         return claimed
 
-    monkeypatch.setattr(sending, "_claim", claim_then_lose_it)
+    monkeypatch.setattr(sending, "_claim_batch", claim_then_lose_it)
     assert delivery_send(delivery.pk) is None
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENDING and delivery.sent_at is None
@@ -101,7 +101,7 @@ def test_a_worker_whose_claim_was_taken_back_cannot_record(delivery, monkeypatch
 def test_the_sweeper_requeues_only_what_is_overdue(delivery, settings, monkeypatch):
     published = []
     monkeypatch.setattr(
-        "notifications.services.sweeper.publish", lambda ids, page=False: published.extend(ids)
+        "notifications.services.sweeper.publish", lambda ids, **kwargs: published.extend(ids)
     )
     assert deliveries_sweep() == 0  # within the grace period: its own task may still come
     later = timezone.now() + timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS + 1)
