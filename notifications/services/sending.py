@@ -224,18 +224,23 @@ def _slot_for(delivery, reserved_slot):
         return now  # its own slot; one missed (a late task, the sweeper) is gone
     if reserved_slot and (now - reserved_slot).total_seconds() <= PACING_LATE_AT_MOST:
         return reserved_slot
-    return _slot(delivery, interval)
+    return _slot(delivery, interval, reserved_slot)
 
 
-def _slot(delivery, interval):
-    """The next free slot of the delivery's address, taken alone."""
-    now = timezone.now()
+def _slot(delivery, interval, reserved_slot=None):
+    """The next free slot of the delivery's address, taken alone. A reserved slot nobody
+    reserved after is moved to now rather than given up."""
     with transaction.atomic():
         pace, _created = ChannelPace.objects.select_for_update().get_or_create(
-            channel=delivery.channel, address=delivery.address, defaults={"next_slot_at": now}
+            channel=delivery.channel,
+            address=delivery.address,
+            defaults={"next_slot_at": timezone.now()},
         )
         now = timezone.now()  # after waiting for the lock
-        slot = max(now, pace.next_slot_at)
+        if reserved_slot and pace.next_slot_at == reserved_slot + interval:
+            slot = now
+        else:
+            slot = max(now, pace.next_slot_at)
         pace.next_slot_at = slot + interval
         pace.save(update_fields=["next_slot_at"])
     return slot
