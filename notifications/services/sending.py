@@ -33,8 +33,8 @@ PACING_SLEEP_AT_MOST = 0.2  # seconds
 PACING_LATE_AT_MOST = 0.1  # seconds
 # Deliveries sent are recorded this many at a time, or after this long: a worker killed before
 # recording them sends them again (with the same idempotency key).
-RECORD_EVERY = 10
-RECORD_AFTER = 0.1  # seconds
+RECORD_EVERY = 25
+RECORD_AFTER = 0.25  # seconds
 WENT_OUT = object()  # an attempt's outcome: sent, not recorded yet
 
 
@@ -121,7 +121,8 @@ def _attempt(delivery, reserved_slot):
     wait = (slot - timezone.now()).total_seconds()
     if wait > PACING_SLEEP_AT_MOST:
         return _give_back(delivery, slot)
-    time.sleep(max(0, wait))
+    if wait > 0:
+        time.sleep(wait)
     try:
         reference = get_adapter(delivery.channel).send(_message(delivery))
     except DeliveryError as error:
