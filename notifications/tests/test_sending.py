@@ -1,5 +1,6 @@
 """The sending state machine, step by step: claim, outcome, retry, failover, sweeper."""
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -164,3 +165,30 @@ def test_nobody_reachable_is_recorded_without_deliveries(settings):
     assert notify_people(people=[UserFactory()], event="spof", context={"headline": "x"})
     assert not Delivery.objects.exists()
     assert notify_people(people=[], event="spof", context={"headline": "x"}) is None
+
+
+def test_a_batch_gives_back_what_it_has_not_reached_by_a_quarter_of_the_lease(
+    settings, monkeypatch
+):
+    from notifications.services import deliveries_send, sending
+
+    settings.BEACON_DIRECT_METHODS = ["email"]
+    settings.BEACON_DELIVERY_LEASE_SECONDS = 0.4  # a batch may take 0.1 s
+    people = [UserFactory() for _ in range(3)]
+    notify_people(people=people, event="policy_sign_off", context={"headline": "Sign v2"})
+    first, *rest = Delivery.objects.order_by("pk")
+    real_send = sending.get_adapter("email").send
+
+    def slow_send(message):
+        time.sleep(0.15)
+        return real_send(message)
+
+    monkeypatch.setattr(sending.get_adapter("email"), "send", slow_send)
+    published = []
+    monkeypatch.setattr(sending, "publish", lambda ids, **kwargs: published.extend(ids))
+
+    assert deliveries_send([first.pk, *(d.pk for d in rest)]) == {first.pk: DeliveryStatus.SENT}
+    assert published == [d.pk for d in rest]
+    assert set(Delivery.objects.filter(pk__in=published).values_list("status", "attempts")) == {
+        (DeliveryStatus.PENDING, 0)
+    }
