@@ -1,6 +1,6 @@
 """A poison delivery under a real Celery worker: its send kills the worker's pool process every
 time. It is attempted at most BEACON_DELIVERY_MAX_ATTEMPTS times, then given up and failed
-over, and the deliveries queued behind it go out meanwhile."""
+over; the deliveries of its batch, lost with it once, go out one per task after."""
 
 import contextlib
 import os
@@ -11,7 +11,9 @@ import pytest
 from django.db import connection
 
 from incidents.models import TimelineKind
+from incidents.services.response_plan import response_plan_run
 from notifications.models import Delivery, DeliveryStatus
+from notifications.services import publish
 from notifications.testing import FakeWebhookReceiver
 from notifications.tests.test_faults import (  # noqa: F401 - fixtures
     GRACE_SECONDS,
@@ -21,6 +23,7 @@ from notifications.tests.test_faults import (  # noqa: F401 - fixtures
     broker,
     commander,
     declare,
+    dying_before_publish,
     wait_until,
     webhook_messages,
     webhook_plan,
@@ -69,8 +72,13 @@ def test_a_delivery_whose_send_kills_the_worker_is_given_up_after_the_maximum_an
     with FakeWebhookReceiver() as poison, FakeWebhookReceiver() as healthy:
         poison.hang(30)  # the kill lands while the request is in flight
         webhook_plan(poison.url, backup_receiver.url)
-        incident = declare(commander)
-        others = webhook_messages(4, healthy.url)[-4:]
+        with dying_before_publish():
+            incident = declare(commander)
+            response_plan_run(incident.pk)  # the plan writes the poison first
+            others = webhook_messages(4, healthy.url)[-4:]
+        # One batch, the poison first: each kill takes the batch's claims down with it.
+        poisoned = Delivery.objects.get(channel="webhook", notification__incident=incident)
+        publish([poisoned.pk, *(d.pk for d in others)])
         killed = 0
         for attempt in range(1, MAX_ATTEMPTS + 1):
             wait_until(lambda n=attempt: len(poison.requests) >= n, [worker], sweeping=True)
@@ -87,6 +95,9 @@ def test_a_delivery_whose_send_kills_the_worker_is_given_up_after_the_maximum_an
         assert primary.dead_at and "died or hung while sending" in primary.last_error
         assert len(poison.requests) == MAX_ATTEMPTS
         assert backup_receiver.received_ids() == [backup.idempotency_key]
+        # The others were in the poison's batch: taken back, they went out one per task.
         assert sorted(healthy.received_ids()) == sorted(d.idempotency_key for d in others)
+        outcomes = Delivery.objects.filter(pk__in=[d.pk for d in others])
+        assert set(outcomes.values_list("attempts", "lost_attempts", "dead_at")) == {(2, 1, None)}
         failover = incident.timeline.get(kind=TimelineKind.DELIVERY_FAILOVER)
         assert "died or hung while sending (3 of 3 attempts)" in failover.message
