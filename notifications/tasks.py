@@ -2,13 +2,20 @@
 
 from celery import shared_task
 
-from .services import deliveries_sweep, delivery_send
+from .services import deliveries_send, deliveries_sweep
 
 
 @shared_task(name="notifications.tasks.deliver", ignore_result=True)
-def deliver(delivery_id):
-    """Send one delivery. Retries are scheduled by the service (with the provider's wait)."""
-    return delivery_send(delivery_id)
+def deliver(delivery_ids):
+    """Send a batch of deliveries. Retries are scheduled by the service (with the provider's
+    wait), each delivery on its own."""
+    deliveries_send(delivery_ids)
+
+
+@shared_task(name="notifications.tasks.deliver_page", ignore_result=True)
+def deliver_page(delivery_ids):
+    """Send a batch of pages: the same as `deliver`, on the pages queue."""
+    deliveries_send(delivery_ids)
 
 
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)

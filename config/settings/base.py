@@ -210,8 +210,11 @@ BROKER_DIR = VAR_DIR / "broker"
 # A healthy Redis answers within milliseconds; the rest of a request's second is its own.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 BROKER_SOCKET_TIMEOUT = env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=0.3)
+# Redis gives a task nobody acknowledged within this (a countdown a worker holds) to another
+# worker: countdowns are kept below it (BEACON_COUNTDOWN_MAX_SECONDS).
+BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600)
 BROKER_REDIS_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
     "socket_timeout": BROKER_SOCKET_TIMEOUT,
     "max_retries": 0,
@@ -283,6 +286,12 @@ BEACON_DELIVERY_BACKOFF_MAX_SECONDS = 300
 # Slack takes about one message a second per channel: deliveries to one address of these
 # channels go out at least this many seconds apart, whichever worker sends them.
 BEACON_CHANNEL_MIN_INTERVAL_SECONDS = {"slack": 1.0}
+# A task's countdown is at most this; a longer wait (a provider's Retry-After) is kept in the
+# delivery's next attempt, which the sweeper queues when it is due.
+BEACON_COUNTDOWN_MAX_SECONDS = BROKER_VISIBILITY_TIMEOUT // 2
+# How long a page may wait for a provider that asks it to (Retry-After) when its incident's
+# policy level does not say (its acknowledgement target); longer, it fails over at once.
+BEACON_PAGE_WAIT_LIMIT_SECONDS = env.int("BEACON_PAGE_WAIT_LIMIT_SECONDS", default=300)
 # A delivery claimed longer ago than this is taken back by the sweeper (its worker died).
 BEACON_DELIVERY_LEASE_SECONDS = env.int("BEACON_DELIVERY_LEASE_SECONDS", default=120)
 # Every worker (for each queue it consumes) and beat report this often; /readyz answers 503 and

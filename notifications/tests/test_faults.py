@@ -318,7 +318,9 @@ def test_a_delivery_published_twice_is_sent_once_even_by_two_processes_at_once(
     with dying_before_publish():
         deliveries = webhook_messages(6, webhook_receiver.url)
     # Each id twice in a row: the worker's two processes take both copies at the same time.
-    publish([delivery.pk for delivery in deliveries for _copy in range(2)])
+    for delivery in deliveries:
+        publish([delivery.pk])
+        publish([delivery.pk])
     worker = workers()
     wait_until(lambda: succeeded(worker) == 12, [worker])
 
@@ -336,7 +338,8 @@ def test_a_sent_delivery_is_never_sent_again_however_often_the_sweeper_runs(
     wait_until(all_sent(4), [worker])
     settings.BEACON_SWEEP_GRACE_SECONDS = settings.BEACON_DELIVERY_LEASE_SECONDS = 0
     assert [deliveries_sweep() for _ in range(3)] == [0, 0, 0]
-    publish([delivery.pk for delivery in deliveries])  # stray copies of every task
+    for delivery in deliveries:  # stray copies of every task
+        publish([delivery.pk])
     wait_until(lambda: succeeded(worker) == 8, [worker])
 
     assert sorted(webhook_receiver.received_ids()) == sorted(d.idempotency_key for d in deliveries)
