@@ -81,6 +81,8 @@ def test_a_sev1_page_asked_to_wait_two_hours_fails_over_at_once_beside_an_unserv
     )
     wait_until(lambda: len(backup_receiver.requests) == 1, [pages_worker], timeout=20)
     took = time.monotonic() - started
+    # Sends are recorded a batch (or a quarter second) at a time: the row follows the request.
+    wait_until(lambda: page.deliveries.filter(status=DeliveryStatus.SENT).exists(), [pages_worker])
 
     primary, backup = page.deliveries.order_by("method_rank")
     assert (primary.status, primary.attempts) == (DeliveryStatus.FAILED_OVER, 1)
