@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Outside everything that may commit: the request's publishes share one budget.
+    "notifications.middleware.PublishBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: sessions, CSRF and views see no control characters.
@@ -226,6 +228,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else BROKER_REDIS_TRANSPORT_OPTIONS
 )
+# A request's publishes share a budget; each has a socket timeout of its own, far shorter than
+# the workers' (a healthy Redis answers a publish in a few milliseconds). What does not fit, or
+# meets a broker that just failed, waits for the sweeper (notifications/broker.py).
+BEACON_PUBLISH_BUDGET_SECONDS = env.float("BEACON_PUBLISH_BUDGET_SECONDS", default=0.1)
+BEACON_PUBLISH_TIMEOUT_SECONDS = env.float("BEACON_PUBLISH_TIMEOUT_SECONDS", default=0.04)
+BEACON_BROKER_PAUSE_SECONDS = env.float("BEACON_BROKER_PAUSE_SECONDS", default=5.0)
+# Shared by the processes of one host; its modification time is the last failed publish.
+BEACON_BROKER_DOWN_FILE = env("BEACON_BROKER_DOWN_FILE", default=str(VAR_DIR / "broker-down"))
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -9,6 +9,9 @@ from django.db import connections
 from config.celery_routes import QUEUES
 from notifications.tests.brokers import celery_broker
 
+# The fault tests' fixtures, for the fault tests of other modules too.
+from .test_faults import broker, commander, redis_proxy, workers  # noqa: F401
+
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 
 
