@@ -65,9 +65,10 @@ def try_publish(task, args, *, countdown=None):
         else:
             with _request_pool(task.app).acquire(block=True, timeout=budget.seconds) as connection:
                 task.apply_async(args, countdown=countdown, retry=False, connection=connection)
-    except Exception:  # whatever the transport raises: the database keeps the work
+    except Exception as error:  # whatever the transport raises: the database keeps the work
         _pause()
-        logger.warning("Broker unreachable; %s waits for the sweeper", task.name, exc_info=True)
+        # Without the traceback: formatting it would cost the request more than the attempt.
+        logger.warning("Broker unreachable (%r); %s waits for the sweeper", error, task.name)
         return False
     finally:
         if budget is not None:
