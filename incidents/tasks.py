@@ -13,12 +13,14 @@ from incidents.services.roles import role_flag_handover_due
 from notifications.channels import PermanentError, RetryableError
 from notifications.channels.slack import SlackWorkspace
 from notifications.models import Channel, Delivery, DeliveryStatus
+from notifications.periodic import runs_alone
 
 logger = logging.getLogger(__name__)
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(name="incidents.tasks.remind_handovers", ignore_result=True, **RETRY)
+@runs_alone
 def remind_handovers():
     """Flag role holders past the policy's maximum continuous hours (once each)."""
     return sum(
@@ -27,6 +29,7 @@ def remind_handovers():
 
 
 @shared_task(name="incidents.tasks.refresh_open_compliance", ignore_result=True, **RETRY)
+@runs_alone
 def refresh_open_compliance():
     """Open incidents' update gaps grow with time: re-measure them."""
     for pk in selectors.active_incident_ids():
@@ -37,6 +40,7 @@ def refresh_open_compliance():
 
 
 @shared_task(name="incidents.tasks.send_update_reminders", ignore_result=True, **RETRY)
+@runs_alone
 def send_update_reminders():
     """Remind commanders of due status updates; escalate the missed ones."""
     from incidents.services.reminders import incident_remind_update, reminders_due
@@ -79,6 +83,7 @@ def archive_slack_channel(incident_id):
 
 
 @shared_task(name="incidents.tasks.check_delegate_coverage", ignore_result=True, **RETRY)
+@runs_alone
 def check_delegate_coverage():
     """Tell coordinators when a planned absence coming into view leaves no backup."""
     from incidents.services.people_announce import horizon_reached

@@ -247,6 +247,13 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Every task: at the soft limit it gets SoftTimeLimitExceeded (a delivery records a retryable
+# failure), at the hard one its process is killed. Periodic tasks' locks expire with the hard
+# limit (notifications/periodic.py). Tasks that need less say so where they are defined.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
 
 # --- Beacon ---------------------------------------------------------------------------------
 # Members of this group see every private (security) incident.
@@ -291,6 +298,10 @@ BEACON_DELIVERY_BACKOFF_MAX_SECONDS = 300
 BEACON_CHANNEL_MIN_INTERVAL_SECONDS = {"slack": 1.0}
 # A delivery claimed longer ago than this is taken back by the sweeper (its worker died).
 BEACON_DELIVERY_LEASE_SECONDS = env.int("BEACON_DELIVERY_LEASE_SECONDS", default=120)
+# A sending task stops well within the lease (soft at a half, killed at three quarters), so the
+# sweeper never hands a delivery still being sent to a second worker.
+BEACON_DELIVERY_SOFT_TIME_LIMIT = BEACON_DELIVERY_LEASE_SECONDS / 2
+BEACON_DELIVERY_TIME_LIMIT = BEACON_DELIVERY_LEASE_SECONDS * 3 / 4
 # Unsent work older than this is re-queued by the sweeper (the broker was down at commit).
 BEACON_SWEEP_GRACE_SECONDS = env.int("BEACON_SWEEP_GRACE_SECONDS", default=30)
 # Drill incidents send only here: "<channel>:<address>".
