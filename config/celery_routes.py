@@ -10,7 +10,6 @@ TASK_ROUTES = {
     "notifications.tasks.record_heartbeat": {"queue": "default"},
     "incidents.tasks.remind_handovers": {"queue": "default"},
     "incidents.tasks.refresh_open_compliance": {"queue": "default"},
-    "incidents.tasks.archive_slack_channel": {"queue": "notifications"},
     "incidents.tasks.run_response_plan": {"queue": "notifications"},
     "incidents.tasks.send_update_reminders": {"queue": "default"},
     "incidents.tasks.check_delegate_coverage": {"queue": "default"},

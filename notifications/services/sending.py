@@ -26,6 +26,7 @@ from incidents.models import TimelineKind
 from notifications.channels import DeliveryError, OutgoingMessage, RetryableError, get_adapter
 from notifications.models import ChannelPace, Delivery, DeliveryStatus
 
+from .chores import WAIT_FOR_MESSAGES_SECONDS, waits_for_messages
 from .outbox import open_next_method, publish
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ def delivery_send(delivery_id):
     delivery = _claim(delivery_id)
     if delivery is None:
         return None
+    if waits_for_messages(delivery):
+        return _give_back(delivery, timezone.now() + timedelta(seconds=WAIT_FOR_MESSAGES_SECONDS))
     slot = _slot(delivery)
     wait = (slot - timezone.now()).total_seconds()
     if wait > PACING_SLEEP_AT_MOST:
