@@ -76,12 +76,13 @@ def broker(transactional_db, settings):
 
 @pytest.fixture
 def workers(broker):
-    """`start(broker_url=...)` starts a real worker on the test database; all stop at the end,
-    none having logged an error."""
+    """`start(broker_url=..., **env)` starts a real worker on the test database; all stop at
+    the end, none having logged an error."""
     started = []
 
-    def start(broker_url=broker.url):
+    def start(broker_url=broker.url, **extra_env):
         env = {
+            **extra_env,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": database_url(connection.settings_dict),
             "CELERY_BROKER_URL": broker_url,
