@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from kombu.exceptions import LimitExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ def try_publish(task, args, *, countdown=None):
         else:
             with _request_pool(task.app).acquire(block=True, timeout=budget.seconds) as connection:
                 task.apply_async(args, countdown=countdown, retry=False, connection=connection)
+    except LimitExceeded:  # this process's other threads hold every connection: not the broker
+        logger.info("No broker connection free; %s waits for the sweeper", task.name)
+        return False
     except Exception as error:  # whatever the transport raises: the database keeps the work
         _pause()
         # Without the traceback: formatting it would cost the request more than the attempt.
@@ -90,8 +94,8 @@ def _pause():
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()  # the modification time is now, also when the file was there already
-    except OSError:
-        logger.exception("Cannot write %s: publishing goes on without a pause", marker)
+    except OSError as error:
+        logger.warning("Cannot write %s (%s): publishing goes on without a pause", marker, error)
 
 
 def _resume():

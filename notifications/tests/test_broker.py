@@ -3,6 +3,7 @@ import time
 
 import pytest
 from django.test import override_settings
+from kombu.exceptions import LimitExceeded
 
 from notifications import broker
 
@@ -89,3 +90,14 @@ def test_outside_a_request_there_is_no_budget():
 def test_every_response_says_how_long_it_spent_publishing(client):
     response = client.get("/healthz")
     assert response["Server-Timing"] == "publish;dur=0.0"
+
+
+def test_a_pool_with_no_connection_free_is_not_a_broker_down(settings, monkeypatch):
+    class Exhausted:
+        def acquire(self, block, timeout):
+            raise LimitExceeded(10)
+
+    monkeypatch.setattr(broker, "_request_pool", lambda app: Exhausted())
+    with broker.publishing_budget(0.1):
+        assert broker.try_publish(Task(), (1,)) is False
+    assert not broker.broker_paused()
