@@ -34,7 +34,7 @@ def channelled(declare, fake_slack, commander_user, django_capture_on_commit_cal
 
 def archive_of(incident):
     return Delivery.objects.get(
-        notification__incident=incident, notification__content__slack__action="archive"
+        notification__incident=incident, notification__event="channel_archive"
     )
 
 
@@ -85,7 +85,7 @@ def test_resolve_writes_the_archive_in_its_transaction_and_it_goes_after_the_ann
 
 def test_resolve_without_archive_channel_archives_nothing(channelled, commander_user):
     resolve(channelled, commander_user)
-    assert not Delivery.objects.filter(notification__content__slack__action="archive").exists()
+    assert not Delivery.objects.filter(notification__event="channel_archive").exists()
 
 
 def test_an_incident_without_a_slack_channel_has_nothing_to_archive(
@@ -213,7 +213,7 @@ def test_the_admin_asks_for_the_archive_of_those_that_have_a_channel(
     assert len(sent(response)) == 1 and sent(response)[0].startswith("Resolved 2 incidents")
     assert archive_of(channelled).address == channelled.slack_channel_id
     assert not Delivery.objects.filter(
-        notification__incident=plain, notification__content__slack__action="archive"
+        notification__incident=plain, notification__event="channel_archive"
     ).exists()
 
 
@@ -226,3 +226,25 @@ def settle_criteria(commander_user):
             )
 
     return settle
+
+
+def test_the_archive_is_listed_with_the_incidents_deliveries(
+    client, channelled, commander_user, fake_slack
+):
+    fake_slack.fail_next("conversations.archive", error="not_authed")
+    resolve(channelled, commander_user, archive_channel=True)
+    for message in unsent_messages(channelled):
+        delivery_send(message.pk)
+    delivery_send(archive_of(channelled).pk)
+    client.force_login(commander_user)
+    page = client.get(reverse("portal:incident", args=[channelled.reference])).content.decode()
+    row = page[page.index(f'id="delivery-{archive_of(channelled).pk}"') :][:2000]
+    assert "Incident channel archived" in row and f"#{channelled.channel_name}" in row
+    assert "Slack conversations_archive: not_authed" in row  # the reason it failed
+
+    listed = client_for(commander_user).get(f"/api/v1/incidents/{channelled.reference}/deliveries/")
+    archive = next(d for d in listed.json() if d["event"] == "channel_archive")
+    assert (archive["status"], archive["subject"]) == (
+        "failed",
+        f"Archive #{channelled.channel_name}",
+    )

@@ -161,7 +161,7 @@ def test_resolve_resolves_and_archives_the_channel_after_commit(
     assert slack.channels[incident.slack_channel_id].is_archived
     # the resolution reached the channel before it was archived
     assert any("resolved" in m.text for m in slack.messages(incident.slack_channel_id))
-    archive = Delivery.objects.get(notification__content__slack__action="archive")
+    archive = Delivery.objects.get(notification__event="channel_archive")
     assert (archive.address, archive.status) == (incident.slack_channel_id, DeliveryStatus.SENT)
 
 

@@ -1,7 +1,7 @@
 """Slack through the official `slack_sdk` client; SLACK_API_URL points it at a fake in tests.
 
-`SlackAdapter` carries the outbox's Slack deliveries: messages, and the chores a delivery's
-content names as its action (archiving the incident channel at resolution);
+`SlackAdapter` carries the outbox's Slack deliveries: messages, and archiving the channel a
+delivery of the ARCHIVE_CHANNEL event is addressed to (the incident channel at resolution);
 `SlackWorkspace` does the incident channel's chores for the response plan (create, topic,
 invite).
 """
@@ -12,10 +12,15 @@ from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from .base import ChannelAdapter, PermanentError, RetryableError, parse_retry_after
+from .base import (
+    ARCHIVE_CHANNEL,
+    ChannelAdapter,
+    PermanentError,
+    RetryableError,
+    parse_retry_after,
+)
 
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}
-ARCHIVE = "archive"  # a delivery's action: archive the channel it is addressed to
 TOPIC_LIMIT = 250
 
 
@@ -70,7 +75,7 @@ class SlackAdapter(ChannelAdapter):
     def send(self, message):
         if not self.is_configured():
             raise PermanentError("Slack is not configured (SLACK_BOT_TOKEN).")
-        if message.content.get("action") == ARCHIVE:
+        if message.event == ARCHIVE_CHANNEL:
             return SlackWorkspace().archive(message.address)
         channel = message.address
         if "@" in channel:  # a person known only by email: find them, then write to them

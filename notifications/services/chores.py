@@ -1,16 +1,14 @@
 """Slack chores carried by the outbox like messages: written in the caller's transaction,
 published after commit, retried with backoff, listed with the deliveries, sent once.
 
-A chore is a Slack delivery whose content names an action (channels/slack.py). Archiving a
+A chore is a Slack delivery whose event says what to do (channels/slack.py). Archiving a
 channel waits until the messages for that channel are out (an archived channel takes none):
 it is given back without spending an attempt and tried again a little later.
 """
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from notifications.audiences import Method
-from notifications.channels.slack import ARCHIVE
 from notifications.models import (
     Channel,
     Delivery,
@@ -30,14 +28,11 @@ def channel_archive_request(*, incident, channel_id, channel_name) -> Notificati
     """Archive an incident's Slack channel once its messages are out (after commit)."""
     subject = _("Archive #%(name)s") % {"name": channel_name}
     notification = Notification.objects.create(
-        event=NotificationEvent.RESOLVED,
+        event=NotificationEvent.CHANNEL_ARCHIVE,
         audience=NotificationAudience.RESPONDERS,
         incident=incident,
         subject=subject,
-        content={
-            Channel.SLACK: {"action": ARCHIVE, "text": subject},
-            "data": {"channel_name": channel_name},
-        },
+        content={Channel.SLACK: {"text": subject}, "data": {"channel_name": channel_name}},
         methods=[Method(Channel.SLACK, "fixed", channel_id).as_dict()],
     )
     open_next_method(notification, after_rank=-1, people=[])
@@ -46,14 +41,16 @@ def channel_archive_request(*, incident, channel_id, channel_name) -> Notificati
 
 def waits_for_messages(delivery):
     """Whether this is an archive whose channel still has messages to send."""
-    content = delivery.notification.content
-    if delivery.channel != Channel.SLACK or content.get(Channel.SLACK, {}).get("action") != ARCHIVE:
+    notification = delivery.notification
+    if notification.event != NotificationEvent.CHANNEL_ARCHIVE:
         return False
-    names = [name for name in (delivery.address, content["data"].get("channel_name")) if name]
-    action = "notification__content__slack__action"
-    return Delivery.objects.filter(
-        Q(**{f"{action}__isnull": True}) | ~Q(**{action: ARCHIVE}),  # another archive: no
-        channel=Channel.SLACK,
-        address__in=names,
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
-    ).exists()
+    names = [n for n in (delivery.address, notification.content["data"].get("channel_name")) if n]
+    return (
+        Delivery.objects.filter(
+            channel=Channel.SLACK,
+            address__in=names,
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
+        )
+        .exclude(notification__event=NotificationEvent.CHANNEL_ARCHIVE)  # never each other
+        .exists()
+    )

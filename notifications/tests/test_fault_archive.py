@@ -13,7 +13,7 @@ from .test_faults import declare, wait_until
 
 def archive_sent():
     return Delivery.objects.filter(
-        notification__content__slack__action="archive", status=DeliveryStatus.SENT
+        notification__event="channel_archive", status=DeliveryStatus.SENT
     ).exists()
 
 
@@ -44,7 +44,7 @@ def test_the_archive_waits_for_the_announcement_and_is_retried_until_slack_takes
     )
     wait_until(archive_sent, [worker], sweeping=True, timeout=60)
 
-    archive = Delivery.objects.get(notification__content__slack__action="archive")
+    archive = Delivery.objects.get(notification__event="channel_archive")
     assert archive.attempts == 2  # the 500, then the archive: waiting spent none
     assert fake_slack.channels[incident.slack_channel_id].is_archived
     calls = fake_slack.calls()
