@@ -1,5 +1,6 @@
 import os
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.test import override_settings
@@ -10,7 +11,7 @@ from notifications import broker
 
 class Task:
     name = "tests.task"
-    app = None
+    app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=False))
 
     def __init__(self, fails=False, seconds=0.0):
         self.fails, self.seconds, self.calls = fails, seconds, 0
@@ -101,3 +102,11 @@ def test_a_pool_with_no_connection_free_is_not_a_broker_down(settings, monkeypat
     with broker.publishing_budget(0.1):
         assert broker.try_publish(Task(), (1,)) is False
     assert not broker.broker_paused()
+
+
+def test_a_task_run_eagerly_is_not_publishing_and_spends_no_budget(request_pool):
+    task = Task(seconds=0.03)
+    task.app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=True))
+    with broker.publishing_budget(0.1) as budget:
+        assert all(broker.try_publish(task, (n,)) for n in range(5))
+    assert task.calls == 5 and budget.spent == 0
