@@ -15,6 +15,7 @@ import uuid
 from datetime import timedelta
 from functools import partial
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -97,6 +98,9 @@ def delivery_send(delivery_id):
         reference = get_adapter(delivery.channel).send(_message(delivery))
     except DeliveryError as error:
         return _record_failure(delivery, error)
+    except SoftTimeLimitExceeded:  # a provider that hangs: cut well before the lease ends
+        logger.warning("Delivery %s: cut at the task's soft time limit", delivery.pk)
+        return _record_failure(delivery, RetryableError("The send took too long; cut."))
     except Exception as error:  # an unexpected library error: retry, then fail over
         logger.exception("Delivery %s: unexpected error", delivery.pk)
         return _record_failure(delivery, RetryableError(f"{type(error).__name__}: {error}"))
