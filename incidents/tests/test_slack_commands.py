@@ -191,6 +191,17 @@ def test_resolve_without_archiving_keeps_the_channel(
     assert not slack.calls("conversations.archive")
 
 
+def test_archiving_a_channel_the_incident_does_not_have_is_refused_under_the_checkbox(
+    client, slack, incident, commander_user
+):
+    meet_required_criteria(incident, commander_user)
+    view = open_modal(client, slack, "resolve", channel=channel_of(incident))
+    Incident.objects.filter(pk=incident.pk).update(slack_channel_id="")  # gone meanwhile
+    errors = errors_of(interact(client, submission(view, resolve_answers())))
+    assert errors == {"archive": f"{incident.reference} has no Slack channel to archive."}
+    assert Incident.objects.get().status == IncidentStatus.DECLARED
+
+
 def test_unmet_exit_criteria_are_listed_in_the_modal(client, slack, incident):
     view = open_modal(client, slack, "resolve", channel=channel_of(incident))
     errors = errors_of(interact(client, submission(view, resolve_answers())))
