@@ -15,9 +15,11 @@ def test_a_send_that_hangs_is_cut_at_the_soft_time_limit_and_retried(
     workers, webhook_receiver, monkeypatch
 ):
     # Celery puts the publisher's limits in the message, and this process loaded the task
-    # with the default lease: publish with the limits of the workers' lease.
+    # with the default lease: publish with the limits of the workers' lease (and drop the
+    # options Celery cached from the task at its first publish).
     monkeypatch.setattr(deliver, "soft_time_limit", LEASE_SECONDS / 2)
     monkeypatch.setattr(deliver, "time_limit", LEASE_SECONDS * 3 / 4)
+    monkeypatch.setattr(deliver, "_exec_options", None)
     webhook_receiver.hang(5, times=1)
     webhook_messages(1, webhook_receiver.url)
     worker = workers()
