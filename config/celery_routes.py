@@ -11,7 +11,6 @@ QUEUES = ("default", "notifications", "pages")
 TASK_ROUTES = {
     "incidents.tasks.remind_handovers": {"queue": "default"},
     "incidents.tasks.refresh_open_compliance": {"queue": "default"},
-    "incidents.tasks.archive_slack_channel": {"queue": "notifications"},
     # The plan writes the pages: it runs beside them, never behind a broadcast's batches.
     "incidents.tasks.run_response_plan": {"queue": "pages"},
     "incidents.tasks.send_update_reminders": {"queue": "default"},

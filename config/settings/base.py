@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Outside everything that may commit: the request's publishes share one budget.
+    "notifications.middleware.PublishBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: sessions, CSRF and views see no control characters.
@@ -229,6 +231,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else BROKER_REDIS_TRANSPORT_OPTIONS
 )
+# A request's publishes share a budget; each has a socket timeout of its own, far shorter than
+# the workers' (a healthy Redis answers a publish in a few milliseconds). What does not fit, or
+# meets a broker that just failed, waits for the sweeper (notifications/broker.py).
+BEACON_PUBLISH_BUDGET_SECONDS = env.float("BEACON_PUBLISH_BUDGET_SECONDS", default=0.1)
+BEACON_PUBLISH_TIMEOUT_SECONDS = env.float("BEACON_PUBLISH_TIMEOUT_SECONDS", default=0.04)
+BEACON_BROKER_PAUSE_SECONDS = env.float("BEACON_BROKER_PAUSE_SECONDS", default=5.0)
+# Shared by the processes of one host; its modification time is the last failed publish.
+BEACON_BROKER_DOWN_FILE = env("BEACON_BROKER_DOWN_FILE", default=str(VAR_DIR / "broker-down"))
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -244,6 +254,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # (about 45 minutes of outage at kombu's 30 s longest pause) and stays stopped.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Every task: at the soft limit it gets SoftTimeLimitExceeded (a delivery records a retryable
+# failure), at the hard one its process is killed. Periodic tasks' locks expire with the hard
+# limit (notifications/periodic.py). Tasks that need less say so where they are defined.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
 
 # --- Beacon ---------------------------------------------------------------------------------
 # Members of this group see every private (security) incident.
@@ -298,6 +315,10 @@ BEACON_DELIVERY_LEASE_SECONDS = env.int("BEACON_DELIVERY_LEASE_SECONDS", default
 # names the part when one has not reported for longer than the maximum age.
 BEACON_HEARTBEAT_SECONDS = env.int("BEACON_HEARTBEAT_SECONDS", default=10)
 BEACON_HEARTBEAT_MAX_AGE_SECONDS = env.int("BEACON_HEARTBEAT_MAX_AGE_SECONDS", default=60)
+# A sending task stops well within the lease (soft at a half, killed at three quarters), so the
+# sweeper never hands a delivery still being sent to a second worker.
+BEACON_DELIVERY_SOFT_TIME_LIMIT = BEACON_DELIVERY_LEASE_SECONDS / 2
+BEACON_DELIVERY_TIME_LIMIT = BEACON_DELIVERY_LEASE_SECONDS * 3 / 4
 # Unsent work older than this is re-queued by the sweeper (the broker was down at commit).
 BEACON_SWEEP_GRACE_SECONDS = env.int("BEACON_SWEEP_GRACE_SECONDS", default=30)
 # Drill incidents send only here: "<channel>:<address>".

@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 from functools import partial
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -20,6 +21,7 @@ from django.utils import timezone
 from notifications.channels import DeliveryError, OutgoingMessage, RetryableError, get_adapter
 from notifications.models import ChannelPace, Delivery, DeliveryStatus
 
+from .chores import WAIT_FOR_MESSAGES_SECONDS, waits_for_messages
 from .claims import claimable, reclaimed
 from .failures import delivery_give_up, record_failure
 from .outbox import is_page, publish
@@ -117,6 +119,8 @@ def _claim_batch(delivery_ids):
 def _attempt(delivery, reserved_slot):
     """Send a claimed delivery: WENT_OUT (to be recorded), else its status as recorded (None
     when the claim was lost meanwhile)."""
+    if waits_for_messages(delivery):
+        return _give_back(delivery, timezone.now() + timedelta(seconds=WAIT_FOR_MESSAGES_SECONDS))
     slot = _slot_for(delivery, reserved_slot)
     wait = (slot - timezone.now()).total_seconds()
     if wait > PACING_SLEEP_AT_MOST:
@@ -127,6 +131,9 @@ def _attempt(delivery, reserved_slot):
         reference = get_adapter(delivery.channel).send(_message(delivery))
     except DeliveryError as error:
         return record_failure(delivery, error)
+    except SoftTimeLimitExceeded:  # a provider that hangs: cut well before the lease ends
+        logger.warning("Delivery %s: cut at the task's soft time limit", delivery.pk)
+        return record_failure(delivery, RetryableError("The send took too long; cut."))
     except Exception as error:  # an unexpected library error: retry, then fail over
         logger.exception("Delivery %s: unexpected error", delivery.pk)
         return record_failure(delivery, RetryableError(f"{type(error).__name__}: {error}"))

@@ -77,13 +77,14 @@ def broker(transactional_db, settings):
 
 @pytest.fixture
 def workers(broker):
-    """`start(broker_url=...)` starts a real worker on the test database; all stop at the end,
-    none having logged an error. One started with `broker_outage=True` may log that it lost
-    the broker (the test takes it away), but nothing worse."""
+    """`start(broker_url=..., **env)` starts a real worker on the test database; all stop at
+    the end, none having logged an error. One started with `broker_outage=True` may log that it
+    lost the broker (the test takes it away), but nothing worse."""
     started, outages = [], set()
 
-    def start(broker_url=broker.url, *, queues=QUEUES, broker_outage=False):
+    def start(broker_url=broker.url, *, queues=QUEUES, broker_outage=False, **extra_env):
         env = {
+            **extra_env,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": database_url(connection.settings_dict),
             "CELERY_BROKER_URL": broker_url,
