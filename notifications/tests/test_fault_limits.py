@@ -5,7 +5,7 @@ failure, and the retry goes out."""
 import pytest
 
 from notifications.models import Delivery, DeliveryStatus
-from notifications.tasks import deliver
+from notifications.tasks import deliver, deliver_page
 
 from .test_faults import LEASE_SECONDS, all_sent, wait_until, webhook_messages
 
@@ -17,9 +17,10 @@ def test_a_send_that_hangs_is_cut_at_the_soft_time_limit_and_retried(
     # Celery puts the publisher's limits in the message, and this process loaded the task
     # with the default lease: publish with the limits of the workers' lease (and drop the
     # options Celery cached from the task at its first publish).
-    monkeypatch.setattr(deliver, "soft_time_limit", LEASE_SECONDS / 2)
-    monkeypatch.setattr(deliver, "time_limit", LEASE_SECONDS * 3 / 4)
-    monkeypatch.setattr(deliver, "_exec_options", None)
+    for task in (deliver, deliver_page):
+        monkeypatch.setattr(task, "soft_time_limit", LEASE_SECONDS / 2)
+        monkeypatch.setattr(task, "time_limit", LEASE_SECONDS * 3 / 4)
+        monkeypatch.setattr(task, "_exec_options", None)
     webhook_receiver.hang(5, times=1)
     webhook_messages(1, webhook_receiver.url)
     worker = workers()

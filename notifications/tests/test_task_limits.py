@@ -16,9 +16,6 @@ from notifications.tasks import sweep
 
 from .test_task_routing import project_tasks
 
-# A heartbeat overlapping another writes the same row twice: harmless, and never worth skipping.
-OVERLAP_HARMLESS = {"notifications.tasks.record_heartbeat"}
-
 
 @pytest.mark.parametrize("task_name", project_tasks())
 def test_every_task_has_a_soft_and_a_hard_time_limit(task_name):
@@ -28,15 +25,16 @@ def test_every_task_has_a_soft_and_a_hard_time_limit(task_name):
     assert soft and hard and soft < hard, f"{task_name}: soft {soft}, hard {hard}"
 
 
-def test_a_sending_task_is_stopped_before_the_sweeper_takes_its_delivery_back(settings):
-    deliver = celery_app.tasks["notifications.tasks.deliver"]
+@pytest.mark.parametrize(
+    "task_name", ["notifications.tasks.deliver", "notifications.tasks.deliver_page"]
+)
+def test_a_sending_task_is_stopped_before_the_sweeper_takes_its_delivery_back(task_name, settings):
+    deliver = celery_app.tasks[task_name]
     lease = settings.BEACON_DELIVERY_LEASE_SECONDS
     assert deliver.soft_time_limit < deliver.time_limit < lease
 
 
-@pytest.mark.parametrize(
-    "task_name", sorted({task for task, _every in PERIODIC_TASKS.values()} - OVERLAP_HARMLESS)
-)
+@pytest.mark.parametrize("task_name", sorted({task for task, _every in PERIODIC_TASKS.values()}))
 def test_every_periodic_task_runs_alone(task_name):
     assert getattr(celery_app.tasks[task_name].run, "runs_alone", False), task_name
 

@@ -30,8 +30,8 @@ def test_real_worker_runs_a_task_sent_through_redis(redis_worker, webhook_receiv
 def test_running_the_task_twice_is_harmless(redis_worker, webhook_receiver):
     with dying_before_publish():
         [delivery] = webhook_messages(1, webhook_receiver.url)
-    deliver.delay(delivery.pk)
-    deliver.delay(delivery.pk)
+    deliver.delay([delivery.pk])
+    deliver.delay([delivery.pk])
     assert wait_for(lambda: Delivery.objects.filter(status=DeliveryStatus.SENT).exists())
     time.sleep(0.5)
     assert webhook_receiver.received_ids() == [delivery.idempotency_key]
