@@ -38,10 +38,10 @@ def refresh_open_compliance():
 
 @shared_task(name="incidents.tasks.send_update_reminders", ignore_result=True, **RETRY)
 def send_update_reminders():
-    """Remind commanders of due status updates; escalate the missed ones."""
-    from incidents.services.reminders import incident_remind_update, reminders_due
+    """Both escalations: page for unacknowledged incidents, remind and escalate missed updates."""
+    from incidents.services.escalation import escalations_due, incident_escalate
 
-    return sum(bool(incident_remind_update(incident_id=pk)) for pk in reminders_due())
+    return sum(len(incident_escalate(incident_id=pk)) for pk in escalations_due())
 
 
 @shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)
