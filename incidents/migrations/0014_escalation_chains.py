@@ -173,6 +173,14 @@ class Migration(migrations.Migration):
                 name="one_notice_per_stage_and_round",
             ),
         ),
+        migrations.AddConstraint(
+            model_name="escalationnotice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "ack")),
+                fields=("incident", "round", "stage"),
+                name="one_acknowledgement_notice_per_stage_and_round",
+            ),
+        ),
         migrations.RunPython(keep_sent_reminders, migrations.RunPython.noop),
         migrations.DeleteModel(
             name="UpdateReminder",

@@ -24,7 +24,8 @@ class StageTarget(models.TextChoices):
 class EscalationNotice(models.Model):
     """One stage of one round of an escalation, sent once: the unique key makes it so, however
     many ticks, restarts or workers reach it. `anchor` is the declaration (acknowledgement) or
-    the update's due time (updates): a new due time starts a new escalation."""
+    the update's due time (updates): a new due time starts a new escalation, while an incident
+    has one acknowledgement escalation whatever its anchor says."""
 
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="escalation_notices"
@@ -46,6 +47,11 @@ class EscalationNotice(models.Model):
             models.UniqueConstraint(
                 fields=["incident", "kind", "anchor", "round", "stage"],
                 name="one_notice_per_stage_and_round",
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "round", "stage"],
+                condition=models.Q(kind="ack"),
+                name="one_acknowledgement_notice_per_stage_and_round",
             ),
         ]
 

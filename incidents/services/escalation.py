@@ -92,11 +92,10 @@ class _Run:
         self.told = set()  # people told in this tick: each once
 
     def send(self):
-        notices = list(
-            EscalationNotice.objects.filter(
-                incident=self.incident, kind=self.chain.kind, anchor=self.anchor
-            ).prefetch_related("recipients")
-        )
+        notices = EscalationNotice.objects.filter(incident=self.incident, kind=self.chain.kind)
+        if not self.is_ack:  # one acknowledgement escalation an incident; one per due time
+            notices = notices.filter(anchor=self.anchor)
+        notices = list(notices.prefetch_related("recipients"))
         last = max(((n.round, n.stage) for n in notices), default=None)
         pending = [d for d in self.chain.due(self.anchor, self.now) if not last or _key(d) > last]
         if not pending:
