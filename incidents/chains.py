@@ -192,12 +192,17 @@ def clean_stages(value):
 # --- Reading them ---------------------------------------------------------------------------
 
 
-def describe_target(stage, functions=None):
+def describe_target(chain, position, functions=None):
+    """Who stage `position` (1-based) of `chain` tells, in words."""
     functions = functions if functions is not None else _function_names()
+    stage = chain.stages[position - 1]
     name = functions.get(stage.function, stage.function)
     if stage.notify == StageTarget.HOLDER:
         return _("the %(function)s") % {"function": name}
     if stage.notify == StageTarget.NEXT_DELEGATE:
+        earlier = [s for s in chain.stages[: position - 1] if s.notify == stage.notify]
+        if any(s.function == stage.function for s in earlier):
+            return _("the delegate after them")
         if stage.function:
             return _("the next %(function)s delegate") % {"function": name}
         return _("the commander's backup")
@@ -212,7 +217,7 @@ def describe(chain, methods=""):
     verb = _("page") if chain.kind == EscalationKind.ACKNOWLEDGE else _("tell")
     parts = []
     for number, stage in enumerate(chain.stages):
-        who = describe_target(stage, functions)
+        who = describe_target(chain, number + 1, functions)
         if number == 0:
             part = _("at %(minutes)d min %(verb)s %(who)s") % {
                 "minutes": stage.after_minutes,

@@ -229,7 +229,7 @@ class _Run:
             "round": due.round,
             "rounds": self.chain.rounds,
             "stage": due.position,
-            "who": chains.describe_target(due.stage),
+            "who": chains.describe_target(self.chain, due.position),
         }
         if self.chain.rounds:
             label = _("%(escalation)s, round %(round)d of %(rounds)d, stage %(stage)d")

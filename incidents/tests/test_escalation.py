@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incidents import services, tasks
 from incidents.models import EscalationKind, EscalationNotice, TimelineKind
+from incidents.selectors_escalation import escalation_state
 from incidents.services.escalation import escalations_due, incident_escalate
 from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
 from incidents.tests.people_setup import away
@@ -272,6 +273,37 @@ def test_resolution_stops_both(sev1_incident, org):
     services.incident_resolve(incident=sev1_incident, actor=org.cora, resolution="Rolled back")
     assert incident_escalate(incident_id=sev1_incident.pk, now=due + 60 * MINUTE) == []
     assert escalations_due(now=due + 60 * MINUTE) == []
+
+
+# --- What the incident page and the API show ---------------------------------------------
+
+
+def test_the_state_says_the_stage_reached_who_is_next_and_when(sev1_incident, org):
+    at_declaration(sev1_incident, 5)
+    ack, update = escalation_state(sev1_incident)
+    assert ack.description == (
+        "at 0 min page the commander; at 0 min the functions the level pages; at 5 min the "
+        "commander's backup; at 10 min the delegate after them; at 15 min the executive; repeat "
+        "5 min after the last stage, 2 rounds"
+    )
+    assert ack.stage_reached == (1, 3) and list(ack.rounds) == [1]
+    assert (ack.next_at, ack.next_who) == (
+        sev1_incident.declared_at + 10 * MINUTE,
+        "the delegate after them",
+    )
+    assert (update.next_at, update.next_who) == (sev1_incident.next_update_due, "the commander")
+
+    services.incident_acknowledge(incident=sev1_incident, actor=org.pat)
+    sev1_incident.refresh_from_db()
+    ack, _update = escalation_state(sev1_incident)
+    assert ack.stopped.startswith("acknowledged at ") and ack.next_at is None
+
+
+def test_the_state_says_when_the_rounds_are_done(sev1_incident):
+    at_declaration(sev1_incident, 40)
+    ack = escalation_state(sev1_incident)[0]
+    assert ack.stage_reached == (2, 5)
+    assert ack.stopped == "its 2 rounds are done"
 
 
 # --- Once, whatever runs twice --------------------------------------------------------------
