@@ -120,11 +120,10 @@ class _Run:
     def _resolve(self, due):
         stage, found = due.stage, _Recipients()
         if stage.notify == StageTarget.COMMANDER:
+            # An unreachable commander is skipped for whoever stands in for them.
             commander = self.incident.commander
-            if commander is None:
-                found.skipped.append((None, _("nobody is commander")))
-            else:
-                self._reach(found, commander)
+            if commander is None or not self._reach(found, commander):
+                self._delegate(found, _commander_function(), exclude=[commander])
         elif stage.notify == StageTarget.PAGED_FUNCTIONS:
             for function in self.level.paged_functions.all() if self.level else ():
                 self._holder(found, function)

@@ -258,13 +258,26 @@ def test_an_unavailable_backup_is_skipped_with_the_reason(sev2_incident, org, se
 def test_an_unavailable_commander_is_skipped_with_the_reason(sev1_incident, org):
     away(org.cora, reason="sick")
     at_declaration(sev1_incident, 5)
-    assert sent(sev1_incident, ACK)[:3] == [(1, 1, []), (1, 2, ["pat"]), (1, 3, ["pat"])]
+    # Pat stands in for Cora, is the communications lead, and is her backup: paged once.
+    assert sent(sev1_incident, ACK)[:3] == [(1, 1, ["pat"]), (1, 2, ["pat"]), (1, 3, ["pat"])]
     skips = messages(sev1_incident, TimelineKind.ESCALATION_SKIPPED)
     assert skips[0].startswith(
         "Acknowledgement escalation, round 1 of 2, stage 1 (the commander): skipped Cora Diaz, "
         "who is unavailable (sick) until "
     )
     assert pages_to(sev1_incident) == [[org.pat.pk]]  # Pat once, for the two stages
+
+
+def test_an_unavailable_commander_is_not_reminded_first(sev2_incident, org):
+    away(org.cora)
+    at_due(sev2_incident, 0)
+    assert sent(sev2_incident, UPDATE) == [(1, 1, ["pat"])]
+    [skip] = messages(sev2_incident, TimelineKind.ESCALATION_SKIPPED)
+    assert skip.startswith(
+        "Status-update escalation, round 1, stage 1 (the commander): skipped Cora Diaz, who is "
+        "unavailable (holiday) until "
+    )
+    assert Notification.objects.filter(incident=sev2_incident).latest("pk").people == [org.pat.pk]
 
 
 def test_resolution_stops_both(sev1_incident, org):
