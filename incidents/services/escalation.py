@@ -80,16 +80,12 @@ class _Run:
     """One tick of one escalation of one incident."""
 
     def __init__(self, incident, level, chain, anchor, now):
-        self.incident, self.level, self.chain, self.anchor, self.now = (
-            incident,
-            level,
-            chain,
-            anchor,
-            now,
-        )
+        self.incident, self.level, self.chain = incident, level, chain
+        self.anchor, self.now = anchor, now
         self.is_ack = chain.kind == EscalationKind.ACKNOWLEDGE
         self.paging = self.is_ack
         self.told = set()  # people told in this tick: each once
+        self.earlier = {}  # round -> [(stage, people)] sent before, to walk down the ranks
 
     def send(self):
         notices = EscalationNotice.objects.filter(incident=self.incident, kind=self.chain.kind)
@@ -104,9 +100,9 @@ class _Run:
         overtaken = len(pending) - len(latest)
         if overtaken:
             self._record_overtaken(overtaken)
-        self.earlier = {n.round: [] for n in notices}
         for notice in notices:
-            self.earlier[notice.round].append((notice.stage, list(notice.recipients.all())))
+            people = list(notice.recipients.all())
+            self.earlier.setdefault(notice.round, []).append((notice.stage, people))
         sent = []
         for due in sorted(latest.values(), key=_key):
             notice = self._send_stage(due)
@@ -174,6 +170,8 @@ class _Run:
         # Down the ranks: past the holder and whoever this round already reached this way.
         exclude = [self._current_holder(function)]
         for position, people in self.earlier.get(due.round, ()):
+            if position > len(self.chain.stages):
+                continue  # sent under a longer chain (the severity has changed since)
             stage = self.chain.stages[position - 1]
             if stage.notify == StageTarget.NEXT_DELEGATE and stage.function == due.stage.function:
                 exclude += people
@@ -186,11 +184,14 @@ class _Run:
         team = self.incident.team
         holder = delegate_for(function=function, team=team, at=self.now, exclude=exclude)
         excluded = {user.pk for user in exclude if user is not None}
-        found.skipped += [(s.user, s.reason) for s in holder.skipped if s.user.pk not in excluded]
+        reasons = [(s.user, s.reason) for s in holder.skipped if s.user.pk not in excluded]
+        found.skipped += reasons
         if holder.user is not None:
             found.people.append(holder.user)
-        elif not holder.skipped:
-            found.skipped.append((None, holder.explanation))
+        elif not reasons:
+            found.skipped.append(
+                (None, _("no other delegate holds %(function)s") % {"function": function.name})
+            )
 
     # --- telling -----------------------------------------------------------------------------
 
@@ -274,7 +275,13 @@ class _Run:
     def _record(self, due, people, already):
         where, label = self._where(due)
         names = ", ".join(display_name(p) for p in people) or _("nobody")
-        if self.is_ack:
+        if self.is_ack and not people:
+            kind = TimelineKind.PAGED
+            message = _("%(where)s (%(who)s): nobody could be paged.") % {
+                "where": label,
+                "who": where["who"],
+            }
+        elif self.is_ack:
             kind = TimelineKind.PAGED
             message = _("%(where)s: paged %(names)s (%(who)s) by %(methods)s.") % {
                 "where": label,

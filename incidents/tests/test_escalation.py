@@ -280,6 +280,21 @@ def test_an_unavailable_commander_is_not_reminded_first(sev2_incident, org):
     assert Notification.objects.filter(incident=sev2_incident).latest("pk").people == [org.pat.pk]
 
 
+def test_a_stage_with_nobody_left_says_so(sev1_incident, org):
+    org.nina.is_active = False
+    org.nina.save(update_fields=["is_active"])
+    at_declaration(sev1_incident, 10)  # Pat at 5; at 10 nobody is left below him
+    assert sent(sev1_incident, ACK)[3] == (1, 4, [])
+    assert messages(sev1_incident, TimelineKind.ESCALATION_SKIPPED) == [
+        "Acknowledgement escalation, round 1 of 2, stage 4 (the delegate after them): skipped "
+        "Nina Park, who has no active account."
+    ]
+    assert messages(sev1_incident, TimelineKind.PAGED)[-1] == (
+        "Acknowledgement escalation, round 1 of 2, stage 4 (the delegate after them): nobody "
+        "could be paged."
+    )
+
+
 def test_resolution_stops_both(sev1_incident, org):
     due = sev1_incident.next_update_due
     sev1_incident.criteria.update(met_at=timezone.now(), met_by=org.cora)
