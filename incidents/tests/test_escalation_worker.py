@@ -3,23 +3,27 @@ two prefork workers on Redis, against the test database. Instead of waiting minu
 moves the incident's declaration back in the database, as an outside tester would.
 
 Beat publishes the escalation task every second and the two workers run it concurrently, so
-each stage being sent once here is the unique key and the row lock at work.
+each stage being sent once here is the unique key and the row lock at work; so is the last
+test, with runs started at the same instant on PostgreSQL.
 """
 
 import os
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import redis
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from config.celery_routes import PERIODIC_TASKS
 from incidents import services
 from incidents.models import EscalationKind, EscalationNotice, Incident, TimelineKind
+from incidents.services.escalation import incident_escalate
 from incidents.tests.beat_process import BeatProcess
 from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
 from notifications.models import Delivery, DeliveryStatus, Notification
@@ -136,3 +140,37 @@ def test_a_missed_acknowledgement_pages_the_next_delegate_and_acknowledging_stop
     time.sleep(3)  # three ticks of beat
     assert len(notices(incident)) == 4
     assert incident.timeline.filter(kind=TimelineKind.PAGED).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_started_at_once_send_each_stage_once(declare, sev1, sev2):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent row locks need PostgreSQL (CI runs this test on it)")
+    org = escalation_org()
+    effective_policy(org.cora, {sev1: ([org.comms], {"ack_chain": SEV1_ACK_CHAIN}), sev2: ([], {})})
+    incident = declare(actor=org.cora, commander=org.cora, severity=sev1)
+    now = incident.declared_at + timedelta(minutes=15)
+    start = threading.Barrier(4)
+
+    def run(_number):
+        start.wait()
+        try:
+            return len(incident_escalate(incident_id=incident.pk, now=now))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        counts = sorted(pool.map(run, range(4)))
+
+    assert counts == [0, 0, 0, 5]
+    assert notices(incident) == [
+        (1, 1, ["cora"]),
+        (1, 2, ["pat"]),
+        (1, 3, ["pat"]),
+        (1, 4, ["nina"]),
+        (1, 5, ["erin"]),
+    ]
+    pages = Notification.objects.filter(incident=incident, event="page")
+    assert sorted(p.people[0] for p in pages) == sorted(
+        [org.cora.pk, org.pat.pk, org.nina.pk, org.erin.pk]
+    )
