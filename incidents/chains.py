@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from .models import CriticalFunction, EscalationKind, StageTarget
 
 MAX_STAGES = 12
+MAX_MINUTES = 7 * 24 * 60  # a stage a week after its anchor is as far as a chain reaches
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,11 @@ class Chain:
     def round_length(self):
         return timedelta(minutes=self.stages[-1].after_minutes + self.repeat_minutes)
 
-    def due(self, anchor, until):
-        """Every stage due from `anchor` up to `until`, in order."""
+    def due(self, anchor, until, *, after=None):
+        """Every stage due from `anchor` up to `until`, in order; with `after` (round, stage),
+        only those after it."""
         found = []
-        number = 1
+        number = after[0] if after else 1
         while self.rounds is None or number <= self.rounds:
             start = anchor + (number - 1) * self.round_length
             if start > until:
@@ -65,7 +67,8 @@ class Chain:
                 at = start + timedelta(minutes=stage.after_minutes)
                 if at > until:
                     return found
-                found.append(Due(number, position, stage, at))
+                if not after or (number, position) > after:
+                    found.append(Due(number, position, stage, at))
             number += 1
         return found
 
@@ -160,6 +163,11 @@ def clean_stages(value):
             errors.append(
                 _("%(stage)s: %(minutes)d minutes is before the escalation starts.")
                 % {"stage": label, "minutes": minutes}
+            )
+        elif minutes > MAX_MINUTES:
+            errors.append(
+                _("%(stage)s: at most %(max)d minutes (a week) after the escalation starts.")
+                % {"stage": label, "max": MAX_MINUTES}
             )
         if notify not in StageTarget.values:
             errors.append(

@@ -93,7 +93,7 @@ class _Run:
             notices = notices.filter(anchor=self.anchor)
         notices = list(notices.prefetch_related("recipients"))
         last = max(((n.round, n.stage) for n in notices), default=None)
-        pending = [d for d in self.chain.due(self.anchor, self.now) if not last or _key(d) > last]
+        pending = self.chain.due(self.anchor, self.now, after=last)
         if not pending:
             return []
         latest = {due.position: due for due in pending}  # each stage once: its latest round

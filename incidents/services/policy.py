@@ -49,9 +49,9 @@ LEVEL_NUMBERS = {
     "expected_people": (1, None),
     "postmortem_due_days": (1, None),
     "followup_due_days": (1, None),
-    "ack_repeat_minutes": (1, None),
+    "ack_repeat_minutes": (1, chains.MAX_MINUTES),
     "ack_rounds": (1, 20),
-    "update_repeat_minutes": (1, None),
+    "update_repeat_minutes": (1, chains.MAX_MINUTES),
 }
 CHAIN_FIELDS = ("ack_chain", "update_chain")
 LEVEL_FLAGS = ("postmortem_required", "inform_leadership")
@@ -89,13 +89,15 @@ NUMBER_MESSAGES = {
     "postmortem_due_days": gettext_lazy("The postmortem is due at least 1 day after the incident."),
     "followup_due_days": gettext_lazy("Follow-ups are due at least 1 day after the postmortem."),
     "ack_repeat_minutes": gettext_lazy(
-        "The acknowledgement escalation waits at least 1 minute after its last stage."
+        "The acknowledgement escalation waits between 1 minute and a week (10080 minutes) "
+        "after its last stage."
     ),
     "ack_rounds": gettext_lazy(
         "The acknowledgement escalation runs between 1 and 20 rounds (%(value)s given)."
     ),
     "update_repeat_minutes": gettext_lazy(
-        "The status-update escalation waits at least 1 minute after its last stage."
+        "The status-update escalation waits between 1 minute and a week (10080 minutes) after "
+        "its last stage."
     ),
 }
 

@@ -194,8 +194,13 @@ def test_level_set_creates_then_changes_a_level_and_records_what_changed(w, sev1
         ("audiences", ["customers", "press"], "Unknown audience: “press”."),
         ("staffing_model", "sometimes", "Choose 24/7 or business hours."),
         ("ack_rounds", 0, "between 1 and 20 rounds (0 given)"),
-        ("ack_repeat_minutes", 0, "waits at least 1 minute after its last stage"),
-        ("update_repeat_minutes", 0, "waits at least 1 minute after its last stage"),
+        ("ack_repeat_minutes", 0, "waits between 1 minute and a week"),
+        ("update_repeat_minutes", 10081, "waits between 1 minute and a week"),
+        (
+            "ack_chain",
+            [{"after_minutes": 10**12, "notify": "commander"}],
+            "Stage 1: at most 10080 minutes (a week) after the escalation starts.",
+        ),
         ("ack_chain", "commander", "Give the stages as a list."),
         (
             "ack_chain",
