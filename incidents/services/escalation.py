@@ -218,7 +218,7 @@ class _Run:
         self.told |= {p.pk for p in people}
         for user, reason in found.skipped:
             self._record_skip(due, user, reason)
-        self._record(due, found.people, already)
+        self._record(due, people, already)
         if people:
             self._tell(due, people)
         return notice
@@ -274,8 +274,10 @@ class _Run:
 
     def _record(self, due, people, already):
         where, label = self._where(due)
-        names = ", ".join(display_name(p) for p in people) or _("nobody")
-        if self.is_ack and not people:
+        names = ", ".join(display_name(p) for p in people) or (
+            _("nobody new") if already else _("nobody")
+        )
+        if self.is_ack and not people and not already:
             kind = TimelineKind.PAGED
             message = _("%(where)s (%(who)s): nobody could be paged.") % {
                 "where": label,
@@ -314,7 +316,7 @@ class _Run:
             kind,
             None,
             message,
-            after={**self._data(due), "recipients": [p.pk for p in people]},
+            after={**self._data(due), "recipients": [p.pk for p in [*people, *already]]},
         )
 
     def _tell(self, due, people):

@@ -172,6 +172,10 @@ def test_a_level_that_pages_without_a_chain_takes_the_default_one(
         (1, 4, ["erin"]),
     ]
     assert pages_to(incident) == [[org.cora.pk], [org.pat.pk], [org.erin.pk]]  # Pat once
+    assert messages(incident, TimelineKind.PAGED)[2] == (
+        "Acknowledgement escalation, round 1 of 2, stage 3: paged nobody new (the commander's "
+        "backup) by sms, voice, slack, email. (Pat Lee already told a moment ago.)"
+    )
 
 
 # --- The status-update escalation -----------------------------------------------------------
