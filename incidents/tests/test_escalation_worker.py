@@ -1,6 +1,8 @@
 """The acknowledgement escalation with the real thing: celery beat on the database schedule and
 two prefork workers on Redis, against the test database. Instead of waiting minutes, the test
-moves the incident's declaration back in the database, as an outside tester would.
+moves the incident's declaration or due time back in the database, as an outside tester would:
+a missed acknowledgement pages down the chain until acknowledged; after a 15-minute outage a
+missed update reaches everyone due, in order, once, skipping the unavailable, until an update.
 
 Beat publishes the escalation task every second and the two workers run it concurrently, so
 each stage being sent once here is the unique key and the row lock at work; so is the last
@@ -18,6 +20,7 @@ import pytest
 import redis
 from django.core.management import call_command
 from django.db import connection, connections
+from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from config.celery_routes import PERIODIC_TASKS
@@ -26,6 +29,7 @@ from incidents.models import EscalationKind, EscalationNotice, Incident, Timelin
 from incidents.services.escalation import incident_escalate
 from incidents.tests.beat_process import BeatProcess
 from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
+from incidents.tests.people_setup import away
 from notifications.models import Delivery, DeliveryStatus, Notification
 from notifications.tests.brokers import celery_broker
 from notifications.tests.worker_process import WorkerProcess, database_url
@@ -140,6 +144,43 @@ def test_a_missed_acknowledgement_pages_the_next_delegate_and_acknowledging_stop
     time.sleep(3)  # three ticks of beat
     assert len(notices(incident)) == 4
     assert incident.timeline.filter(kind=TimelineKind.PAGED).count() == 4
+
+
+def test_catch_up_after_a_15_minute_outage_tells_everyone_due_in_order_and_an_update_stops_it(
+    beat_and_workers, declare, sev1, sev2, django_capture_on_commit_callbacks
+):
+    org = escalation_org()
+    effective_policy(org.cora, {sev1: ([], {}), sev2: ([], {})})
+    with django_capture_on_commit_callbacks(execute=True):  # the plan schedules the reminders
+        incident = declare(actor=org.cora, commander=org.cora)
+    away(org.pat)  # the backup: skipped for Nina, with the reason
+
+    # Nothing ran for the 15 minutes since the update was due.
+    due = timezone.now() - timedelta(minutes=15)
+    Incident.objects.filter(pk=incident.pk).update(next_update_due=due)
+
+    def updates():
+        return [
+            (n.stage, [u.username for u in n.recipients.all()])
+            for n in EscalationNotice.objects.filter(
+                incident=incident, kind=EscalationKind.UPDATE
+            ).order_by("pk")
+        ]
+
+    wait_until(lambda: len(updates()) == 2, beat_and_workers)
+    time.sleep(2)  # two more ticks: nobody is told again
+    assert updates() == [(1, ["cora"]), (2, ["nina"])]
+    told = Notification.objects.filter(incident=incident).exclude(event="declared")
+    assert [(n.event, n.people) for n in told.order_by("pk")] == [
+        ("update_reminder", [org.cora.pk]),
+        ("update_escalation", [org.nina.pk]),
+    ]
+    [skip] = incident.timeline.filter(kind=TimelineKind.ESCALATION_SKIPPED)
+    assert "skipped Pat Lee, who is unavailable (holiday)" in skip.message
+
+    services.incident_post_update(incident=incident, actor=org.cora, message="Rolled back")
+    time.sleep(2)
+    assert len(updates()) == 2
 
 
 @pytest.mark.django_db(transaction=True)
