@@ -120,7 +120,7 @@ def ack_chain(level):
         return None
     if level.ack_chain:
         stages = _stages(level.ack_chain)
-    elif any(True for _function in level.paged_functions.all()):
+    elif level.paged_functions.all():  # the prefetched ones, if any
         stages = default_ack_stages(level)
     else:
         return None

@@ -291,7 +291,7 @@ class _Run:
                 "who": where["who"],
                 "methods": ", ".join(settings.BEACON_PAGE_METHODS),
             }
-        elif due.round == 1 and due.position == 1 and due.stage.notify == StageTarget.COMMANDER:
+        elif self._is_reminder(due):
             kind = TimelineKind.UPDATE_REMINDER
             message = _("Reminded %(names)s to post a status update (due %(due)s).") % {
                 "names": names,
@@ -329,22 +329,26 @@ class _Run:
             "due": self.anchor.strftime("%H:%M UTC"),
         }
         if self.is_ack:
-            event = "page"
             headline = _(
                 "You are paged for %(ref)s (%(severity)s), not acknowledged yet: %(title)s"
             )
-        elif due.round == 1 and due.position == 1:
-            event = "update_reminder"
+        elif self._is_reminder(due):
             headline = _("Post a status update for %(ref)s to the broadcast channel (due %(due)s)")
         else:
-            event = "update_escalation"
             headline = _(
                 "%(ref)s: no status update since it was due at %(due)s; %(commander)s is commander"
             )
-        channels = settings.BEACON_PAGE_METHODS if self.paging else None
-        announce.to_people(
-            incident, "page" if self.paging else event, people, headline % facts, channels=channels
-        )
+        if self.paging:  # the paging methods, and the pages' queue
+            event, channels = "page", settings.BEACON_PAGE_METHODS
+        else:
+            event = "update_reminder" if self._is_reminder(due) else "update_escalation"
+            channels = None
+        announce.to_people(incident, event, people, headline % facts, channels=channels)
+
+    def _is_reminder(self, due):
+        """The first word to the commander about a due update: a reminder, not an escalation."""
+        first = due.round == 1 and due.position == 1
+        return not self.is_ack and first and due.stage.notify == StageTarget.COMMANDER
 
 
 def _skip_data(user, reason):
