@@ -39,9 +39,9 @@ def refresh_open_compliance():
 @shared_task(name="incidents.tasks.send_update_reminders", ignore_result=True, **RETRY)
 def send_update_reminders():
     """Both escalations: page for unacknowledged incidents, remind and escalate missed updates."""
-    from incidents.services.escalation import escalations_due, incident_escalate
+    from incidents.services.escalation import escalate_due
 
-    return sum(len(incident_escalate(incident_id=pk)) for pk in escalations_due())
+    return escalate_due()
 
 
 @shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)

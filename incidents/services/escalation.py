@@ -13,6 +13,7 @@ sent once (its latest round) and the timeline says how many were overtaken. A pe
 cannot be reached is skipped, and each skip is on the timeline with its reason.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -39,6 +40,8 @@ from incidents.names import display_name, outbound_name
 from . import announce
 from .base import policy_level_of, record_event
 
+logger = logging.getLogger(__name__)
+
 
 def escalations_due(*, now=None):
     """Active incidents with a status update due, or not acknowledged yet."""
@@ -48,6 +51,25 @@ def escalations_due(*, now=None):
         .filter(Q(update_reminders=True, next_update_due__lte=now) | Q(acknowledged_at=None))
         .values_list("pk", flat=True)
     )
+
+
+class EscalationFailed(Exception):
+    """Some incidents could not be escalated (each is logged); the others were."""
+
+
+def escalate_due(*, now=None):
+    """Both escalations of every incident whose time has come; one incident's failure does not
+    hold up the others' pages, and is raised at the end. Returns the number of notices sent."""
+    failed, sent = [], 0
+    for pk in escalations_due(now=now):
+        try:
+            sent += len(incident_escalate(incident_id=pk, now=now))
+        except Exception:
+            logger.exception("Could not escalate incident %s", pk)
+            failed.append(pk)
+    if failed:
+        raise EscalationFailed(f"Could not escalate incidents {failed}; see the log.")
+    return sent
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.utils import timezone
 from incidents import services, tasks
 from incidents.models import EscalationKind, EscalationNotice, TimelineKind
 from incidents.selectors_escalation import escalation_state
+from incidents.services import escalation
 from incidents.services.escalation import escalations_due, incident_escalate
 from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
 from incidents.tests.people_setup import away
@@ -355,3 +356,18 @@ def test_the_periodic_task_escalates_on_the_clock(sev1_incident, org):
     with time_machine.travel(sev1_incident.declared_at + 10 * MINUTE, tick=False):
         assert tasks.send_update_reminders() == 1
     assert sent(sev1_incident, ACK)[-1] == (1, 4, ["nina"])
+
+
+def test_one_failing_incident_does_not_hold_up_the_others(sev1_incident, declared, monkeypatch):
+    other = declared()
+    real = escalation.incident_escalate
+
+    def failing_for_sev1(*, incident_id, now=None):
+        if incident_id == sev1_incident.pk:
+            raise RuntimeError("a bad chain")
+        return real(incident_id=incident_id, now=now)
+
+    monkeypatch.setattr(escalation, "incident_escalate", failing_for_sev1)
+    with pytest.raises(escalation.EscalationFailed, match=str(sev1_incident.pk)):
+        escalation.escalate_due(now=other.next_update_due)
+    assert sent(other, UPDATE) == [(1, 1, ["cora"])]
