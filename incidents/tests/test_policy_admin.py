@@ -212,6 +212,10 @@ def test_the_effective_version_is_read_only(mona, w, v1, sev1):
     assert not page.context["has_change_permission"]
     assert 'name="levels-0-update_cadence_minutes"' not in page.content.decode()
     assert "Response policy v1" in page.content.decode()
+    # Its chains in words: neither level pages anyone; updates take the default chain.
+    html = page.content.decode()
+    assert html.count("nobody is paged") == 2
+    assert "at 0 min tell the commander; at 10 min the commander&#x27;s backup" in html
 
     response = mona.post(change_url(v1), {"summary": "Rewritten"})
 
