@@ -71,6 +71,12 @@ def _unavailable_reason(user, windows, at):
     return None
 
 
+def unavailable_reason(user, *, at=None):
+    """Why `user` cannot be reached at `at` (inactive, or inside a window), or None."""
+    at = at or timezone.now()
+    return _unavailable_reason(user, _windows_by_user([user.pk], at, at + timedelta(seconds=1)), at)
+
+
 def _ranked(function, team):
     return list(
         Delegation.objects.filter(function=function, team=team)

@@ -36,10 +36,10 @@ def refresh_open_compliance():
 @shared_task(name="incidents.tasks.send_update_reminders", ignore_result=True, **RETRY)
 @runs_alone
 def send_update_reminders():
-    """Remind commanders of due status updates; escalate the missed ones."""
-    from incidents.services.reminders import incident_remind_update, reminders_due
+    """Both escalations: page for unacknowledged incidents, remind and escalate missed updates."""
+    from incidents.services.escalation import escalate_due
 
-    return sum(bool(incident_remind_update(incident_id=pk)) for pk in reminders_due())
+    return escalate_due()
 
 
 @shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)

@@ -9,6 +9,7 @@ form and call a service; the services decide who may do what.
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from . import selectors_policy, services
+from . import chains, selectors_policy, services
 from .exceptions import TransitionNotAllowed
 from .forms import ServiceErrorsMixin
 from .lookups import as_pk
@@ -85,6 +86,16 @@ ROWS = [
     (
         gettext_lazy("Leadership informed"),
         lambda lvl: _("yes") if lvl.inform_leadership else _("no"),
+    ),
+    (
+        gettext_lazy("Acknowledgement escalation"),
+        lambda lvl: chains.describe(
+            chains.ack_chain(lvl), methods=" → ".join(settings.BEACON_PAGE_METHODS)
+        ),
+    ),
+    (
+        gettext_lazy("Status-update escalation"),
+        lambda lvl: chains.describe(chains.update_chain(lvl)),
     ),
 ]
 

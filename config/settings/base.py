@@ -326,7 +326,8 @@ BEACON_DRILL_CHANNEL = env("BEACON_DRILL_CHANNEL", default="slack:beacon-drills"
 # How named people are reached (reminders, reviews), and paged, in order of preference.
 BEACON_DIRECT_METHODS = env.list("BEACON_DIRECT_METHODS", default=["slack", "email", "sms"])
 BEACON_PAGE_METHODS = env.list("BEACON_PAGE_METHODS", default=["sms", "voice", "slack", "email"])
-# Missed status updates escalate to the commander's backup, then to this function.
+# The default escalation chains' step (backup one step after the commander, executive two),
+# and the function an `executive` stage reaches.
 BEACON_EXECUTIVE_FUNCTION = env("BEACON_EXECUTIVE_FUNCTION", default="executive")
 BEACON_ESCALATION_STEP_MINUTES = env.int("BEACON_ESCALATION_STEP_MINUTES", default=10)
 # Links the response plan posts; "{reference}" and "{channel}" are filled in.

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from incidents import selectors_policy, services
+from incidents import chains, selectors_policy, services
 from incidents.models import (
     Audience,
     CriticalFunction,
@@ -39,6 +39,7 @@ from incidents.models import (
 )
 
 from .actions import intermediate_page, submitted
+from .chain_field import ChainField
 from .forms import ServiceModelForm
 from .inlines import RecordInline
 from .refusals import REFUSALS, refusal_messages
@@ -97,6 +98,9 @@ class PolicyLevelForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    ack_chain = ChainField(label=_("Acknowledgement escalation"))
+    update_chain = ChainField(label=_("Status-update escalation"))
 
     class Meta:
         model = PolicyLevel
@@ -192,6 +196,8 @@ class PolicyLevelInline(ReadOnlyInline):
         "postmortem",
         "followups",
         "inform_leadership",
+        "acknowledgement_escalation",
+        "update_escalation",
     ]
     readonly_fields = fields
     verbose_name_plural = _("levels (read-only: only a draft is edited)")
@@ -230,6 +236,14 @@ class PolicyLevelInline(ReadOnlyInline):
             return _("not required")
         return _("due in %(days)d days") % {"days": level.postmortem_due_days}
 
+    @admin.display(description=_("acknowledgement escalation"))
+    def acknowledgement_escalation(self, level):
+        return chains.describe(chains.ack_chain(level))
+
+    @admin.display(description=_("status-update escalation"))
+    def update_escalation(self, level):
+        return chains.describe(chains.update_chain(level))
+
     @admin.display(description=_("follow-ups"))
     def followups(self, level):
         due = _("due in %(days)d days") % {"days": level.followup_due_days}
@@ -251,6 +265,8 @@ class PolicyLevelEditInline(admin.StackedInline):
         ("postmortem_required", "postmortem_due_days"),
         ("followup_priority", "followup_due_days"),
         "inform_leadership",
+        ("ack_chain", "ack_repeat_minutes", "ack_rounds"),
+        ("update_chain", "update_repeat_minutes"),
     ]
     extra = 0
     can_delete = False

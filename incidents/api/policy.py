@@ -30,6 +30,7 @@ from incidents.models import (
     PriorityMatrixCell,
     SeverityLevel,
     StaffingModel,
+    StageTarget,
     Team,
     Urgency,
 )
@@ -56,6 +57,27 @@ class PolicyCreateSerializer(InputSerializer):
         allow_null=True,
         help_text=_("The version number to start from; the version in force when left out."),
     )
+
+
+class StageSerializer(InputSerializer):
+    """One stage of an escalation chain (incidents/chains.py)."""
+
+    after_minutes = serializers.IntegerField(
+        help_text=_("Minutes from the declaration (acknowledgement) or the due time (updates).")
+    )
+    notify = serializers.ChoiceField(choices=StageTarget.choices)
+    function = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=CriticalFunction.objects.all(),
+        required=False,
+        help_text=_("The function, for `holder` and `next_delegate` (default: the commander's)."),
+    )
+
+    def to_internal_value(self, data):
+        stage = super().to_internal_value(data)
+        if "function" in stage:
+            stage["function"] = stage["function"].slug
+        return stage
 
 
 class PolicyLevelInputSerializer(InputSerializer):
@@ -90,6 +112,11 @@ class PolicyLevelInputSerializer(InputSerializer):
     )
     followup_due_days = serializers.IntegerField(required=False)
     inform_leadership = serializers.BooleanField(required=False)
+    ack_chain = StageSerializer(many=True, required=False)
+    ack_repeat_minutes = serializers.IntegerField(required=False)
+    ack_rounds = serializers.IntegerField(required=False)
+    update_chain = StageSerializer(many=True, required=False)
+    update_repeat_minutes = serializers.IntegerField(required=False)
 
 
 class SignOffInputSerializer(InputSerializer):
@@ -119,8 +146,16 @@ class SuggestQuerySerializer(QuerySerializer):
 # --- Output ---------------------------------------------------------------------------------
 
 
+class StageOutputSerializer(serializers.Serializer):
+    after_minutes = serializers.IntegerField(read_only=True)
+    notify = serializers.ChoiceField(choices=StageTarget.choices, read_only=True)
+    function = serializers.CharField(read_only=True, help_text=_("A function's slug, if any."))
+
+
 class PolicyLevelSerializer(serializers.ModelSerializer):
     severity = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    ack_chain = StageOutputSerializer(many=True, read_only=True)
+    update_chain = StageOutputSerializer(many=True, read_only=True)
     paged_functions = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     audiences = serializers.ListField(child=serializers.CharField(), read_only=True)
     followup_priority = serializers.SlugRelatedField(slug_field="name", read_only=True)

@@ -3,6 +3,7 @@ from .compliance import IncidentCompliance
 from .criteria import IncidentCriterion
 from .delegation import Delegation, Unavailability, UnavailabilityReason
 from .effort import EffortEntry
+from .escalation import EscalationKind, EscalationNotice, StageTarget
 from .function import CriticalFunction, IncidentRoleField
 from .idempotency import IdempotencyKey
 from .incident import CancelReason, Incident, IncidentSource, IncidentStatus
@@ -23,7 +24,6 @@ from .policy import (
     Urgency,
 )
 from .preference import UserPreference
-from .reminder import ReminderStage, UpdateReminder
 from .roles import RoleAssignment
 from .sequence import ReferenceSequence
 from .severity import Priority, SeverityLevel
@@ -37,8 +37,9 @@ __all__ = [
     "ApiToken",
     "IncidentPlanStep",
     "PlanStepState",
-    "ReminderStage",
-    "UpdateReminder",
+    "EscalationKind",
+    "EscalationNotice",
+    "StageTarget",
     "Audience",
     "CancelReason",
     "CriticalFunction",

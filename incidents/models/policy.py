@@ -128,6 +128,23 @@ class PolicyLevel(models.Model):
         _("follow-ups due in (days)"), default=14, validators=[MinValueValidator(1)]
     )
     inform_leadership = models.BooleanField(_("leadership informed"), default=False)
+    # The chains: ordered stages [{"after_minutes": 0, "notify": "commander"}, ...]
+    # (incidents/chains.py reads, checks and describes them; an empty chain takes the default).
+    ack_chain = models.JSONField(_("acknowledgement escalation"), default=list, blank=True)
+    ack_repeat_minutes = models.PositiveIntegerField(
+        _("acknowledgement escalation repeats after (minutes)"),
+        default=15,
+        validators=[MinValueValidator(1)],
+    )
+    ack_rounds = models.PositiveSmallIntegerField(
+        _("acknowledgement escalation rounds"), default=3, validators=[MinValueValidator(1)]
+    )
+    update_chain = models.JSONField(_("status-update escalation"), default=list, blank=True)
+    update_repeat_minutes = models.PositiveIntegerField(
+        _("status-update escalation repeats after (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1)],
+    )
 
     class Meta:
         ordering = ["version", "severity__rank"]

@@ -35,6 +35,8 @@ class TimelineKind(models.TextChoices):
     DELIVERY_RETRIED = "delivery_retried", _("Message sent again")
     UPDATE_REMINDER = "update_reminder", _("Status update reminder")
     UPDATE_ESCALATED = "update_escalated", _("Missed status update escalated")
+    PAGED = "paged", _("Paged for acknowledgement")
+    ESCALATION_SKIPPED = "escalation_skip", _("Skipped in an escalation")
 
 
 class TimelineEvent(AppendOnlyModel):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from incidents import selectors, selectors_policy
+from incidents import chains, selectors, selectors_policy
 from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     Audience,
@@ -50,9 +50,13 @@ LEVEL_NUMBERS = {
     "expected_people": (1, None),
     "postmortem_due_days": (1, None),
     "followup_due_days": (1, None),
+    "ack_repeat_minutes": (1, chains.MAX_MINUTES),
+    "ack_rounds": (1, 20),
+    "update_repeat_minutes": (1, chains.MAX_MINUTES),
 }
 # Numbers that may be left blank (the model says what blank means).
 LEVEL_OPTIONAL_NUMBERS = {"page_wait_limit_minutes"}
+CHAIN_FIELDS = ("ack_chain", "update_chain")
 LEVEL_FLAGS = ("postmortem_required", "inform_leadership")
 # Every field `policy_level_set` takes, in the order the admin and the API show them (after the
 # level's severity).
@@ -70,6 +74,11 @@ LEVEL_FIELDS = (
     "followup_priority",
     "followup_due_days",
     "inform_leadership",
+    "ack_chain",
+    "ack_repeat_minutes",
+    "ack_rounds",
+    "update_chain",
+    "update_repeat_minutes",
 )
 NUMBER_MESSAGES = {
     "ack_target_minutes": gettext_lazy("The acknowledgement target must be at least 1 minute."),
@@ -87,6 +96,17 @@ NUMBER_MESSAGES = {
     "expected_people": gettext_lazy("At least 1 person is expected on an incident."),
     "postmortem_due_days": gettext_lazy("The postmortem is due at least 1 day after the incident."),
     "followup_due_days": gettext_lazy("Follow-ups are due at least 1 day after the postmortem."),
+    "ack_repeat_minutes": gettext_lazy(
+        "The acknowledgement escalation waits between 1 minute and a week (10080 minutes) "
+        "after its last stage."
+    ),
+    "ack_rounds": gettext_lazy(
+        "The acknowledgement escalation runs between 1 and 20 rounds (%(value)s given)."
+    ),
+    "update_repeat_minutes": gettext_lazy(
+        "The status-update escalation waits between 1 minute and a week (10080 minutes) after "
+        "its last stage."
+    ),
 }
 
 
@@ -242,6 +262,10 @@ def _clean_level_fields(fields):
             if value is not None and not isinstance(value, Priority):
                 errors[name] = _("Choose a priority.")
             cleaned[name] = value
+        elif name in CHAIN_FIELDS:
+            cleaned[name], messages = chains.clean_stages(value or [])
+            if messages:
+                errors[name] = messages
         elif name == "paged_functions":
             functions = list(value or ())
             retired = [f.name for f in functions if not f.is_active]
@@ -260,6 +284,7 @@ def _level_state(level, functions):
     state["staffing_model"] = level.staffing_model
     state["followup_priority"] = level.followup_priority.name if level.followup_priority else None
     state["paged_functions"] = sorted(f.slug for f in functions)
+    state.update({name: list(getattr(level, name)) for name in CHAIN_FIELDS})
     return state
 
 

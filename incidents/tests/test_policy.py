@@ -36,6 +36,13 @@ def severities(sev1, sev2):
     return [sev1, sev2]
 
 
+CHAIN = [
+    {"after_minutes": 0, "notify": "commander"},
+    {"after_minutes": 5, "notify": "next_delegate"},
+    {"after_minutes": 10, "notify": "executive"},
+]
+
+
 @pytest.fixture
 def v1(w, severities):
     """The version in force: SEV1 updates every 15 minutes, SEV2 every 60."""
@@ -45,6 +52,8 @@ def v1(w, severities):
         version=version,
         severity=severities[0],
         paged_functions=[w.commander_function, w.communications],
+        ack_chain=CHAIN,
+        ack_rounds=2,
     )
     return pf.make_effective(version, w.mona, w.signers)
 
@@ -105,6 +114,7 @@ def test_new_draft_copies_the_effective_version_with_its_paged_functions(w, v1):
         "SEV2": 60,
     }
     assert set(copied["SEV1"].paged_functions.all()) == {w.commander_function, w.communications}
+    assert copied["SEV1"].ack_chain == CHAIN and copied["SEV1"].ack_rounds == 2
     # The copy is separate: v1 keeps its own levels.
     assert v1.levels.count() == 2
     assert version.events.get().data == {"copied_from": v1.number}
@@ -184,6 +194,43 @@ def test_level_set_creates_then_changes_a_level_and_records_what_changed(w, sev1
         ("update_cadence_minutes", "soon", "Give a whole number."),
         ("audiences", ["customers", "press"], "Unknown audience: “press”."),
         ("staffing_model", "sometimes", "Choose 24/7 or business hours."),
+        ("ack_rounds", 0, "between 1 and 20 rounds (0 given)"),
+        ("ack_repeat_minutes", 0, "waits between 1 minute and a week"),
+        ("update_repeat_minutes", 10081, "waits between 1 minute and a week"),
+        (
+            "ack_chain",
+            [{"after_minutes": 10**12, "notify": "commander"}],
+            "Stage 1: at most 10080 minutes (a week) after the escalation starts.",
+        ),
+        ("ack_chain", "commander", "Give the stages as a list."),
+        (
+            "ack_chain",
+            [{"after_minutes": -5, "notify": "commander"}],
+            "Stage 1: -5 minutes is before the escalation starts.",
+        ),
+        (
+            "update_chain",
+            [
+                {"after_minutes": 10, "notify": "commander"},
+                {"after_minutes": 5, "notify": "executive"},
+            ],
+            "Stage 2 comes at 5 min, before the stage above it (10 min).",
+        ),
+        (
+            "ack_chain",
+            [{"after_minutes": "soon", "notify": "commander"}],
+            "Stage 1: give its minutes in whole numbers.",
+        ),
+        (
+            "ack_chain",
+            [{"after_minutes": 0, "notify": "holder", "function": "astrologer"}],
+            "Stage 1: “astrologer” is not an active function.",
+        ),
+        (
+            "ack_chain",
+            [{"after_minutes": 0, "notify": "executive", "function": "communications-lead"}],
+            "Stage 1: only a holder or a next delegate is of a function.",
+        ),
     ],
 )
 def test_level_set_refuses_bad_values_with_a_clear_message(w, sev1, field, value, message):

@@ -164,6 +164,33 @@ def test_a_refused_level_shows_its_message_and_the_whole_page_is_undone(mona, w,
     assert not v2.events.exclude(kind=PolicyEventKind.CREATED).exists()
 
 
+def test_chains_are_edited_as_lines_and_refused_with_their_field_errors(mona, w, v2, sev1):
+    page = mona.get(change_url(v2))
+    data = page_data(page)
+    data[level_key(page, sev1, "ack_chain")] = "0 commander\n5 next_delegate\n3 executive"
+    data[level_key(page, sev1, "ack_rounds")] = "0"
+
+    refused = mona.post(change_url(v2), data)
+
+    assert refused.status_code == 200
+    level_form = refused.context["inline_admin_formsets"][0].formset.forms[0]
+    assert level_form.errors["ack_chain"] == [
+        "Stage 3 comes at 3 min, before the stage above it (5 min)."
+    ]
+    assert "between 1 and 20 rounds" in level_form.errors["ack_rounds"][0]
+
+    data[level_key(page, sev1, "ack_chain")] = "0 commander\n5 next_delegate\n10 executive"
+    data[level_key(page, sev1, "ack_rounds")] = "2"
+    response = mona.post(change_url(v2), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    level = v2.levels.get(severity=sev1)
+    assert [s["notify"] for s in level.ack_chain] == ["commander", "next_delegate", "executive"]
+    assert level.ack_rounds == 2
+    page = mona.get(change_url(v2))
+    assert "0 commander\n5 next_delegate\n10 executive" in page.content.decode()
+
+
 def test_a_missing_severity_is_offered_as_an_empty_level(mona, w, sev1, sev2):
     draft = pf.draft(w.mona, [sev1])
     page = mona.get(change_url(draft))
@@ -185,6 +212,10 @@ def test_the_effective_version_is_read_only(mona, w, v1, sev1):
     assert not page.context["has_change_permission"]
     assert 'name="levels-0-update_cadence_minutes"' not in page.content.decode()
     assert "Response policy v1" in page.content.decode()
+    # Its chains in words: neither level pages anyone; updates take the default chain.
+    html = page.content.decode()
+    assert html.count("nobody is paged") == 2
+    assert "at 0 min tell the commander; at 10 min the commander&#x27;s backup" in html
 
     response = mona.post(change_url(v1), {"summary": "Rewritten"})
 

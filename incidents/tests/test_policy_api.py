@@ -257,6 +257,16 @@ def test_levels_sets_every_field_of_a_level(w, v2):
         "followup_priority": "P1",
         "followup_due_days": 7,
         "inform_leadership": True,
+        "ack_chain": [
+            {"after_minutes": 0, "notify": "commander"},
+            {"after_minutes": 5, "notify": "next_delegate"},
+            {"after_minutes": 8, "notify": "holder", "function": "communications-lead"},
+            {"after_minutes": 10, "notify": "executive"},
+        ],
+        "ack_repeat_minutes": 15,
+        "ack_rounds": 3,
+        "update_chain": [{"after_minutes": 0, "notify": "commander"}],
+        "update_repeat_minutes": 20,
     }
     response = client_for(w.mona).post(f"{API}2/levels/", body, format="json")
     assert response.status_code == 200, response.content
@@ -276,6 +286,28 @@ def test_levels_sets_every_field_of_a_level(w, v2):
         ({"severity": "SEV1", "staffing_model": "never"}, "staffing_model"),
         ({"severity": "SEV1", "page_wait_limit_minutes": 0}, "page_wait_limit_minutes"),
         ({"severity": "SEV1", "paged_functions": ["astrologer"]}, "paged_functions"),
+        ({"severity": "SEV1", "ack_rounds": 0}, "ack_rounds"),
+        ({"severity": "SEV1", "ack_repeat_minutes": 0}, "ack_repeat_minutes"),
+        ({"severity": "SEV1", "update_repeat_minutes": -5}, "update_repeat_minutes"),
+        (
+            {"severity": "SEV1", "ack_chain": [{"after_minutes": -1, "notify": "commander"}]},
+            "ack_chain",
+        ),
+        (
+            {
+                "severity": "SEV1",
+                "update_chain": [
+                    {"after_minutes": 10, "notify": "commander"},
+                    {"after_minutes": 5, "notify": "executive"},
+                ],
+            },
+            "update_chain",
+        ),
+        ({"severity": "SEV1", "ack_chain": [{"after_minutes": 0, "notify": "mum"}]}, "ack_chain"),
+        (
+            {"severity": "SEV1", "ack_chain": [{"after_minutes": 0, "notify": "holder"}]},
+            "ack_chain",
+        ),
     ],
 )
 def test_bad_levels_are_400_with_field_errors(w, v2, body, field):

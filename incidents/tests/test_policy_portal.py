@@ -77,6 +77,21 @@ def test_page_shows_the_effective_version_per_severity(client, w, v1):
     assert rows["Audiences informed"] == ["Responders, Stakeholders"] * 2
     assert rows["Staffing"] == ["24/7 until resolved"] * 2
     assert rows["Postmortem"] == ["due in 5 days"] * 2
+    # SEV1 pages a function: the default chain, from the acknowledgement target (15 min).
+    assert rows["Acknowledgement escalation"] == [
+        "at 0 min page the commander by sms → voice → slack → email; at 0 min the functions "
+        "the level pages; at 15 min the commander's backup; at 25 min the executive; repeat "
+        "15 min after the last stage, 3 rounds",
+        "nobody is paged",
+    ]
+    assert (
+        rows["Status-update escalation"]
+        == [
+            "at 0 min tell the commander; at 10 min the commander's backup; at 20 min the "
+            "executive; repeat 10 min after the last stage, until an update is posted"
+        ]
+        * 2
+    )
     page = text(response)
     assert "In force: version 1" in page
     assert "Cora Diaz (Platform)" in page and "Pat Kim (Payments)" in page

@@ -75,3 +75,31 @@ def test_demo_response_plans_are_active_and_every_audience_has_a_backup(settings
     assert checkout.plan_steps.filter(action="manual").count() == 3
     assert UserPreference.objects.exclude(phone="").count() == 7
     assert not UserPreference.objects.exclude(slack_user_id="").exists()
+
+
+def test_the_unacknowledged_demo_sev1_pages_its_chain_within_five_minutes(settings, tmp_path):
+    from datetime import timedelta
+
+    from incidents.models import EscalationNotice
+    from incidents.services.escalation import incident_escalate
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")
+    incident = Incident.objects.get(title__startswith="Checkout API")
+    assert incident.acknowledged_at is None
+    for minute in range(6):  # beat ticks every minute
+        incident_escalate(
+            incident_id=incident.pk, now=incident.declared_at + timedelta(minutes=minute)
+        )
+    notices = EscalationNotice.objects.filter(incident=incident).order_by("round", "stage")
+    assert [
+        (n.round, n.stage, sorted(u.username for u in n.recipients.all())) for n in notices
+    ] == [
+        (1, 1, ["cora"]),
+        (1, 2, ["cora", "erin", "stella"]),  # commander, communications lead, executive
+        (1, 3, ["pat"]),  # the commander's backup at 1 min
+        (1, 4, ["erin"]),  # the executive at 2 min
+        (2, 1, ["cora"]),  # round 2 at 4 min
+        (2, 2, ["cora", "erin", "stella"]),
+        (2, 3, ["pat"]),
+    ]

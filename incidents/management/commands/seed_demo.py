@@ -183,6 +183,16 @@ POLICY_LEVELS = {
         "followup_priority": "P1",
         "followup_due_days": 7,
         "inform_leadership": True,
+        # Minutes short enough to watch in `make run`: the unacknowledged SEV1 demo incident
+        # pages its chain within five minutes of the start.
+        "ack_chain": [
+            {"after_minutes": 0, "notify": "commander"},
+            {"after_minutes": 0, "notify": "paged_functions"},
+            {"after_minutes": 1, "notify": "next_delegate"},
+            {"after_minutes": 2, "notify": "executive"},
+        ],
+        "ack_repeat_minutes": 2,
+        "ack_rounds": 3,
     },
     "SEV2": {
         "ack_target_minutes": 15,

@@ -1,0 +1,76 @@
+"""Where an incident's escalations stand, for the incident page and the API: each one's chain,
+the rounds and stages sent (to whom, who was skipped and why), the stage reached, and which
+stage comes next and when, or why none will."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from incidents import chains, selectors
+from incidents.models import EscalationKind, EscalationNotice
+
+
+@dataclass
+class EscalationState:
+    kind: str
+    description: str
+    anchor: object
+    sent: list = field(default_factory=list)  # EscalationNotice, in order, recipients prefetched
+    next_at: object = None
+    next_who: str = ""
+    stopped: str = ""  # why nothing more will be sent; empty while it runs
+
+    @property
+    def label(self):
+        return EscalationKind(self.kind).label
+
+    @property
+    def stage_reached(self):
+        return (self.sent[-1].round, self.sent[-1].stage) if self.sent else None
+
+    @property
+    def rounds(self):
+        grouped = {}
+        for notice in self.sent:
+            grouped.setdefault(notice.round, []).append(notice)
+        return grouped
+
+
+def escalation_state(incident):
+    """The incident's escalations (acknowledgement first), each with its state."""
+    level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+    notices = list(
+        EscalationNotice.objects.filter(incident=incident)
+        .prefetch_related("recipients")
+        .order_by("kind", "anchor", "round", "stage")
+    )
+    states = []
+    acknowledgement = chains.ack_chain(level)
+    if acknowledgement is not None:
+        sent = [n for n in notices if n.kind == EscalationKind.ACKNOWLEDGE]
+        stopped = ""
+        if incident.acknowledged_at:
+            stopped = _("acknowledged at %(at)s") % {"at": f"{incident.acknowledged_at:%H:%M}"}
+        states.append(_state(acknowledgement, incident.declared_at, sent, stopped, incident))
+    due = incident.next_update_due
+    if incident.update_reminders and due is not None:
+        sent = [n for n in notices if n.kind == EscalationKind.UPDATE and n.anchor == due]
+        states.append(_state(chains.update_chain(level), due, sent, "", incident))
+    return states
+
+
+def _state(chain, anchor, sent, stopped, incident):
+    state = EscalationState(chain.kind, chains.describe(chain), anchor, sent, stopped=stopped)
+    if not incident.is_active:
+        state.stopped = _("the incident is %(status)s") % {
+            "status": incident.get_status_display().lower()
+        }
+    if state.stopped:
+        return state
+    following = chain.following(anchor, state.stage_reached)
+    if following is None:
+        state.stopped = _("its %(rounds)d rounds are done") % {"rounds": chain.rounds}
+    else:
+        state.next_at = following.at
+        state.next_who = chains.describe_target(chain, following.position)
+    return state

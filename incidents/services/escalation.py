@@ -1,0 +1,387 @@
+"""The two escalations of an open incident, driven by beat and the database.
+
+- Acknowledgement: from the declaration, the level's chain pages people by the paging methods
+  until someone acknowledges or its rounds are done. Acknowledging stops it, nothing else.
+- Status update: from each due time, the chain tells people (by the paging methods when the
+  level pages, else the direct ones), round after round, until an update moves the due time.
+
+Each stage of each round is an `EscalationNotice` with a unique key, written under the
+incident's row lock: a stage is sent once however many ticks, restarts or workers reach it.
+A tick sends every stage whose time has come since the last one sent, in order, so a beat
+outage delays people but skips nobody; when the outage outlasted whole rounds, each stage is
+sent once (its latest round) and the timeline says how many were overtaken. A person who
+cannot be reached is skipped, and each skip is on the timeline with its reason.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import chains
+from incidents.delegation import delegate_for, unavailable_reason
+from incidents.models import (
+    CriticalFunction,
+    EscalationKind,
+    EscalationNotice,
+    Incident,
+    IncidentRoleField,
+    IncidentStatus,
+    RoleAssignment,
+    StageTarget,
+    TimelineKind,
+)
+from incidents.names import display_name, outbound_name
+
+from . import announce
+from .base import policy_level_of, record_event
+
+logger = logging.getLogger(__name__)
+
+
+def escalations_due(*, now=None):
+    """Active incidents with a status update due, or not acknowledged yet."""
+    now = now or timezone.now()
+    return list(
+        Incident.objects.filter(status__in=IncidentStatus.active())
+        .filter(Q(update_reminders=True, next_update_due__lte=now) | Q(acknowledged_at=None))
+        .values_list("pk", flat=True)
+    )
+
+
+class EscalationFailed(Exception):
+    """Some incidents could not be escalated (each is logged); the others were."""
+
+
+def escalate_due(*, now=None):
+    """Both escalations of every incident whose time has come; one incident's failure does not
+    hold up the others' pages, and is raised at the end. Returns the number of notices sent."""
+    failed, sent = [], 0
+    for pk in escalations_due(now=now):
+        try:
+            sent += len(incident_escalate(incident_id=pk, now=now))
+        except Exception:
+            logger.exception("Could not escalate incident %s", pk)
+            failed.append(pk)
+    if failed:
+        raise EscalationFailed(f"Could not escalate incidents {failed}; see the log.")
+    return sent
+
+
+@transaction.atomic
+def incident_escalate(*, incident_id, now=None):
+    """Send the stages of both escalations whose time has come, once. Returns the notices."""
+    now = now or timezone.now()
+    incident = Incident.objects.select_for_update(of=("self",)).filter(pk=incident_id).first()
+    if incident is None or not incident.is_active:
+        return []
+    level = policy_level_of(incident)
+    acknowledgement = chains.ack_chain(level)
+    sent = []
+    if acknowledgement is not None and incident.acknowledged_at is None:
+        sent += _Run(incident, level, acknowledgement, incident.declared_at, now).send()
+    due = incident.next_update_due
+    if incident.update_reminders and due is not None and due <= now:
+        run = _Run(incident, level, chains.update_chain(level), due, now)
+        run.paging = acknowledgement is not None
+        sent += run.send()
+    return sent
+
+
+@dataclass
+class _Recipients:
+    people: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # (user or None, reason)
+
+
+class _Run:
+    """One tick of one escalation of one incident."""
+
+    def __init__(self, incident, level, chain, anchor, now):
+        self.incident, self.level, self.chain = incident, level, chain
+        self.anchor, self.now = anchor, now
+        self.is_ack = chain.kind == EscalationKind.ACKNOWLEDGE
+        self.paging = self.is_ack
+        self.told = set()  # people told in this tick: each once
+        self.earlier = {}  # round -> [(stage, people)] sent before, to walk down the ranks
+
+    def send(self):
+        notices = EscalationNotice.objects.filter(incident=self.incident, kind=self.chain.kind)
+        if not self.is_ack:  # one acknowledgement escalation an incident; one per due time
+            notices = notices.filter(anchor=self.anchor)
+        notices = list(notices.prefetch_related("recipients"))
+        last = max(((n.round, n.stage) for n in notices), default=None)
+        pending = self.chain.due(self.anchor, self.now, after=last)
+        if not pending:
+            return []
+        latest = {due.position: due for due in pending}  # each stage once: its latest round
+        overtaken = len(pending) - len(latest)
+        if overtaken:
+            self._record_overtaken(overtaken)
+        for notice in notices:
+            people = list(notice.recipients.all())
+            self.earlier.setdefault(notice.round, []).append((notice.stage, people))
+        sent = []
+        for due in sorted(latest.values(), key=_key):
+            notice = self._send_stage(due)
+            if notice is None:
+                break  # another run holds this escalation
+            sent.append(notice)
+        return sent
+
+    # --- who ---------------------------------------------------------------------------------
+
+    def _resolve(self, due):
+        stage, found = due.stage, _Recipients()
+        if stage.notify == StageTarget.COMMANDER:
+            # An unreachable commander is skipped for whoever stands in for them.
+            commander = self.incident.commander
+            if commander is None or not self._reach(found, commander):
+                self._delegate(found, _commander_function(), exclude=[commander])
+        elif stage.notify == StageTarget.PAGED_FUNCTIONS:
+            for function in self.level.paged_functions.all() if self.level else ():
+                self._holder(found, function)
+        elif stage.notify == StageTarget.HOLDER:
+            self._holder(found, self._function(stage.function))
+        elif stage.notify == StageTarget.NEXT_DELEGATE:
+            function = self._function(stage.function) if stage.function else _commander_function()
+            self._next_delegate(found, function, due)
+        else:
+            executive = self._function(settings.BEACON_EXECUTIVE_FUNCTION)
+            self._delegate(found, executive, exclude=())
+        return found
+
+    def _reach(self, found, user):
+        reason = unavailable_reason(user, at=self.now)
+        if reason is None:
+            found.people.append(user)
+        else:
+            found.skipped.append((user, reason))
+        return reason is None
+
+    def _function(self, slug):
+        return CriticalFunction.objects.filter(slug=slug, is_active=True).first()
+
+    def _current_holder(self, function):
+        if function.incident_field:
+            return getattr(self.incident, function.incident_field)
+        role = (
+            RoleAssignment.objects.filter(incident=self.incident, function=function, ended_at=None)
+            .select_related("user")
+            .first()
+        )
+        return role.user if role else None
+
+    def _holder(self, found, function):
+        if function is None:
+            found.skipped.append((None, _("the function is no longer active")))
+            return
+        holder = self._current_holder(function)
+        if holder is not None and self._reach(found, holder):
+            return
+        self._delegate(found, function, exclude=[holder])
+
+    def _next_delegate(self, found, function, due):
+        if function is None:
+            found.skipped.append((None, _("the function is no longer active")))
+            return
+        # Down the ranks: past the holder and whoever this round already reached this way.
+        exclude = [self._current_holder(function)]
+        for position, people in self.earlier.get(due.round, ()):
+            if position > len(self.chain.stages):
+                continue  # sent under a longer chain (the severity has changed since)
+            stage = self.chain.stages[position - 1]
+            if stage.notify == StageTarget.NEXT_DELEGATE and stage.function == due.stage.function:
+                exclude += people
+        self._delegate(found, function, exclude=exclude)
+
+    def _delegate(self, found, function, *, exclude):
+        if function is None:
+            found.skipped.append((None, _("no such function is active")))
+            return
+        team = self.incident.team
+        holder = delegate_for(function=function, team=team, at=self.now, exclude=exclude)
+        excluded = {user.pk for user in exclude if user is not None}
+        reasons = [(s.user, s.reason) for s in holder.skipped if s.user.pk not in excluded]
+        found.skipped += reasons
+        if holder.user is not None:
+            found.people.append(holder.user)
+        elif not reasons:
+            found.skipped.append(
+                (None, _("no other delegate holds %(function)s") % {"function": function.name})
+            )
+
+    # --- telling -----------------------------------------------------------------------------
+
+    def _send_stage(self, due):
+        found = self._resolve(due)
+        people = [p for p in dict.fromkeys(found.people) if p.pk not in self.told]
+        already = [p for p in found.people if p.pk in self.told]
+        try:
+            with transaction.atomic():
+                notice = EscalationNotice.objects.create(
+                    incident=self.incident,
+                    kind=self.chain.kind,
+                    anchor=self.anchor,
+                    round=due.round,
+                    stage=due.position,
+                    due_at=due.at,
+                    sent_at=self.now,
+                    skipped=[_skip_data(user, reason) for user, reason in found.skipped],
+                )
+        except IntegrityError:
+            return None
+        notice.recipients.set(found.people)
+        self.earlier.setdefault(due.round, []).append((due.position, list(found.people)))
+        self.told |= {p.pk for p in people}
+        for user, reason in found.skipped:
+            self._record_skip(due, user, reason)
+        self._record(due, people, already)
+        if people:
+            self._tell(due, people)
+        return notice
+
+    def _where(self, due):
+        where = {
+            "escalation": EscalationKind(self.chain.kind).label,
+            "round": due.round,
+            "rounds": self.chain.rounds,
+            "stage": due.position,
+            "who": chains.describe_target(self.chain, due.position),
+        }
+        if self.chain.rounds:
+            label = _("%(escalation)s, round %(round)d of %(rounds)d, stage %(stage)d")
+        else:
+            label = _("%(escalation)s, round %(round)d, stage %(stage)d")
+        return where, label % where
+
+    def _record_skip(self, due, user, reason):
+        where, label = self._where(due)
+        record_event(
+            self.incident,
+            TimelineKind.ESCALATION_SKIPPED,
+            None,
+            _("%(where)s (%(who)s): skipped %(user)s, who %(reason)s.")
+            % {"where": label, "who": where["who"], "user": display_name(user), "reason": reason}
+            if user is not None
+            else _("%(where)s (%(who)s): nobody to tell: %(reason)s.")
+            % {"where": label, "who": where["who"], "reason": reason},
+            after={**self._data(due), "skipped": user.pk if user else None, "reason": reason},
+        )
+
+    def _record_overtaken(self, overtaken):
+        record_event(
+            self.incident,
+            TimelineKind.ESCALATION_SKIPPED,
+            None,
+            _(
+                "%(escalation)s: %(count)d stages came due while escalations were not running and "
+                "were overtaken by later rounds; each stage is sent once now, in order."
+            )
+            % {"escalation": EscalationKind(self.chain.kind).label, "count": overtaken},
+            after={"escalation": self.chain.kind, "anchor": self.anchor, "overtaken": overtaken},
+        )
+
+    def _data(self, due):
+        return {
+            "escalation": self.chain.kind,
+            "anchor": self.anchor,
+            "round": due.round,
+            "stage": due.position,
+        }
+
+    def _record(self, due, people, already):
+        where, label = self._where(due)
+        names = ", ".join(display_name(p) for p in people) or (
+            _("nobody new") if already else _("nobody")
+        )
+        if self.is_ack and not people and not already:
+            kind = TimelineKind.PAGED
+            message = _("%(where)s (%(who)s): nobody could be paged.") % {
+                "where": label,
+                "who": where["who"],
+            }
+        elif self.is_ack:
+            kind = TimelineKind.PAGED
+            message = _("%(where)s: paged %(names)s (%(who)s) by %(methods)s.") % {
+                "where": label,
+                "names": names,
+                "who": where["who"],
+                "methods": ", ".join(settings.BEACON_PAGE_METHODS),
+            }
+        elif self._is_reminder(due):
+            kind = TimelineKind.UPDATE_REMINDER
+            message = _("Reminded %(names)s to post a status update (due %(due)s).") % {
+                "names": names,
+                "due": self.anchor.strftime("%H:%M UTC"),
+            }
+        else:
+            kind = TimelineKind.UPDATE_ESCALATED
+            message = _("No status update since %(due)s: %(where)s, told %(names)s (%(who)s).") % {
+                "due": self.anchor.strftime("%H:%M UTC"),
+                "where": label,
+                "names": names,
+                "who": where["who"],
+            }
+        if already:
+            message += " " + _("(%(names)s already told a moment ago.)") % {
+                "names": ", ".join(display_name(p) for p in already)
+            }
+        if self.chain.is_last(due):
+            message += " " + _("That was its last round: nobody is paged again for it.")
+        record_event(
+            self.incident,
+            kind,
+            None,
+            message,
+            after={**self._data(due), "recipients": [p.pk for p in [*people, *already]]},
+        )
+
+    def _tell(self, due, people):
+        incident = self.incident
+        facts = {
+            "ref": incident.reference,
+            "title": outbound_name(incident),
+            "severity": incident.severity.name,
+            "commander": display_name(incident.commander) if incident.commander else _("nobody"),
+            "due": self.anchor.strftime("%H:%M UTC"),
+        }
+        if self.is_ack:
+            headline = _(
+                "You are paged for %(ref)s (%(severity)s), not acknowledged yet: %(title)s"
+            )
+        elif self._is_reminder(due):
+            headline = _("Post a status update for %(ref)s to the broadcast channel (due %(due)s)")
+        else:
+            headline = _(
+                "%(ref)s: no status update since it was due at %(due)s; %(commander)s is commander"
+            )
+        if self.paging:  # the paging methods, and the pages' queue
+            event, channels = "page", settings.BEACON_PAGE_METHODS
+        else:
+            event = "update_reminder" if self._is_reminder(due) else "update_escalation"
+            channels = None
+        announce.to_people(incident, event, people, headline % facts, channels=channels)
+
+    def _is_reminder(self, due):
+        """The first word to the commander about a due update: a reminder, not an escalation."""
+        first = due.round == 1 and due.position == 1
+        return not self.is_ack and first and due.stage.notify == StageTarget.COMMANDER
+
+
+def _skip_data(user, reason):
+    if user is None:
+        return {"user": None, "name": "", "reason": reason}
+    return {"user": user.pk, "name": display_name(user), "reason": reason}
+
+
+def _key(due):
+    return (due.round, due.position)
+
+
+def _commander_function():
+    return CriticalFunction.objects.filter(incident_field=IncidentRoleField.COMMANDER).first()

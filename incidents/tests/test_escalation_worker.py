@@ -1,0 +1,217 @@
+"""The acknowledgement escalation with the real thing: celery beat on the database schedule and
+two prefork workers on Redis, against the test database. Instead of waiting minutes, the test
+moves the incident's declaration or due time back in the database, as an outside tester would:
+a missed acknowledgement pages down the chain until acknowledged; after a 15-minute outage a
+missed update reaches everyone due, in order, once, skipping the unavailable, until an update.
+
+Beat publishes the escalation task every second and the two workers run it concurrently, so
+each stage being sent once here is the unique key and the row lock at work; so is the last
+test, with runs started at the same instant on PostgreSQL.
+"""
+
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import redis
+from django.core.management import call_command
+from django.db import connection, connections
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from config.celery_routes import PERIODIC_TASKS
+from incidents import services
+from incidents.models import EscalationKind, EscalationNotice, Incident, TimelineKind
+from incidents.services.escalation import incident_escalate
+from incidents.tests.beat_process import BeatProcess
+from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
+from incidents.tests.people_setup import away
+from notifications.models import Delivery, DeliveryStatus, Notification
+from notifications.tests.brokers import celery_broker
+from notifications.tests.worker_process import WorkerProcess, database_url
+
+REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+ESCALATION_TASK = "status-update reminders and escalation"
+
+
+@pytest.fixture
+def key_prefix(transactional_db, settings):
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        message = f"needs a Redis broker at {REDIS_URL}: {error}"
+        if os.environ.get("BEACON_REQUIRE_BROKER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    prefix = f"beacon-escalation-{uuid.uuid4().hex}:"
+    options = {**settings.BROKER_REDIS_TRANSPORT_OPTIONS, "global_keyprefix": prefix}
+    with celery_broker(REDIS_URL, task_always_eager=False, broker_transport_options=options):
+        yield prefix
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def beat_and_workers(key_prefix):
+    """The deploy's periodic tasks, the escalation every second; beat and two workers."""
+    call_command("setup_periodic_tasks", verbosity=0)
+    every_second, _ = IntervalSchedule.objects.get_or_create(
+        every=1, period=IntervalSchedule.SECONDS
+    )
+    PeriodicTask.objects.filter(name=ESCALATION_TASK).update(interval=every_second)
+    assert PERIODIC_TASKS[ESCALATION_TASK][0] == "incidents.tasks.send_update_reminders"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    processes = [
+        WorkerProcess(env, key_prefix=key_prefix, concurrency=2).start(),
+        BeatProcess(env, key_prefix=key_prefix).start(),
+    ]
+    try:
+        for process in processes:
+            process.wait_ready()
+        yield processes
+    finally:
+        logs = [process.log() for process in processes]
+        for process in processes:
+            process.stop()
+    for log in logs:
+        assert "ERROR/" not in log, log[-3000:]
+
+
+def notices(incident):
+    return [
+        (n.round, n.stage, sorted(u.username for u in n.recipients.all()))
+        for n in EscalationNotice.objects.filter(
+            incident=incident, kind=EscalationKind.ACKNOWLEDGE
+        ).order_by("round", "stage")
+    ]
+
+
+def wait_until(condition, processes, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out; logs:\n" + "\n".join(p.log()[-2000:] for p in processes))
+        time.sleep(0.2)
+
+
+def move_declaration_back(incident, *, minutes):
+    incident.declared_at -= timedelta(minutes=minutes)
+    Incident.objects.filter(pk=incident.pk).update(declared_at=incident.declared_at)
+
+
+def test_a_missed_acknowledgement_pages_the_next_delegate_and_acknowledging_stops_it(
+    beat_and_workers, declare, sev1, sev2
+):
+    org = escalation_org()
+    effective_policy(
+        org.cora,
+        {sev1: ([org.comms], {"ack_chain": SEV1_ACK_CHAIN, "ack_rounds": 1}), sev2: ([], {})},
+    )
+    incident = declare(actor=org.cora, commander=org.cora, severity=sev1)
+
+    # At declaration: the commander and the communications lead.
+    wait_until(lambda: len(notices(incident)) == 2, beat_and_workers)
+    assert notices(incident) == [(1, 1, ["cora"]), (1, 2, ["pat"])]
+
+    # Five minutes later (the target): the commander's backup, Pat, is paged.
+    move_declaration_back(incident, minutes=5)
+    wait_until(lambda: len(notices(incident)) == 3, beat_and_workers)
+    assert notices(incident)[-1] == (1, 3, ["pat"])
+
+    # Ten minutes: the next delegate by rank, Nina, paged by the paging methods and sent.
+    move_declaration_back(incident, minutes=5)
+    wait_until(lambda: len(notices(incident)) == 4, beat_and_workers)
+    assert notices(incident)[-1] == (1, 4, ["nina"])
+    page = Notification.objects.filter(incident=incident, event="page", people=[org.nina.pk])
+    wait_until(
+        lambda: Delivery.objects.filter(notification__in=page, status=DeliveryStatus.SENT).exists(),
+        beat_and_workers,
+    )
+
+    # Acknowledged: nothing more, however long beat goes on ticking.
+    services.incident_acknowledge(incident=incident, actor=org.nina)
+    move_declaration_back(incident, minutes=30)
+    time.sleep(3)  # three ticks of beat
+    assert len(notices(incident)) == 4
+    assert incident.timeline.filter(kind=TimelineKind.PAGED).count() == 4
+
+
+def test_catch_up_after_a_15_minute_outage_tells_everyone_due_in_order_and_an_update_stops_it(
+    beat_and_workers, declare, sev1, sev2, django_capture_on_commit_callbacks
+):
+    org = escalation_org()
+    effective_policy(org.cora, {sev1: ([], {}), sev2: ([], {})})
+    with django_capture_on_commit_callbacks(execute=True):  # the plan schedules the reminders
+        incident = declare(actor=org.cora, commander=org.cora)
+    away(org.pat)  # the backup: skipped for Nina, with the reason
+
+    # Nothing ran for the 15 minutes since the update was due.
+    due = timezone.now() - timedelta(minutes=15)
+    Incident.objects.filter(pk=incident.pk).update(next_update_due=due)
+
+    def updates():
+        return [
+            (n.stage, [u.username for u in n.recipients.all()])
+            for n in EscalationNotice.objects.filter(
+                incident=incident, kind=EscalationKind.UPDATE
+            ).order_by("pk")
+        ]
+
+    wait_until(lambda: len(updates()) == 2, beat_and_workers)
+    time.sleep(2)  # two more ticks: nobody is told again
+    assert updates() == [(1, ["cora"]), (2, ["nina"])]
+    told = Notification.objects.filter(incident=incident).exclude(event="declared")
+    assert [(n.event, n.people) for n in told.order_by("pk")] == [
+        ("update_reminder", [org.cora.pk]),
+        ("update_escalation", [org.nina.pk]),
+    ]
+    [skip] = incident.timeline.filter(kind=TimelineKind.ESCALATION_SKIPPED)
+    assert "skipped Pat Lee, who is unavailable (holiday)" in skip.message
+
+    services.incident_post_update(incident=incident, actor=org.cora, message="Rolled back")
+    time.sleep(2)
+    assert len(updates()) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_started_at_once_send_each_stage_once(declare, sev1, sev2):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent row locks need PostgreSQL (CI runs this test on it)")
+    org = escalation_org()
+    effective_policy(org.cora, {sev1: ([org.comms], {"ack_chain": SEV1_ACK_CHAIN}), sev2: ([], {})})
+    incident = declare(actor=org.cora, commander=org.cora, severity=sev1)
+    now = incident.declared_at + timedelta(minutes=15)
+    start = threading.Barrier(4)
+
+    def run(_number):
+        start.wait()
+        try:
+            return len(incident_escalate(incident_id=incident.pk, now=now))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        counts = sorted(pool.map(run, range(4)))
+
+    assert counts == [0, 0, 0, 5]
+    assert notices(incident) == [
+        (1, 1, ["cora"]),
+        (1, 2, ["pat"]),
+        (1, 3, ["pat"]),
+        (1, 4, ["nina"]),
+        (1, 5, ["erin"]),
+    ]
+    pages = Notification.objects.filter(incident=incident, event="page")
+    assert sorted(p.people[0] for p in pages) == sorted(
+        [org.cora.pk, org.pat.pk, org.nina.pk, org.erin.pk]
+    )
