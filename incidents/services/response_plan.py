@@ -29,12 +29,12 @@ from incidents.models import (
 from incidents.names import display_name, outbound_name
 from notifications.broker import try_publish
 from notifications.channels import DeliveryError, RetryableError
-from notifications.channels.slack import SlackWorkspace, slack_configured
+from notifications.channels.slack import slack_configured
 from notifications.links import absolute_url
 from notifications.services.sending import backoff_seconds
 from playbooks.models import StepAction
 
-from . import announce
+from . import announce, incident_channel
 from .base import lock_incident, record_event, require_active, update_cadence
 
 # When no active plan applies.
@@ -130,51 +130,10 @@ def _perform(step):
     if step.action in SLACK_CHORES and not slack_configured():
         return PlanStepState.SKIPPED, _("Slack is not configured."), None
     if step.action == StepAction.CREATE_CHANNEL:
-        return _create_channel(incident)
+        return incident_channel.create_channel(incident)
     if step.action == StepAction.INVITE_PEOPLE:
-        return _invite(incident)
+        return incident_channel.invite(incident)
     return _notification_step(step)
-
-
-def _create_channel(incident):
-    workspace = SlackWorkspace()
-    channel_id = workspace.create_channel(incident.channel_name, private=incident.is_private)
-    name, url = outbound_name(incident), announce.incident_url(incident)
-    overview = f"{incident.severity.name} · {name} · {url}"
-    # A private incident's summary stays in Beacon, like its title.
-    purpose = overview if incident.is_private else incident.summary or overview
-    workspace.describe(channel_id, topic=overview, purpose=purpose)
-
-    def keep_id(locked):
-        locked.slack_channel_id = channel_id
-        locked.save(update_fields=["slack_channel_id"])
-
-    kind = _("private") if incident.is_private else _("public")
-    return (
-        PlanStepState.DONE,
-        _("Created the %(kind)s Slack channel #%(name)s.")
-        % {
-            "kind": kind,
-            "name": incident.channel_name,
-        },
-        keep_id,
-    )
-
-
-def _invite(incident):
-    if not incident.slack_channel_id:
-        return PlanStepState.SKIPPED, _("There is no Slack channel to invite people to."), None
-    workspace = SlackWorkspace()
-    people = {incident.commander, incident.responder, *incident.invitees.all()} - {None}
-    people |= {role.user for role in incident.roles.filter(ended_at__isnull=True)}
-    user_ids, missing = workspace.user_ids(sorted(p.email for p in people if p.email))
-    if settings.SLACK_ADMIN_USERGROUP:
-        user_ids += workspace.usergroup_members(settings.SLACK_ADMIN_USERGROUP)
-    workspace.invite(incident.slack_channel_id, sorted(set(user_ids)))
-    detail = _("Invited %(count)s people.") % {"count": len(set(user_ids))}
-    if missing:
-        detail += " " + _("Not found in Slack: %(emails)s.") % {"emails": ", ".join(missing)}
-    return PlanStepState.DONE, detail, None
 
 
 def _notification_step(step):
