@@ -113,6 +113,7 @@ def invite(incident):
     people = {incident.commander, incident.responder, *incident.invitees.all()} - {None}
     people |= {role.user for role in incident.roles.filter(ended_at__isnull=True)}
     user_ids, missing = _slack_ids(workspace, people)
+    user_ids += incident.slack_participants.values_list("slack_user_id", flat=True)
     if settings.SLACK_ADMIN_USERGROUP:
         user_ids += workspace.usergroup_members(settings.SLACK_ADMIN_USERGROUP)
     workspace.invite(incident.slack_channel_id, sorted(set(user_ids)))

@@ -1,8 +1,13 @@
 """The incident channel's chores, from a declaration made in Slack (signed requests, the real
 slack_sdk client against the local fake): taken names get a suffix and are reported, people
-are invited by their linked member id first, the resolution links the channel."""
+are invited by their linked member id first, invitees without a Beacon account join as
+Slack-only participants, the resolution links the channel."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.test import Client
+from rest_framework.test import APIClient
 
 from incidents import services
 from incidents.models import Incident, PlanStepState, TimelineKind
@@ -142,3 +147,57 @@ def test_the_resolution_broadcast_links_the_incident_channel(
     assert resolved and f"<#{incident.slack_channel_id}|{incident.channel_name}>" in (
         resolved[0].text
     )
+
+
+# Slack-only participants
+
+
+@pytest.fixture
+def nina(slack):
+    """A Slack member with no Beacon account."""
+    return slack.add_user("U0NINA", "Nina Contractor", "nina@contractor.example.com")
+
+
+def test_an_invitee_without_a_beacon_account_joins_as_a_slack_only_participant(
+    slack, declare_in_slack, nina, commander_user
+):
+    incident = declare_in_slack(invitees=[nina, "U0RUDY"])
+    assert list(incident.slack_participants.values_list("slack_user_id", "name")) == [
+        (nina, "Nina Contractor")
+    ]
+    assert [u.username for u in incident.invitees.all()] == ["rudy"]
+    assert nina in slack.channels[incident.slack_channel_id].members
+    event = incident.timeline.get(kind=TimelineKind.SLACK_PARTICIPANTS)
+    assert "without a Beacon account: Nina Contractor" in event.message
+    assert event.actor == commander_user
+    # No account, so no access: nothing was created for her.
+    assert not get_user_model().objects.filter(email="nina@contractor.example.com").exists()
+
+
+@pytest.mark.parametrize("private", [False, True], ids=["public", "private"])
+def test_slack_only_participants_are_shown_to_those_who_may_see_the_incident(
+    slack, declare_in_slack, nina, commander_user, stakeholder_user, private
+):
+    changes = {"private": ["yes"]} if private else {}
+    incident = declare_in_slack(invitees=[nina], **changes)
+    api, portal = APIClient(), Client()
+    api.force_authenticate(commander_user)
+    portal.force_login(commander_user)
+    body = api.get(f"/api/v1/incidents/{incident.reference}/").json()
+    assert [p["name"] for p in body["slack_participants"]] == ["Nina Contractor"]
+    assert "Nina Contractor" in portal.get(f"/incidents/{incident.reference}/").text
+    api.force_authenticate(stakeholder_user)
+    portal.force_login(stakeholder_user)
+    seen_api = api.get(f"/api/v1/incidents/{incident.reference}/")
+    seen_page = portal.get(f"/incidents/{incident.reference}/")
+    if private:
+        assert seen_api.status_code == seen_page.status_code == 404
+        assert "Nina" not in seen_api.text + seen_page.text
+    else:
+        assert [p["name"] for p in seen_api.json()["slack_participants"]] == ["Nina Contractor"]
+
+
+def test_a_bad_slack_member_id_is_a_field_error(declare):
+    with pytest.raises(ValidationError) as error:
+        declare(slack_participants=[("nobody", "Nobody")])
+    assert "not a Slack member id" in str(error.value.message_dict["slack_participants"])
