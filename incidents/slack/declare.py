@@ -144,6 +144,7 @@ def build_view(ctx, name_preview=""):
             _("Invite"),
             {"type": "multi_users_select", "action_id": "declare.invitees"},
             optional=True,
+            hint=_("Anyone in Slack; people without a Beacon account join the channel only."),
         ),
         input_block(
             "services",

@@ -197,6 +197,13 @@ def test_slack_only_participants_are_shown_to_those_who_may_see_the_incident(
         assert [p["name"] for p in seen_api.json()["slack_participants"]] == ["Nina Contractor"]
 
 
+def test_the_invitee_picker_says_who_may_be_picked(client, slack):
+    command(client, "declare")
+    (invitees,) = [b for b in slack.last_view()["blocks"] if b["block_id"] == "invitees"]
+    assert invitees["element"]["type"] == "multi_users_select"
+    assert "without a Beacon account join the channel only" in invitees["hint"]["text"]
+
+
 def test_a_bad_slack_member_id_is_a_field_error(declare):
     with pytest.raises(ValidationError) as error:
         declare(slack_participants=[("nobody", "Nobody")])
