@@ -58,11 +58,9 @@ def webhook_receiver():
 
 
 @pytest.fixture(autouse=True)
-def _broker_not_paused():
+def _broker_not_paused(settings, tmp_path):
     """A test that took the broker down must not leave publishing paused for the next one."""
-    from notifications import broker
-
-    broker._failed_at = None
+    settings.BEACON_BROKER_DOWN_FILE = str(tmp_path / "broker-down")
 
 
 @pytest.fixture(autouse=True)

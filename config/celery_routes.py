@@ -11,11 +11,12 @@ QUEUES = ("default", "notifications", "pages")
 TASK_ROUTES = {
     "incidents.tasks.remind_handovers": {"queue": "default"},
     "incidents.tasks.refresh_open_compliance": {"queue": "default"},
-    "incidents.tasks.archive_slack_channel": {"queue": "notifications"},
-    "incidents.tasks.run_response_plan": {"queue": "notifications"},
+    # The plan writes the pages: it runs beside them, never behind a broadcast's batches.
+    "incidents.tasks.run_response_plan": {"queue": "pages"},
     "incidents.tasks.send_update_reminders": {"queue": "default"},
     "incidents.tasks.check_delegate_coverage": {"queue": "default"},
     "notifications.tasks.deliver": {"queue": "notifications"},
+    "notifications.tasks.deliver_page": {"queue": "pages"},
     "notifications.tasks.sweep": {"queue": "default"},
 }
 

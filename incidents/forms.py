@@ -315,6 +315,14 @@ class ResolveForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What fixed it, in a sentence or two."),
     )
+    archive_channel = forms.BooleanField(
+        label=_("Archive the Slack channel once the resolution is announced"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.incident.slack_channel_id:  # nothing to archive
+            del self.fields["archive_channel"]
 
 
 class CancelForm(ActionForm):

@@ -1,8 +1,6 @@
 """Periodic checks on open incidents. Each task takes ids or none, re-reads, and is harmless
 to run twice: the services they call return quietly when there is nothing (left) to do."""
 
-import logging
-
 from celery import shared_task
 from django.db import transaction
 
@@ -10,15 +8,13 @@ from incidents import selectors
 from incidents.models import Incident
 from incidents.services.compliance import incident_compliance_refresh
 from incidents.services.roles import role_flag_handover_due
-from notifications.channels import PermanentError, RetryableError
-from notifications.channels.slack import SlackWorkspace
-from notifications.models import Channel, Delivery, DeliveryStatus
+from notifications.periodic import runs_alone
 
-logger = logging.getLogger(__name__)
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(name="incidents.tasks.remind_handovers", ignore_result=True, **RETRY)
+@runs_alone
 def remind_handovers():
     """Flag role holders past the policy's maximum continuous hours (once each)."""
     return sum(
@@ -27,6 +23,7 @@ def remind_handovers():
 
 
 @shared_task(name="incidents.tasks.refresh_open_compliance", ignore_result=True, **RETRY)
+@runs_alone
 def refresh_open_compliance():
     """Open incidents' update gaps grow with time: re-measure them."""
     for pk in selectors.active_incident_ids():
@@ -37,6 +34,7 @@ def refresh_open_compliance():
 
 
 @shared_task(name="incidents.tasks.send_update_reminders", ignore_result=True, **RETRY)
+@runs_alone
 def send_update_reminders():
     """Remind commanders of due status updates; escalate the missed ones."""
     from incidents.services.reminders import incident_remind_update, reminders_due
@@ -52,33 +50,8 @@ def run_response_plan(incident_id):
     response_plan_run(incident_id)
 
 
-@shared_task(
-    name="incidents.tasks.archive_slack_channel",
-    ignore_result=True,
-    autoretry_for=(RetryableError,),
-    retry_backoff=30,
-    max_retries=6,
-)
-def archive_slack_channel(incident_id):
-    """Archive a resolved incident's Slack channel, once the messages for it are out."""
-    incident = Incident.objects.filter(pk=incident_id).first()
-    if incident is None or incident.is_active or not incident.slack_channel_id:
-        return
-    unsent = Delivery.objects.filter(
-        channel=Channel.SLACK,
-        address__in=[incident.slack_channel_id, incident.channel_name],
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
-    )
-    if unsent.exists():  # the resolution announcement cannot go to an archived channel
-        raise RetryableError(f"Messages for {incident.channel_name} are still being sent.")
-    try:
-        SlackWorkspace().archive(incident.slack_channel_id)
-    except PermanentError as error:
-        if "already_archived" not in str(error):
-            logger.warning("Could not archive #%s: %s", incident.channel_name, error)
-
-
 @shared_task(name="incidents.tasks.check_delegate_coverage", ignore_result=True, **RETRY)
+@runs_alone
 def check_delegate_coverage():
     """Tell coordinators when a planned absence coming into view leaves no backup."""
     from incidents.services.people_announce import horizon_reached

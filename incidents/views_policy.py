@@ -53,6 +53,10 @@ ROWS = [
     (gettext_lazy("Acknowledge within"), lambda lvl: minutes_text(lvl.ack_target_minutes)),
     (gettext_lazy("Status update every"), lambda lvl: minutes_text(lvl.update_cadence_minutes)),
     (
+        gettext_lazy("A page waits for a provider at most"),
+        lambda lvl: minutes_text(lvl.page_wait_limit // 60),
+    ),
+    (
         gettext_lazy("Functions paged"),
         lambda lvl: ", ".join(f.name for f in lvl.paged_functions.all()) or "—",
     ),

@@ -170,9 +170,10 @@ class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
         "status",
         "attempts",
         "next_attempt_at",
+        "given_up",
         "short_error",
     ]
-    list_filter = ["status", "channel"]
+    list_filter = ["status", "channel", ("dead_at", admin.EmptyFieldListFilter)]
     list_select_related = ["notification"]
     search_fields = ["address", "idempotency_key"]
     search_help_text = _("Address or idempotency key.")
@@ -185,6 +186,8 @@ class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
         "method_rank",
         "status",
         "attempts",
+        "lost_attempts",
+        "dead_at",
         "next_attempt_at",
         "sent_at",
         "last_error",
@@ -206,6 +209,11 @@ class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
 
     def has_retry_permission(self, request):
         return request.user.has_perm("notifications.change_delivery")
+
+    @admin.display(description=_("given up"), boolean=True, ordering="dead_at")
+    def given_up(self, delivery):
+        """Poison: its worker died or hung on every attempt (the reason is the last error)."""
+        return delivery.dead_at is not None
 
     @admin.display(description=_("last error"))
     def short_error(self, delivery):

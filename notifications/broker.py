@@ -1,26 +1,131 @@
-"""Publishing that never blocks a request: one bounded attempt, and after a failure the
-broker is left alone for a few seconds (the outbox rows wait for the sweeper meanwhile), so a
-request that writes several notifications pays the timeout once, not once per message."""
+"""Publishing that never holds a request up for long; the outbox rows wait for the sweeper.
 
+Every publish is one attempt. Inside a request (`publishing_budget`, opened by
+PublishBudgetMiddleware) the publishes share a budget, BEACON_PUBLISH_BUDGET_SECONDS: each
+goes over a connection whose socket timeouts are BEACON_PUBLISH_TIMEOUT_SECONDS, and none
+starts unless the budget can still pay that timeout. Outside a request (workers, beat,
+commands) a publish has the broker's own socket timeouts.
+
+After a failure every process of the host leaves the broker alone for
+BEACON_BROKER_PAUSE_SECONDS, so that each web process does not pay the timeout again. The
+moment is a file's modification time: the cache cannot hold it, it may live on the Redis that
+is down. A successful publish (in any process) ends the pause.
+"""
+
+import contextlib
+import contextvars
 import logging
+import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from kombu.exceptions import LimitExceeded
 
 logger = logging.getLogger(__name__)
 
-PAUSE_AFTER_FAILURE = 5.0  # seconds
-_failed_at = None
+
+class PublishBudget:
+    """Seconds a request may spend publishing, and how many it has spent."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.spent = 0.0
+
+    def affords(self, cost):
+        return self.spent + cost <= self.seconds
+
+
+_budget = contextvars.ContextVar("publish_budget", default=None)
+
+
+@contextmanager
+def publishing_budget(seconds=None):
+    budget = PublishBudget(settings.BEACON_PUBLISH_BUDGET_SECONDS if seconds is None else seconds)
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
 
 
 def try_publish(task, args, *, countdown=None):
-    """Queue a task; False when the broker is (recently) unreachable."""
-    global _failed_at
-    if _failed_at is not None and time.monotonic() - _failed_at < PAUSE_AFTER_FAILURE:
+    """Queue a task; False when the broker is (recently) unreachable or the request's
+    publishing budget is spent."""
+    if broker_paused():
         return False
+    budget = None if task.app.conf.task_always_eager else _budget.get()  # eager: no broker
+    if budget is not None and not budget.affords(settings.BEACON_PUBLISH_TIMEOUT_SECONDS):
+        logger.info("Publishing budget spent; %s waits for the sweeper", task.name)
+        return False
+    started = time.monotonic()
     try:
-        task.apply_async(args, countdown=countdown, retry=False)
-    except Exception:  # whatever the transport raises: the database keeps the work
-        _failed_at = time.monotonic()
-        logger.warning("Broker unreachable; %s waits for the sweeper", task.name, exc_info=True)
+        if budget is None:
+            task.apply_async(args, countdown=countdown, retry=False)
+        else:
+            with _request_pool(task.app).acquire(block=True, timeout=budget.seconds) as connection:
+                task.apply_async(args, countdown=countdown, retry=False, connection=connection)
+    except LimitExceeded:  # this process's other threads hold every connection: not the broker
+        logger.info("No broker connection free; %s waits for the sweeper", task.name)
         return False
-    _failed_at = None
+    except Exception as error:  # whatever the transport raises: the database keeps the work
+        _pause()
+        # Without the traceback: formatting it would cost the request more than the attempt.
+        logger.warning("Broker unreachable (%r); %s waits for the sweeper", error, task.name)
+        return False
+    finally:
+        if budget is not None:
+            budget.spent += time.monotonic() - started
+    _resume()
     return True
+
+
+def broker_paused():
+    try:
+        failed_at = Path(settings.BEACON_BROKER_DOWN_FILE).stat().st_mtime
+    except OSError:  # none (no failure yet), or unreadable: no pause
+        return False
+    return time.time() - failed_at < settings.BEACON_BROKER_PAUSE_SECONDS
+
+
+def _pause():
+    marker = Path(settings.BEACON_BROKER_DOWN_FILE)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()  # the modification time is now, also when the file was there already
+    except OSError as error:
+        logger.warning("Cannot write %s (%s): publishing goes on without a pause", marker, error)
+
+
+def _resume():
+    with contextlib.suppress(OSError):
+        Path(settings.BEACON_BROKER_DOWN_FILE).unlink(missing_ok=True)
+
+
+_pools = {}
+_pools_lock = threading.Lock()
+
+
+def _request_pool(app):
+    """Connections with the request's short socket timeouts, per broker (a test switches)."""
+    timeout = settings.BEACON_PUBLISH_TIMEOUT_SECONDS
+    options = {
+        **app.conf.broker_transport_options,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+    }
+    key = (app.conf.broker_write_url or app.conf.broker_url, repr(sorted(options.items())))
+    with _pools_lock:
+        if key not in _pools:
+            connection = app.connection_for_write(transport_options=options)
+            _pools[key] = connection.Pool(limit=app.conf.broker_pool_limit)
+        return _pools[key]
+
+
+def prepare(app):
+    """Load the broker's client library and Celery's lazy parts once per process, at start:
+    their imports would cost the first request a few hundred milliseconds of its budget."""
+    _request_pool(app)
+    app.backend  # noqa: B018 (an attribute loaded on first use)
+    app.amqp.router  # noqa: B018

@@ -21,6 +21,11 @@ def _gauges():
             labels=["status", "channel"],
         ),
         GaugeMetricFamily(
+            "beacon_deliveries_given_up",
+            "Poison deliveries given up (their worker died or hung on every attempt), by channel",
+            labels=["channel"],
+        ),
+        GaugeMetricFamily(
             "beacon_outbox_oldest_unsent_seconds",
             "Age of the oldest delivery that is due and not sent (0 when none)",
         ),
@@ -34,7 +39,7 @@ class OutboxCollector:
     def collect(self):
         from .models import Delivery, DeliveryStatus
 
-        by_status, oldest = _gauges()
+        by_status, given_up, oldest = _gauges()
         try:
             unsettled = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
             rows = (
@@ -44,6 +49,9 @@ class OutboxCollector:
             )
             for row in rows:
                 by_status.add_metric([row["status"], row["channel"]], row["total"])
+            dead = Delivery.objects.filter(dead_at__isnull=False).values("channel")
+            for row in dead.annotate(total=Count("id")):
+                given_up.add_metric([row["channel"]], row["total"])
             due = Delivery.objects.filter(
                 status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
                 next_attempt_at__lte=timezone.now(),
@@ -52,6 +60,7 @@ class OutboxCollector:
             return
         oldest.add_metric([], (timezone.now() - due).total_seconds() if due else 0)
         yield by_status
+        yield given_up
         yield oldest
 
 

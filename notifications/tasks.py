@@ -1,17 +1,34 @@
 """Celery tasks take ids, re-read, and are harmless to run twice (the services see to it)."""
 
 from celery import shared_task
+from django.conf import settings
 
-from .services import deliveries_sweep, delivery_send
+from .periodic import runs_alone
+from .services import deliveries_send, deliveries_sweep
+
+# A batch stops taking new sends at a quarter of the lease; its limits sit well within the
+# lease, so the sweeper never hands a delivery still being sent to a second worker.
+SENDING_LIMITS = {
+    "soft_time_limit": settings.BEACON_DELIVERY_SOFT_TIME_LIMIT,
+    "time_limit": settings.BEACON_DELIVERY_TIME_LIMIT,
+}
 
 
-@shared_task(name="notifications.tasks.deliver", ignore_result=True)
-def deliver(delivery_id):
-    """Send one delivery. Retries are scheduled by the service (with the provider's wait)."""
-    return delivery_send(delivery_id)
+@shared_task(name="notifications.tasks.deliver", ignore_result=True, **SENDING_LIMITS)
+def deliver(delivery_ids):
+    """Send a batch of deliveries. Retries are scheduled by the service (with the provider's
+    wait), each delivery on its own."""
+    deliveries_send(delivery_ids)
+
+
+@shared_task(name="notifications.tasks.deliver_page", ignore_result=True, **SENDING_LIMITS)
+def deliver_page(delivery_ids):
+    """Send a batch of pages: the same as `deliver`, on the pages queue."""
+    deliveries_send(delivery_ids)
 
 
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)
+@runs_alone
 def sweep():
     from incidents.services.response_plan import response_plans_sweep
 

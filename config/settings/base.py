@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Outside everything that may commit: the request's publishes share one budget.
+    "notifications.middleware.PublishBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: sessions, CSRF and views see no control characters.
@@ -210,8 +212,11 @@ BROKER_DIR = VAR_DIR / "broker"
 # A healthy Redis answers within milliseconds; the rest of a request's second is its own.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 BROKER_SOCKET_TIMEOUT = env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=0.3)
+# Redis gives a task nobody acknowledged within this (a countdown a worker holds) to another
+# worker: countdowns are kept below it (BEACON_COUNTDOWN_MAX_SECONDS).
+BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600)
 BROKER_REDIS_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
     "socket_timeout": BROKER_SOCKET_TIMEOUT,
     "max_retries": 0,
@@ -226,6 +231,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else BROKER_REDIS_TRANSPORT_OPTIONS
 )
+# A request's publishes share a budget; each has a socket timeout of its own, far shorter than
+# the workers' (a healthy Redis answers a publish in a few milliseconds). What does not fit, or
+# meets a broker that just failed, waits for the sweeper (notifications/broker.py).
+BEACON_PUBLISH_BUDGET_SECONDS = env.float("BEACON_PUBLISH_BUDGET_SECONDS", default=0.1)
+BEACON_PUBLISH_TIMEOUT_SECONDS = env.float("BEACON_PUBLISH_TIMEOUT_SECONDS", default=0.04)
+BEACON_BROKER_PAUSE_SECONDS = env.float("BEACON_BROKER_PAUSE_SECONDS", default=5.0)
+# Shared by the processes of one host; its modification time is the last failed publish.
+BEACON_BROKER_DOWN_FILE = env("BEACON_BROKER_DOWN_FILE", default=str(VAR_DIR / "broker-down"))
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -241,6 +254,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # (about 45 minutes of outage at kombu's 30 s longest pause) and stays stopped.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Every task: at the soft limit it gets SoftTimeLimitExceeded (a delivery records a retryable
+# failure), at the hard one its process is killed. Periodic tasks' locks expire with the hard
+# limit (notifications/periodic.py). Tasks that need less say so where they are defined.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
 
 # --- Beacon ---------------------------------------------------------------------------------
 # Members of this group see every private (security) incident.
@@ -283,12 +303,22 @@ BEACON_DELIVERY_BACKOFF_MAX_SECONDS = 300
 # Slack takes about one message a second per channel: deliveries to one address of these
 # channels go out at least this many seconds apart, whichever worker sends them.
 BEACON_CHANNEL_MIN_INTERVAL_SECONDS = {"slack": 1.0}
+# A task's countdown is at most this; a longer wait (a provider's Retry-After) is kept in the
+# delivery's next attempt, which the sweeper queues when it is due.
+BEACON_COUNTDOWN_MAX_SECONDS = BROKER_VISIBILITY_TIMEOUT // 2
+# How long a page may wait for a provider that asks it to (Retry-After) when its incident's
+# policy level does not say (its acknowledgement target); longer, it fails over at once.
+BEACON_PAGE_WAIT_LIMIT_SECONDS = env.int("BEACON_PAGE_WAIT_LIMIT_SECONDS", default=300)
 # A delivery claimed longer ago than this is taken back by the sweeper (its worker died).
 BEACON_DELIVERY_LEASE_SECONDS = env.int("BEACON_DELIVERY_LEASE_SECONDS", default=120)
 # Every worker (for each queue it consumes) and beat report this often; /readyz answers 503 and
 # names the part when one has not reported for longer than the maximum age.
 BEACON_HEARTBEAT_SECONDS = env.int("BEACON_HEARTBEAT_SECONDS", default=10)
 BEACON_HEARTBEAT_MAX_AGE_SECONDS = env.int("BEACON_HEARTBEAT_MAX_AGE_SECONDS", default=60)
+# A sending task stops well within the lease (soft at a half, killed at three quarters), so the
+# sweeper never hands a delivery still being sent to a second worker.
+BEACON_DELIVERY_SOFT_TIME_LIMIT = BEACON_DELIVERY_LEASE_SECONDS / 2
+BEACON_DELIVERY_TIME_LIMIT = BEACON_DELIVERY_LEASE_SECONDS * 3 / 4
 # Unsent work older than this is re-queued by the sweeper (the broker was down at commit).
 BEACON_SWEEP_GRACE_SECONDS = env.int("BEACON_SWEEP_GRACE_SECONDS", default=30)
 # Drill incidents send only here: "<channel>:<address>".

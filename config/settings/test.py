@@ -30,7 +30,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA synchronous=OFF;"  # noqa: F405
 
 # Notifications: no real service is configured; tests point Slack and webhooks at local fakes.
-SLACK_BOT_TOKEN = ""
+# A real worker started by a fault test is pointed at the test's FakeSlack through these two.
+SLACK_BOT_TOKEN = env("BEACON_TEST_SLACK_BOT_TOKEN", default="")
+SLACK_API_URL = env("BEACON_TEST_SLACK_API_URL", default=SLACK_API_URL)  # noqa: F405
 BEACON_SMS_WEBHOOK_URL = ""
 BEACON_WEBHOOK_SECRET = "test-webhook-secret"
 BEACON_DELIVERY_BACKOFF_SECONDS = 0.05

@@ -177,6 +177,8 @@ def resolve(modeladmin, request, queryset):
             modeladmin, request, queryset, form, title=_("Resolve"), template="resolve"
         )
 
+    archive = form.cleaned_data["archive_channel"]
+
     def settle_and_resolve(incident):
         for criterion, waive_reason in form.settlements():
             if waive_reason:
@@ -191,7 +193,10 @@ def resolve(modeladmin, request, queryset):
                     incident=incident, actor=request.user, criterion_id=criterion.pk
                 )
         services.incident_resolve(
-            incident=incident, actor=request.user, resolution=form.cleaned_data["resolution"]
+            incident=incident,
+            actor=request.user,
+            resolution=form.cleaned_data["resolution"],
+            archive_channel=archive and bool(incident.slack_channel_id),
         )
 
     apply_each(modeladmin, request, queryset, settle_and_resolve, RESOLVED)

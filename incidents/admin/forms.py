@@ -187,6 +187,11 @@ class ResolveForm(forms.Form):
     """The resolution, and for a single incident its unsettled exit criteria to settle first."""
 
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea)
+    archive_channel = forms.BooleanField(
+        label=_("Archive the Slack channels (of those that have one)"),
+        help_text=_("Once the resolution is announced there."),
+        required=False,
+    )
 
     def __init__(self, *args, criteria=(), **kwargs):
         super().__init__(*args, **kwargs)

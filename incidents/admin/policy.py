@@ -183,6 +183,7 @@ class PolicyLevelInline(ReadOnlyInline):
         "severity",
         "acknowledge",
         "updates",
+        "page_wait",
         "functions_paged",
         "audiences_informed",
         "staffing_model",
@@ -206,6 +207,10 @@ class PolicyLevelInline(ReadOnlyInline):
     @admin.display(description=_("update every"))
     def updates(self, level):
         return _("%(minutes)d min") % {"minutes": level.update_cadence_minutes}
+
+    @admin.display(description=_("a page waits at most"))
+    def page_wait(self, level):
+        return _("%(minutes)d min") % {"minutes": level.page_wait_limit // 60}
 
     @admin.display(description=_("hand over after"))
     def hand_over_after(self, level):
@@ -240,7 +245,7 @@ class PolicyLevelEditInline(admin.StackedInline):
     form = PolicyLevelForm
     fields = [
         "severity",
-        ("ack_target_minutes", "update_cadence_minutes"),
+        ("ack_target_minutes", "update_cadence_minutes", "page_wait_limit_minutes"),
         ("paged_functions", "audiences"),
         ("staffing_model", "max_continuous_hours", "expected_people"),
         ("postmortem_required", "postmortem_due_days"),

@@ -64,6 +64,14 @@ class PolicyLevelInputSerializer(InputSerializer):
     severity = serializers.SlugRelatedField(slug_field="name", queryset=SeverityLevel.objects.all())
     ack_target_minutes = serializers.IntegerField(required=False)
     update_cadence_minutes = serializers.IntegerField(required=False)
+    page_wait_limit_minutes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Longer waits asked by a provider fail a page over at once; null: the "
+            "acknowledgement target."
+        ),
+    )
     paged_functions = serializers.SlugRelatedField(
         slug_field="slug", queryset=CriticalFunction.objects.all(), many=True, required=False
     )

@@ -137,6 +137,14 @@ class SeverityChangeSerializer(InputSerializer):
 
 class ResolveSerializer(InputSerializer):
     resolution = _text_field()
+    archive_channel = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "Archive the incident's Slack channel once the resolution is announced there "
+            "(a delivery of the outbox, listed with the incident's deliveries)."
+        ),
+    )
 
 
 class CancelSerializer(InputSerializer):

@@ -86,6 +86,16 @@ class PolicyLevel(models.Model):
     update_cadence_minutes = models.PositiveIntegerField(
         _("status update every (minutes)"), default=30, validators=[MinValueValidator(1)]
     )
+    page_wait_limit_minutes = models.PositiveIntegerField(
+        _("a page waits for a provider at most (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A provider asking a page to wait longer (Retry-After) makes it fail over to its "
+            "next method at once. Blank: the acknowledgement target."
+        ),
+    )
     paged_functions = models.ManyToManyField(
         CriticalFunction, blank=True, related_name="+", verbose_name=_("functions paged")
     )
@@ -129,6 +139,11 @@ class PolicyLevel(models.Model):
 
     def __str__(self):
         return f"{self.version} · {self.severity}"
+
+    @property
+    def page_wait_limit(self):
+        """How long a page of this severity may wait for a provider, in seconds."""
+        return 60 * (self.page_wait_limit_minutes or self.ack_target_minutes)
 
 
 class PolicySignOff(models.Model):

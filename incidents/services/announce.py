@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from incidents.names import display_name, outbound_name
 from notifications.links import absolute_url
-from notifications.services import notify_incident, notify_people
+from notifications.services import channel_archive_request, notify_incident, notify_people
 from playbooks.plans import response_plan_for
 
 from .base import policy_level_of
@@ -128,6 +128,13 @@ def resolved(incident):
     }
     return announce(
         incident, "resolved", headline, body=incident.resolution, facts=key_facts(incident)
+    )
+
+
+def channel_archived(incident):
+    """Archive the incident channel once the announcements written before are out."""
+    return channel_archive_request(
+        incident=incident, channel_id=incident.slack_channel_id, channel_name=incident.channel_name
     )
 
 

@@ -401,13 +401,22 @@ def unmet_required_criteria(incident):
 
 
 @transaction.atomic
-def incident_resolve(*, incident, actor, resolution) -> Incident:
+def incident_resolve(*, incident, actor, resolution, archive_channel=False) -> Incident:
+    """Resolve; with `archive_channel`, the Slack channel is archived once the resolution
+    announcement is out (an outbox delivery, written here)."""
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     require_active(incident, _("be resolved"))
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError({"resolution": _("Describe how the incident was resolved.")})
+    if archive_channel and not incident.slack_channel_id:
+        raise ValidationError(
+            {
+                "archive_channel": _("%(ref)s has no Slack channel to archive.")
+                % {"ref": incident.reference}
+            }
+        )
     unmet = unmet_required_criteria(incident)
     if unmet:
         raise TransitionNotAllowed(
@@ -442,9 +451,11 @@ def incident_resolve(*, incident, actor, resolution) -> Incident:
         actor,
         resolution,
         before=before,
-        after={"status": incident.status},
+        after={"status": incident.status, "archive_channel": bool(archive_channel)},
     )
     announce.resolved(incident)
+    if archive_channel:
+        announce.channel_archived(incident)
     measure_compliance(incident)
     return incident
 

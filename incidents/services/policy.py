@@ -45,17 +45,21 @@ from . import policy_announce
 LEVEL_NUMBERS = {
     "ack_target_minutes": (1, None),
     "update_cadence_minutes": (1, None),
+    "page_wait_limit_minutes": (1, None),
     "max_continuous_hours": (1, 24),
     "expected_people": (1, None),
     "postmortem_due_days": (1, None),
     "followup_due_days": (1, None),
 }
+# Numbers that may be left blank (the model says what blank means).
+LEVEL_OPTIONAL_NUMBERS = {"page_wait_limit_minutes"}
 LEVEL_FLAGS = ("postmortem_required", "inform_leadership")
 # Every field `policy_level_set` takes, in the order the admin and the API show them (after the
 # level's severity).
 LEVEL_FIELDS = (
     "ack_target_minutes",
     "update_cadence_minutes",
+    "page_wait_limit_minutes",
     "paged_functions",
     "audiences",
     "staffing_model",
@@ -72,6 +76,10 @@ NUMBER_MESSAGES = {
     "update_cadence_minutes": gettext_lazy(
         "The status update cadence must be at least 1 minute: with %(value)s, every update "
         "would be overdue the moment it is posted."
+    ),
+    "page_wait_limit_minutes": gettext_lazy(
+        "A page waits at least 1 minute for a provider, or leave it blank for the "
+        "acknowledgement target."
     ),
     "max_continuous_hours": gettext_lazy(
         "A responder works between 1 and 24 hours in a row before handing over."
@@ -190,6 +198,8 @@ def policy_draft_update(*, actor, version, summary) -> PolicyVersion:
 
 def _clean_number(errors, name, value):
     low, high = LEVEL_NUMBERS[name]
+    if name in LEVEL_OPTIONAL_NUMBERS and value in (None, ""):
+        return None
     if isinstance(value, bool) or not isinstance(value, int):
         try:
             value = int(str(value).strip())

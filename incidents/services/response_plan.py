@@ -31,7 +31,7 @@ from notifications.broker import try_publish
 from notifications.channels import DeliveryError, RetryableError
 from notifications.channels.slack import slack_configured
 from notifications.links import absolute_url
-from notifications.services.sending import backoff_seconds
+from notifications.services.failures import backoff_seconds
 from playbooks.models import StepAction
 
 from . import announce, incident_channel

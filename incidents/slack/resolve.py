@@ -1,14 +1,12 @@
 """The resolve modal: resolves an incident through `incident_resolve` (which refuses while
-required exit criteria are unmet) and, if asked, archives its channel once that is committed."""
+required exit criteria are unmet and, if asked, has its channel archived by the outbox once
+the resolution is announced)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from incidents import selectors, services
 from incidents.exceptions import TransitionNotAllowed
-from incidents.tasks import archive_slack_channel
-from notifications.broker import try_publish
 
 from . import replies
 from .channels import broadcast_channels, check_broadcast
@@ -18,6 +16,7 @@ from .replay import once
 from .replies import option, text
 
 CALLBACK = "resolve"
+ERROR_BLOCKS = {"broadcast_channel": "broadcast", "archive_channel": "archive"}
 CHANNEL_PREFIX = "inc_"
 
 
@@ -108,10 +107,7 @@ def submit(ctx, view):
     except ValidationError as error:
         by_field = getattr(error, "message_dict", {"resolution": error.messages})
         return replies.modal_errors(
-            {
-                "broadcast" if f == "broadcast_channel" else "resolution": " ".join(m)
-                for f, m in by_field.items()
-            }
+            {ERROR_BLOCKS.get(f, "resolution"): " ".join(m) for f, m in by_field.items()}
         )
     except TransitionNotAllowed as error:
         return replies.modal_errors({"resolution": error.message})
@@ -132,8 +128,9 @@ def _resolve(ctx, incident, values, archive):
             incident=incident, actor=ctx.user, broadcast_channel=broadcast
         )
     services.incident_resolve(
-        incident=incident, actor=ctx.user, resolution=values.get("resolution")
+        incident=incident,
+        actor=ctx.user,
+        resolution=values.get("resolution"),
+        archive_channel=archive,
     )
-    if archive:
-        transaction.on_commit(lambda: try_publish(archive_slack_channel, (incident.pk,)))
     return {"reference": incident.reference, "archive": archive}

@@ -117,8 +117,8 @@ def test_the_same_delivery_task_twice_sends_once(
         declare(commander=people[0])
     delivery = Delivery.objects.filter(channel="slack").first()
     assert delivery.status == DeliveryStatus.SENT
-    deliver(delivery.pk)
-    deliver.delay(delivery.pk)
+    deliver([delivery.pk])
+    deliver.delay([delivery.pk])
     ids = [m.metadata["event_payload"]["delivery_id"] for m in fake_slack.messages()]
     assert ids.count(delivery.pk) == 1
 

@@ -180,6 +180,7 @@ def test_level_set_creates_then_changes_a_level_and_records_what_changed(w, sev1
         ("expected_people", 0, "At least 1 person is expected"),
         ("postmortem_due_days", 0, "at least 1 day"),
         ("followup_due_days", 0, "at least 1 day"),
+        ("page_wait_limit_minutes", 0, "A page waits at least 1 minute for a provider"),
         ("update_cadence_minutes", "soon", "Give a whole number."),
         ("audiences", ["customers", "press"], "Unknown audience: “press”."),
         ("staffing_model", "sometimes", "Choose 24/7 or business hours."),
@@ -195,6 +196,22 @@ def test_level_set_refuses_bad_values_with_a_clear_message(w, sev1, field, value
     assert message in " ".join(messages(error)[field])
     level = PolicyLevel.objects.get(version=version, severity=sev1)
     assert (level.ack_target_minutes, level.update_cadence_minutes) == (5, 30)
+
+
+def test_a_page_waits_its_own_bound_or_by_default_the_acknowledgement_target(w, sev1):
+    version = services.policy_draft_create(actor=w.mona)
+    level = services.policy_level_set(
+        actor=w.mona, version=version, severity=sev1, ack_target_minutes=5
+    )
+    assert (level.page_wait_limit_minutes, level.page_wait_limit) == (None, 300)
+    level = services.policy_level_set(
+        actor=w.mona, version=version, severity=sev1, page_wait_limit_minutes=2
+    )
+    assert level.page_wait_limit == 120
+    level = services.policy_level_set(
+        actor=w.mona, version=version, severity=sev1, page_wait_limit_minutes=None
+    )
+    assert level.page_wait_limit == 300
 
 
 def test_a_cadence_of_zero_is_refused_on_a_new_level_too(w, sev1):

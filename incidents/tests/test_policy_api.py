@@ -246,6 +246,7 @@ def test_levels_sets_every_field_of_a_level(w, v2):
         "severity": "SEV1",
         "ack_target_minutes": 5,
         "update_cadence_minutes": 30,
+        "page_wait_limit_minutes": 3,
         "paged_functions": ["incident-commander", "communications-lead"],
         "audiences": ["executives", "customers"],
         "staffing_model": "business_hours",
@@ -273,6 +274,7 @@ def test_levels_sets_every_field_of_a_level(w, v2):
         ({"severity": "SEV1", "audiences": ["press"]}, "audiences"),
         ({"severity": "SEV1", "max_continuous_hours": 30}, "max_continuous_hours"),
         ({"severity": "SEV1", "staffing_model": "never"}, "staffing_model"),
+        ({"severity": "SEV1", "page_wait_limit_minutes": 0}, "page_wait_limit_minutes"),
         ({"severity": "SEV1", "paged_functions": ["astrologer"]}, "paged_functions"),
     ],
 )

@@ -4,14 +4,13 @@ through the Django test client, the Slack Web API a local fake."""
 from datetime import timedelta
 
 import pytest
-from celery.exceptions import Retry
 from django.utils import timezone
 
 from incidents import services
 from incidents.models import Incident, IncidentStatus, RoleAssignment, StatusUpdate
-from incidents.tasks import archive_slack_channel
 from incidents.tests import factories
 from incidents.tests.slack_requests import SECRET, command, interact, submission
+from notifications.models import Delivery, DeliveryStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +161,8 @@ def test_resolve_resolves_and_archives_the_channel_after_commit(
     assert slack.channels[incident.slack_channel_id].is_archived
     # the resolution reached the channel before it was archived
     assert any("resolved" in m.text for m in slack.messages(incident.slack_channel_id))
+    archive = Delivery.objects.get(notification__event="channel_archive")
+    assert (archive.address, archive.status) == (incident.slack_channel_id, DeliveryStatus.SENT)
 
 
 def test_resolve_announces_in_the_broadcast_channel_chosen(
@@ -188,6 +189,17 @@ def test_resolve_without_archiving_keeps_the_channel(
     assert Incident.objects.get().status == IncidentStatus.RESOLVED
     assert not slack.channels[incident.slack_channel_id].is_archived
     assert not slack.calls("conversations.archive")
+
+
+def test_archiving_a_channel_the_incident_does_not_have_is_refused_under_the_checkbox(
+    client, slack, incident, commander_user
+):
+    meet_required_criteria(incident, commander_user)
+    view = open_modal(client, slack, "resolve", channel=channel_of(incident))
+    Incident.objects.filter(pk=incident.pk).update(slack_channel_id="")  # gone meanwhile
+    errors = errors_of(interact(client, submission(view, resolve_answers())))
+    assert errors == {"archive": f"{incident.reference} has no Slack channel to archive."}
+    assert Incident.objects.get().status == IncidentStatus.DECLARED
 
 
 def test_unmet_exit_criteria_are_listed_in_the_modal(client, slack, incident):
@@ -242,48 +254,6 @@ def test_resolve_refuses_an_unusable_broadcast_channel(client, slack, incident, 
     errors = errors_of(interact(client, submission(view, resolve_answers())))
     assert "is archived" in errors["broadcast"]
     assert Incident.objects.get().status == IncidentStatus.DECLARED
-
-
-def resolved(incident, actor, capture):
-    meet_required_criteria(incident, actor)
-    with capture(execute=True):  # the resolution is announced in the channel
-        services.incident_resolve(incident=incident, actor=actor, resolution="Fixed.")
-
-
-def test_archiving_twice_is_harmless(
-    slack, incident, commander_user, django_capture_on_commit_callbacks
-):
-    resolved(incident, commander_user, django_capture_on_commit_callbacks)
-    archive_slack_channel(incident.pk)
-    archive_slack_channel(incident.pk)
-    assert slack.channels[incident.slack_channel_id].is_archived
-    assert len(slack.calls("conversations.archive")) == 2
-
-
-def test_archiving_retries_when_slack_struggles(
-    slack, incident, commander_user, django_capture_on_commit_callbacks
-):
-    resolved(incident, commander_user, django_capture_on_commit_callbacks)
-    slack.fail_next("conversations.archive", status=500)
-    with pytest.raises(Retry):
-        archive_slack_channel.delay(incident.pk)
-    assert not slack.channels[incident.slack_channel_id].is_archived
-    archive_slack_channel.delay(incident.pk)  # the retry
-    assert slack.channels[incident.slack_channel_id].is_archived
-
-
-def test_archiving_waits_for_the_channels_messages(slack, incident, commander_user):
-    meet_required_criteria(incident, commander_user)
-    # not committed: the resolution announcement is still in the outbox
-    services.incident_resolve(incident=incident, actor=commander_user, resolution="Fixed.")
-    with pytest.raises(Retry):
-        archive_slack_channel.delay(incident.pk)
-    assert not slack.calls("conversations.archive")
-
-
-def test_an_active_incident_channel_is_not_archived(slack, incident):
-    archive_slack_channel(incident.pk)
-    assert not slack.calls("conversations.archive")
 
 
 # status

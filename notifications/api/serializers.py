@@ -35,6 +35,8 @@ class DeliverySerializer(serializers.ModelSerializer):
             "method_rank",
             "status",
             "attempts",
+            "lost_attempts",
+            "dead_at",
             "next_attempt_at",
             "last_error",
             "sent_at",

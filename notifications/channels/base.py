@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+# The event of a delivery that archives the (Slack) channel it is addressed to, not a message.
+ARCHIVE_CHANNEL = "channel_archive"
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:

@@ -1,7 +1,9 @@
 """Slack through the official `slack_sdk` client; SLACK_API_URL points it at a fake in tests.
 
-`SlackAdapter` posts messages (the outbox's deliveries); `SlackWorkspace` does the incident
-channel's chores (create, topic, invite, archive) for the response plan.
+`SlackAdapter` carries the outbox's Slack deliveries: messages, and archiving the channel a
+delivery of the ARCHIVE_CHANNEL event is addressed to (the incident channel at resolution);
+`SlackWorkspace` does the incident channel's chores for the response plan (create, topic,
+invite).
 """
 
 from urllib.error import URLError
@@ -10,7 +12,13 @@ from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from .base import ChannelAdapter, PermanentError, RetryableError, parse_retry_after
+from .base import (
+    ARCHIVE_CHANNEL,
+    ChannelAdapter,
+    PermanentError,
+    RetryableError,
+    parse_retry_after,
+)
 
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}
 TOPIC_LIMIT = 250
@@ -72,6 +80,8 @@ class SlackAdapter(ChannelAdapter):
     def send(self, message):
         if not self.is_configured():
             raise PermanentError("Slack is not configured (SLACK_BOT_TOKEN).")
+        if message.event == ARCHIVE_CHANNEL:
+            return SlackWorkspace().archive(message.address)
         channel = message.address
         if "@" in channel:  # a person known only by email: find them, then write to them
             channel = lookup_user_id(channel)
@@ -148,4 +158,11 @@ class SlackWorkspace:
             _call("conversations_invite", channel=channel_id, users=",".join(user_ids))
 
     def archive(self, channel_id):
-        _call("conversations_archive", channel=channel_id)
+        """Archive a channel; one archived already (a repeat) counts as done."""
+        try:
+            _call("conversations_archive", channel=channel_id)
+        except PermanentError as error:
+            if "already_archived" not in str(error):
+                raise
+            return f"{channel_id}/already archived"
+        return f"{channel_id}/archived"

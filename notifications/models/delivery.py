@@ -59,6 +59,19 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    lost_attempts = models.PositiveSmallIntegerField(
+        _("attempts lost"),
+        default=0,
+        editable=False,
+        help_text=_("Attempts whose worker died or hung before recording an outcome."),
+    )
+    dead_at = models.DateTimeField(
+        _("given up"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when its attempts ran out without an outcome: a poison delivery."),
+    )
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
     failed_over_from = models.ForeignKey(
         "self",

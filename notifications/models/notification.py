@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.channels.base import ARCHIVE_CHANNEL
+
 
 class NotificationEvent(models.TextChoices):
     DECLARED = "declared", _("Incident declared")
@@ -10,6 +12,7 @@ class NotificationEvent(models.TextChoices):
     ROLE_HANDED_OVER = "role_handed_over", _("Role handed over")
     RESOLVED = "resolved", _("Incident resolved")
     CLOSED = "closed", _("Incident closed")
+    CHANNEL_ARCHIVE = ARCHIVE_CHANNEL, _("Incident channel archived")
     UPDATE_REMINDER = "update_reminder", _("Status update due")
     UPDATE_ESCALATION = "update_escalation", _("Status update missed")
     PAGE = "page", _("Page")

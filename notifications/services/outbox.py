@@ -19,10 +19,12 @@ from notifications.audiences import (
     people_for,
 )
 from notifications.broker import try_publish
-from notifications.models import Delivery, Notification, NotificationAudience
+from notifications.models import Delivery, Notification, NotificationAudience, NotificationEvent
 from notifications.rendering import render_all
 
 PRIVATE_AUDIENCES = {"responders", "executives"}
+# Deliveries per sending task: a broadcast costs the broker a task per batch, not per message.
+BATCH_SIZE = 25
 
 
 def notify_incident(*, incident, event, context, audiences, plan=None) -> list[Notification]:
@@ -77,28 +79,48 @@ def open_next_method(notification, *, after_rank, people, failed_from=None):
         pairs = addresses(method, incident=notification.incident, people=people)
         if not pairs:
             continue
-        new_ids = []
-        for address, person in pairs:
-            delivery, created = Delivery.objects.get_or_create(
-                idempotency_key=f"n{notification.pk}:{rank}:{method.channel}:{address}"[:250],
-                defaults={
-                    "notification": notification,
-                    "channel": method.channel,
-                    "address": address,
-                    "recipient": person,
-                    "method_rank": rank,
-                    "failed_over_from": failed_from,
-                },
+        reached = {
+            f"n{notification.pk}:{rank}:{method.channel}:{address}"[:250]: (address, person)
+            for address, person in pairs
+        }
+        # A method opened again (a failover replayed) adds only whom it did not reach yet.
+        existing = notification.deliveries.filter(method_rank=rank, idempotency_key__in=reached)
+        existing = set(existing.values_list("idempotency_key", flat=True))
+        created = Delivery.objects.bulk_create(
+            Delivery(
+                idempotency_key=key,
+                notification=notification,
+                channel=method.channel,
+                address=address,
+                recipient=person,
+                method_rank=rank,
+                failed_over_from=failed_from,
             )
-            if created:
-                new_ids.append(delivery.pk)
-        transaction.on_commit(partial(publish, new_ids))
+            for key, (address, person) in reached.items()
+            if key not in existing
+        )
+        new_ids = [delivery.pk for delivery in created]
+        transaction.on_commit(partial(publish, new_ids, page=is_page(notification)))
         return rank
     return None
 
 
-def publish(delivery_ids, countdown=None):
-    """Queue the sending tasks; False when the broker refused (the sweeper will send them)."""
-    from notifications.tasks import deliver
+def is_page(notification):
+    """Pages (whatever their method) have a queue and a worker of their own, so that no
+    broadcast delays them, and a bound on how long a provider may make them wait."""
+    return notification.event == NotificationEvent.PAGE
 
-    return all(try_publish(deliver, (pk,), countdown=countdown) for pk in delivery_ids)
+
+def publish(delivery_ids, countdown=None, *, page=False, batch_size=BATCH_SIZE):
+    """Queue the sending tasks; False when the broker refused (the sweeper will send them).
+
+    A countdown stays below the broker's visibility timeout, after which Redis would hand the
+    waiting task to a second worker; a longer wait is the sweeper's (the row knows when)."""
+    from notifications.tasks import deliver, deliver_page
+
+    task = deliver_page if page else deliver
+    if countdown is not None:
+        countdown = min(countdown, settings.BEACON_COUNTDOWN_MAX_SECONDS)
+    ids = list(delivery_ids)
+    batches = (ids[start : start + batch_size] for start in range(0, len(ids), batch_size))
+    return all(try_publish(task, (batch,), countdown=countdown) for batch in batches)

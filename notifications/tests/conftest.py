@@ -9,8 +9,8 @@ from django.db import connections
 from config.celery_routes import QUEUES
 from notifications.tests.brokers import celery_broker
 
-# The real-worker fixtures of the fault tests, for every test module here.
-from notifications.tests.test_faults import broker, redis_proxy, workers  # noqa: F401
+# The fault tests' fixtures, for the fault tests of other modules too.
+from .test_faults import broker, commander, redis_proxy, workers  # noqa: F401
 
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 

@@ -140,6 +140,8 @@ class TestIncidentDeliveries:
             "method_rank": 1,
             "status": "sent",
             "attempts": 1,
+            "lost_attempts": 0,
+            "dead_at": None,
             "next_attempt_at": rows[0]["next_attempt_at"],
             "last_error": "",
             "sent_at": None,

@@ -1,33 +1,112 @@
+import os
+import time
+from types import SimpleNamespace
+
 import pytest
+from django.test import override_settings
+from kombu.exceptions import LimitExceeded
 
 from notifications import broker
 
 
 class Task:
     name = "tests.task"
+    app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=False))
 
-    def __init__(self, fails):
-        self.fails, self.calls = fails, 0
+    def __init__(self, fails=False, seconds=0.0):
+        self.fails, self.seconds, self.calls = fails, seconds, 0
 
-    def apply_async(self, args, countdown=None, retry=True):
+    def apply_async(self, args, countdown=None, retry=True, connection=None):
         assert retry is False  # one bounded attempt, never kombu's retry loop
         self.calls += 1
+        time.sleep(self.seconds)
         if self.fails:
             raise ConnectionError("broker down")
 
 
-def test_a_failure_pauses_publishing_then_it_tries_again(monkeypatch):
-    clock = iter([100.0, 101.0, 106.0, 106.0])
-    monkeypatch.setattr(broker.time, "monotonic", lambda: next(clock))
+@pytest.fixture
+def request_pool(monkeypatch):
+    """Connections are the transport's business; these tasks never use them."""
+
+    class Pool:
+        def acquire(self, block, timeout):
+            return self
+
+        def __enter__(self):
+            return None
+
+        def __exit__(self, *exc_info):
+            return False
+
+    monkeypatch.setattr(broker, "_request_pool", lambda app: Pool())
+
+
+def test_a_failure_pauses_publishing_in_every_process_then_it_tries_again(settings):
+    settings.BEACON_BROKER_PAUSE_SECONDS = 5
     task = Task(fails=True)
     assert broker.try_publish(task, (1,)) is False
     assert broker.try_publish(task, (2,)) is False  # within the pause: not even tried
     assert task.calls == 1
+    # Another process of the host sees the same file: the pause is over when it is 5 s old.
+    past = time.time() - 5
+    os.utime(settings.BEACON_BROKER_DOWN_FILE, (past, past))
     task.fails = False
     assert broker.try_publish(task, (3,)) is True
-    assert task.calls == 2 and broker._failed_at is None
+    assert task.calls == 2 and not broker.broker_paused()
+
+
+def test_a_publish_that_succeeds_elsewhere_ends_the_pause(settings):
+    assert broker.try_publish(Task(fails=True), (1,)) is False
+    assert broker.broker_paused()
+    broker._resume()  # what a successful publish of another process does
+    assert broker.try_publish(Task(), (2,)) is True
 
 
 @pytest.mark.parametrize("fails", [False, True])
 def test_publishing_never_raises(fails):
     assert broker.try_publish(Task(fails), (1,)) is not fails
+
+
+def test_an_unwritable_pause_file_does_not_make_publishing_raise(settings, tmp_path):
+    (tmp_path / "file").write_text("")
+    settings.BEACON_BROKER_DOWN_FILE = str(tmp_path / "file" / "broker-down")
+    assert broker.try_publish(Task(fails=True), (1,)) is False
+
+
+@override_settings(BEACON_PUBLISH_TIMEOUT_SECONDS=0.04)
+def test_a_request_starts_no_publish_its_budget_cannot_pay_for(request_pool):
+    task = Task(seconds=0.03)
+    with broker.publishing_budget(0.1) as budget:
+        results = [broker.try_publish(task, (n,)) for n in range(5)]
+    # 0.03 + 0.03 leaves less than the 0.04 a publish may take: the rest waits for the sweeper.
+    assert results == [True, True, False, False, False] and task.calls == 2
+    assert 0.06 <= budget.spent < 0.1
+
+
+def test_outside_a_request_there_is_no_budget():
+    task = Task(seconds=0.03)
+    assert all(broker.try_publish(task, (n,)) for n in range(5)) and task.calls == 5
+
+
+def test_every_response_says_how_long_it_spent_publishing(client):
+    response = client.get("/healthz")
+    assert response["Server-Timing"] == "publish;dur=0.0"
+
+
+def test_a_pool_with_no_connection_free_is_not_a_broker_down(settings, monkeypatch):
+    class Exhausted:
+        def acquire(self, block, timeout):
+            raise LimitExceeded(10)
+
+    monkeypatch.setattr(broker, "_request_pool", lambda app: Exhausted())
+    with broker.publishing_budget(0.1):
+        assert broker.try_publish(Task(), (1,)) is False
+    assert not broker.broker_paused()
+
+
+def test_a_task_run_eagerly_is_not_publishing_and_spends_no_budget(request_pool):
+    task = Task(seconds=0.03)
+    task.app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=True))
+    with broker.publishing_budget(0.1) as budget:
+        assert all(broker.try_publish(task, (n,)) for n in range(5))
+    assert task.calls == 5 and budget.spent == 0

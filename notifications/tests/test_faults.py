@@ -77,13 +77,14 @@ def broker(transactional_db, settings):
 
 @pytest.fixture
 def workers(broker):
-    """`start(broker_url=...)` starts a real worker on the test database; all stop at the end,
-    none having logged an error. One started with `broker_outage=True` may log that it lost
-    the broker (the test takes it away), but nothing worse."""
+    """`start(broker_url=..., **env)` starts a real worker on the test database; all stop at
+    the end, none having logged an error. One started with `broker_outage=True` may log that it
+    lost the broker (the test takes it away), but nothing worse."""
     started, outages = [], set()
 
-    def start(broker_url=broker.url, *, queues=QUEUES, broker_outage=False):
+    def start(broker_url=broker.url, *, queues=QUEUES, broker_outage=False, **extra_env):
         env = {
+            **extra_env,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": database_url(connection.settings_dict),
             "CELERY_BROKER_URL": broker_url,
@@ -318,7 +319,9 @@ def test_a_delivery_published_twice_is_sent_once_even_by_two_processes_at_once(
     with dying_before_publish():
         deliveries = webhook_messages(6, webhook_receiver.url)
     # Each id twice in a row: the worker's two processes take both copies at the same time.
-    publish([delivery.pk for delivery in deliveries for _copy in range(2)])
+    for delivery in deliveries:
+        publish([delivery.pk])
+        publish([delivery.pk])
     worker = workers()
     wait_until(lambda: succeeded(worker) == 12, [worker])
 
@@ -336,7 +339,8 @@ def test_a_sent_delivery_is_never_sent_again_however_often_the_sweeper_runs(
     wait_until(all_sent(4), [worker])
     settings.BEACON_SWEEP_GRACE_SECONDS = settings.BEACON_DELIVERY_LEASE_SECONDS = 0
     assert [deliveries_sweep() for _ in range(3)] == [0, 0, 0]
-    publish([delivery.pk for delivery in deliveries])  # stray copies of every task
+    for delivery in deliveries:  # stray copies of every task
+        publish([delivery.pk])
     wait_until(lambda: succeeded(worker) == 8, [worker])
 
     assert sorted(webhook_receiver.received_ids()) == sorted(d.idempotency_key for d in deliveries)

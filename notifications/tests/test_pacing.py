@@ -38,7 +38,7 @@ class Broker:
         self.pool = ThreadPoolExecutor(max_workers=16)
         self.tasks = []
 
-    def publish(self, delivery_ids, countdown=None):
+    def publish(self, delivery_ids, countdown=None, page=False, batch_size=None):
         self.tasks.extend(self.pool.submit(self._deliver, pk, countdown) for pk in delivery_ids)
         return True
 
@@ -63,6 +63,7 @@ def broker(monkeypatch, settings, fake_slack):
     broker = Broker()
     monkeypatch.setattr("notifications.services.outbox.publish", broker.publish)
     monkeypatch.setattr("notifications.services.sending.publish", broker.publish)
+    monkeypatch.setattr("notifications.services.failures.publish", broker.publish)
     yield broker
     broker.pool.shutdown(cancel_futures=True)
 

@@ -1,5 +1,6 @@
 """The sending state machine, step by step: claim, outcome, retry, failover, sweeper."""
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from notifications.services import (
     delivery_send,
     notify_people,
 )
-from notifications.services.sending import backoff_seconds
+from notifications.services.failures import backoff_seconds
 
 pytestmark = pytest.mark.django_db
 
@@ -85,14 +86,14 @@ def test_a_claim_in_flight_is_left_alone_until_its_lease_expires(delivery, setti
 def test_a_worker_whose_claim_was_taken_back_cannot_record(delivery, monkeypatch):
     from notifications.services import sending
 
-    real_claim = sending._claim
+    real_claim = sending._claim_batch
 
-    def claim_then_lose_it(delivery_id):
-        claimed = real_claim(delivery_id)
-        Delivery.objects.filter(pk=delivery_id).update(claim_token=uuid.uuid4())
+    def claim_then_lose_it(delivery_ids):
+        claimed = real_claim(delivery_ids)
+        Delivery.objects.filter(pk__in=delivery_ids).update(claim_token=uuid.uuid4())
         return claimed
 
-    monkeypatch.setattr(sending, "_claim", claim_then_lose_it)
+    monkeypatch.setattr(sending, "_claim_batch", claim_then_lose_it)
     assert delivery_send(delivery.pk) is None
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENDING and delivery.sent_at is None
@@ -100,7 +101,9 @@ def test_a_worker_whose_claim_was_taken_back_cannot_record(delivery, monkeypatch
 
 def test_the_sweeper_requeues_only_what_is_overdue(delivery, settings, monkeypatch):
     published = []
-    monkeypatch.setattr("notifications.services.sweeper.publish", lambda ids: published.extend(ids))
+    monkeypatch.setattr(
+        "notifications.services.sweeper.publish", lambda ids, **kwargs: published.extend(ids)
+    )
     assert deliveries_sweep() == 0  # within the grace period: its own task may still come
     later = timezone.now() + timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS + 1)
     assert deliveries_sweep(now=later) == 1 and published == [delivery.pk]
@@ -162,3 +165,30 @@ def test_nobody_reachable_is_recorded_without_deliveries(settings):
     assert notify_people(people=[UserFactory()], event="spof", context={"headline": "x"})
     assert not Delivery.objects.exists()
     assert notify_people(people=[], event="spof", context={"headline": "x"}) is None
+
+
+def test_a_batch_gives_back_what_it_has_not_reached_by_a_quarter_of_the_lease(
+    settings, monkeypatch
+):
+    from notifications.services import deliveries_send, sending
+
+    settings.BEACON_DIRECT_METHODS = ["email"]
+    settings.BEACON_DELIVERY_LEASE_SECONDS = 0.4  # a batch may take 0.1 s
+    people = [UserFactory() for _ in range(3)]
+    notify_people(people=people, event="policy_sign_off", context={"headline": "Sign v2"})
+    first, *rest = Delivery.objects.order_by("pk")
+    real_send = sending.get_adapter("email").send
+
+    def slow_send(message):
+        time.sleep(0.15)
+        return real_send(message)
+
+    monkeypatch.setattr(sending.get_adapter("email"), "send", slow_send)
+    published = []
+    monkeypatch.setattr(sending, "publish", lambda ids, **kwargs: published.extend(ids))
+
+    assert deliveries_send([first.pk, *(d.pk for d in rest)]) == {first.pk: DeliveryStatus.SENT}
+    assert published == [d.pk for d in rest]
+    assert set(Delivery.objects.filter(pk__in=published).values_list("status", "attempts")) == {
+        (DeliveryStatus.PENDING, 0)
+    }

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0012_slack_identity'),
+        ('incidents', '0013_policylevel_page_wait_limit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,35 @@
+"""Time limits in a real worker: a send that hangs is cut at the delivery's soft limit (half
+the lease: 1 s here, before the HTTP client's own 2 s timeout), recorded as a retryable
+failure, and the retry goes out."""
+
+import pytest
+
+from notifications.models import Delivery, DeliveryStatus
+from notifications.tasks import deliver
+
+from .test_faults import LEASE_SECONDS, all_sent, wait_until, webhook_messages
+
+
+@pytest.mark.broker
+def test_a_send_that_hangs_is_cut_at_the_soft_time_limit_and_retried(
+    workers, webhook_receiver, monkeypatch
+):
+    # Celery puts the publisher's limits in the message, and this process loaded the task
+    # with the default lease: publish with the limits of the workers' lease (and drop the
+    # options Celery cached from the task at its first publish).
+    monkeypatch.setattr(deliver, "soft_time_limit", LEASE_SECONDS / 2)
+    monkeypatch.setattr(deliver, "time_limit", LEASE_SECONDS * 3 / 4)
+    monkeypatch.setattr(deliver, "_exec_options", None)
+    webhook_receiver.hang(5, times=1)
+    webhook_messages(1, webhook_receiver.url)
+    worker = workers()
+    wait_until(all_sent(1), [worker])
+
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+    hung, answered = webhook_receiver.requests
+    assert hung.answered_status is None and answered.answered_status == 200
+    # Cut by the soft limit (the client's timeout would have said "timed out"), not killed.
+    assert delivery.last_error == "The send took too long; cut."
+    assert answered.received_at - hung.received_at >= LEASE_SECONDS / 2
+    assert "cut at the task's soft time limit" in worker.log()
