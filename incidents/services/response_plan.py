@@ -48,6 +48,15 @@ DEFAULT_STEPS = [
     StepAction.SCHEDULE_REMINDERS,
 ]
 SLACK_CHORES = {StepAction.CREATE_CHANNEL, StepAction.INVITE_PEOPLE}
+# They wait while the channel is being created: its name may still change (a taken name gets a
+# suffix), and they speak in it or link it. Pages and reminders never wait.
+AFTER_THE_CHANNEL = {
+    StepAction.INVITE_PEOPLE,
+    StepAction.BROADCAST,
+    StepAction.POST_PLAYBOOK,
+    StepAction.POST_DOCUMENT,
+    StepAction.VIDEO_BRIDGE,
+}
 
 
 def response_plan_start(incident):
@@ -86,11 +95,11 @@ def publish_run(incident_id, countdown=None):
 
 def response_plan_run(incident_id):
     """Run the pending automated steps in order. A retryable failure is retried later by a
-    new task; the other steps go on (only the invitations wait for the channel)."""
+    new task; the other steps go on (those AFTER_THE_CHANNEL wait for it)."""
     retry_in = None
     for step_id in _pending_automated(incident_id):
         step = IncidentPlanStep.objects.select_related("incident").get(pk=step_id)
-        if step.action == StepAction.INVITE_PEOPLE and _channel_pending(step.incident):
+        if step.action in AFTER_THE_CHANNEL and _channel_pending(step.incident):
             continue
         try:
             outcome = _perform(step)

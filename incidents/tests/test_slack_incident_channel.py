@@ -208,3 +208,17 @@ def test_a_bad_slack_member_id_is_a_field_error(declare):
     with pytest.raises(ValidationError) as error:
         declare(slack_participants=[("nobody", "Nobody")])
     assert "not a Slack member id" in str(error.value.message_dict["slack_participants"])
+
+
+def test_the_broadcast_waits_for_a_channel_slack_rate_limits_then_links_the_real_one(
+    slack, declare_in_slack, settings
+):
+    settings.BEACON_DELIVERY_BACKOFF_SECONDS = 0  # the retry runs at once, in-process
+    wanted = todays_channel("checkout-502")
+    slack.add_channel(wanted, is_archived=True)
+    slack.fail_next("conversations.create", retry_after=0)
+    incident = declare_in_slack()
+    assert incident.channel_name == f"{wanted}_2"
+    (broadcast,) = slack.messages("incidents")
+    assert f"<#{incident.slack_channel_id}|{incident.channel_name}>" in broadcast.text
+    assert step(incident, "broadcast").state == PlanStepState.DONE
