@@ -22,7 +22,9 @@ def test_a_worker_creates_a_taken_name_with_a_suffix_and_links_it(workers, fake_
     fake_slack.add_channel(wanted, is_archived=True)
     incident = declare(commander)
     wait_until(lambda: Incident.objects.get(pk=incident.pk).slack_channel_id, [worker])
-    wait_until(lambda: not Delivery.objects.exclude(status=DeliveryStatus.SENT).exists(), [worker])
+    told = Delivery.objects.filter(notification__event="plan_message", channel="slack")
+    wait_until(lambda: fake_slack.messages("incidents") and told.exists(), [worker])
+    wait_until(lambda: not told.exclude(status=DeliveryStatus.SENT).exists(), [worker])
 
     incident.refresh_from_db()
     created = fake_slack.channels[incident.slack_channel_id]
