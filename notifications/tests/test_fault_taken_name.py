@@ -31,6 +31,6 @@ def test_a_worker_creates_a_taken_name_with_a_suffix_and_links_it(workers, fake_
     assert incident.channel_name == created.name == f"{wanted}_2"
     (broadcast,) = fake_slack.messages("incidents")
     assert f"<#{created.id}|{created.name}>" in broadcast.text
-    told = [m for m in fake_slack.messages() if m.channel.startswith("D")]
-    assert any(f"#{wanted} was taken" in m.text for m in told)
+    direct = [m for m in fake_slack.messages() if m.channel.startswith("D")]
+    assert any(f"#{wanted} was taken" in m.text for m in direct)
     assert incident.timeline.filter(message__contains=f"#{wanted} was taken").exists()
