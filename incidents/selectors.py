@@ -56,6 +56,7 @@ def incident_get(*, user, reference):
         incident_list(user=user)
         .prefetch_related(
             "invitees",
+            "slack_participants",
             "services",
             Prefetch(
                 "criteria", queryset=IncidentCriterion.objects.select_related("met_by", "waived_by")

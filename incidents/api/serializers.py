@@ -23,6 +23,7 @@ from incidents.models import (
     IncidentType,
     Priority,
     SeverityLevel,
+    SlackParticipant,
     StatusUpdate,
     Team,
     TimelineEvent,
@@ -231,6 +232,15 @@ class ServiceRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SlackParticipantSerializer(serializers.ModelSerializer):
+    """Invited to the incident's Slack channel without a Beacon account."""
+
+    class Meta:
+        model = SlackParticipant
+        fields = ["slack_user_id", "name", "added_at"]
+        read_only_fields = fields
+
+
 class IncidentPlaybookSerializer(serializers.ModelSerializer):
     """A service's playbook as linked at declaration; `version` null: none was approved."""
 
@@ -336,6 +346,7 @@ class IncidentDetailSerializer(IncidentSerializer):
     environments = serializers.ListField(child=serializers.CharField(), read_only=True)
     regions = serializers.ListField(child=serializers.CharField(), read_only=True)
     invitees = _username(many=True)
+    slack_participants = SlackParticipantSerializer(many=True, read_only=True)
     meets_definition = serializers.BooleanField(read_only=True)
     acknowledged_by = _username()
     duplicate_of = serializers.SerializerMethodField()
@@ -369,6 +380,7 @@ class IncidentDetailSerializer(IncidentSerializer):
             "broadcast_channel",
             "source",
             "invitees",
+            "slack_participants",
             "affects_customers",
             "unplanned",
             "exceeds_one_hour",

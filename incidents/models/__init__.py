@@ -28,6 +28,7 @@ from .roles import RoleAssignment
 from .sequence import ReferenceSequence
 from .severity import Priority, SeverityLevel
 from .slack_identity import SlackIdentityEvent, SlackLinkAction, SlackLinkMethod
+from .slack_participant import SlackParticipant
 from .status_update import StatusUpdate
 from .team import Team, TeamMembership
 from .timeline import TimelineEvent, TimelineKind
@@ -73,6 +74,7 @@ __all__ = [
     "SlackIdentityEvent",
     "SlackLinkAction",
     "SlackLinkMethod",
+    "SlackParticipant",
     "StaffingModel",
     "StatusUpdate",
     "Team",

@@ -22,6 +22,7 @@ class TimelineKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     NOTE = "note", _("Note")
     ROLE_ASSIGNED = "role_assigned", _("Role assigned")
+    SLACK_PARTICIPANTS = "slack_participants", _("Slack-only participants invited")
     ROLE_HANDED_OVER = "role_handed_over", _("Role handed over")
     STAFFING_GAP = "staffing_gap", _("Staffing gap")
     HANDOVER_DUE = "handover_due", _("Handover due")

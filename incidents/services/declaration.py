@@ -33,6 +33,7 @@ from .base import (
 )
 from .playbooks import link_playbooks
 from .response_plan import response_plan_start
+from .slack_participants import add_slack_participants, clean_slack_participants
 
 CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
 
@@ -122,6 +123,7 @@ def incident_declare(
     commander=None,
     responder=None,
     invitees=(),
+    slack_participants=(),
     broadcast_channel="",
     impact_started_at=None,
     detected_at=None,
@@ -155,6 +157,7 @@ def incident_declare(
     check_moments(errors, impact_started_at=impact_started_at, detected_at=detected_at, now=now)
     broadcast_channel = (broadcast_channel or "").strip()
     check_broadcast_channel(errors, broadcast_channel)
+    slack_participants = clean_slack_participants(errors, slack_participants)
     priority_override_reason = (priority_override_reason or "").strip()
     priority = _check_priority(
         errors,
@@ -247,6 +250,7 @@ def incident_declare(
             "response_plan": plan,
         },
     )
+    add_slack_participants(incident, slack_participants, actor)
     link_playbooks(incident, services, actor)
     # An incident without a team could later be staffed by its services' owner teams.
     staffing.staff_incident(incident=incident, actor=actor, level=level)

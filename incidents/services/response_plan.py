@@ -29,12 +29,12 @@ from incidents.models import (
 from incidents.names import display_name, outbound_name
 from notifications.broker import try_publish
 from notifications.channels import DeliveryError, RetryableError
-from notifications.channels.slack import SlackWorkspace, slack_configured
+from notifications.channels.slack import slack_configured
 from notifications.links import absolute_url
 from notifications.services.failures import backoff_seconds
 from playbooks.models import StepAction
 
-from . import announce
+from . import announce, incident_channel
 from .base import lock_incident, record_event, require_active, update_cadence
 
 # When no active plan applies.
@@ -48,6 +48,15 @@ DEFAULT_STEPS = [
     StepAction.SCHEDULE_REMINDERS,
 ]
 SLACK_CHORES = {StepAction.CREATE_CHANNEL, StepAction.INVITE_PEOPLE}
+# They wait while the channel is being created: its name may still change (a taken name gets a
+# suffix), and they speak in it or link it. Pages and reminders never wait.
+AFTER_THE_CHANNEL = {
+    StepAction.INVITE_PEOPLE,
+    StepAction.BROADCAST,
+    StepAction.POST_PLAYBOOK,
+    StepAction.POST_DOCUMENT,
+    StepAction.VIDEO_BRIDGE,
+}
 
 
 def response_plan_start(incident):
@@ -86,11 +95,11 @@ def publish_run(incident_id, countdown=None):
 
 def response_plan_run(incident_id):
     """Run the pending automated steps in order. A retryable failure is retried later by a
-    new task; the other steps go on (only the invitations wait for the channel)."""
+    new task; the other steps go on (those AFTER_THE_CHANNEL wait for it)."""
     retry_in = None
     for step_id in _pending_automated(incident_id):
         step = IncidentPlanStep.objects.select_related("incident").get(pk=step_id)
-        if step.action == StepAction.INVITE_PEOPLE and _channel_pending(step.incident):
+        if step.action in AFTER_THE_CHANNEL and _channel_pending(step.incident):
             continue
         try:
             outcome = _perform(step)
@@ -130,51 +139,10 @@ def _perform(step):
     if step.action in SLACK_CHORES and not slack_configured():
         return PlanStepState.SKIPPED, _("Slack is not configured."), None
     if step.action == StepAction.CREATE_CHANNEL:
-        return _create_channel(incident)
+        return incident_channel.create_channel(incident)
     if step.action == StepAction.INVITE_PEOPLE:
-        return _invite(incident)
+        return incident_channel.invite(incident)
     return _notification_step(step)
-
-
-def _create_channel(incident):
-    workspace = SlackWorkspace()
-    channel_id = workspace.create_channel(incident.channel_name, private=incident.is_private)
-    name, url = outbound_name(incident), announce.incident_url(incident)
-    overview = f"{incident.severity.name} · {name} · {url}"
-    # A private incident's summary stays in Beacon, like its title.
-    purpose = overview if incident.is_private else incident.summary or overview
-    workspace.describe(channel_id, topic=overview, purpose=purpose)
-
-    def keep_id(locked):
-        locked.slack_channel_id = channel_id
-        locked.save(update_fields=["slack_channel_id"])
-
-    kind = _("private") if incident.is_private else _("public")
-    return (
-        PlanStepState.DONE,
-        _("Created the %(kind)s Slack channel #%(name)s.")
-        % {
-            "kind": kind,
-            "name": incident.channel_name,
-        },
-        keep_id,
-    )
-
-
-def _invite(incident):
-    if not incident.slack_channel_id:
-        return PlanStepState.SKIPPED, _("There is no Slack channel to invite people to."), None
-    workspace = SlackWorkspace()
-    people = {incident.commander, incident.responder, *incident.invitees.all()} - {None}
-    people |= {role.user for role in incident.roles.filter(ended_at__isnull=True)}
-    user_ids, missing = workspace.user_ids(sorted(p.email for p in people if p.email))
-    if settings.SLACK_ADMIN_USERGROUP:
-        user_ids += workspace.usergroup_members(settings.SLACK_ADMIN_USERGROUP)
-    workspace.invite(incident.slack_channel_id, sorted(set(user_ids)))
-    detail = _("Invited %(count)s people.") % {"count": len(set(user_ids))}
-    if missing:
-        detail += " " + _("Not found in Slack: %(emails)s.") % {"emails": ", ".join(missing)}
-    return PlanStepState.DONE, detail, None
 
 
 def _notification_step(step):

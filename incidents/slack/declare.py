@@ -35,7 +35,7 @@ from .payload import VIEW_ID, identifier, mapping, pk, text
 from .replay import once, replayed
 from .replies import option
 from .replies import text as plain_text
-from .users import beacon_user, slack_id_of
+from .users import beacon_user, invitee, slack_id_of
 
 CALLBACK = "declare"
 DEFINITION = ("affects_customers", "unplanned", "exceeds_one_hour", "confirm_definition")
@@ -51,6 +51,7 @@ FIELD_BLOCKS = {
     "confirm_definition": "definition",
     "priority_override_reason": "impact_level",
     "broadcast_channel": "broadcast",
+    "slack_participants": "invitees",
 }
 
 
@@ -143,6 +144,7 @@ def build_view(ctx, name_preview=""):
             _("Invite"),
             {"type": "multi_users_select", "action_id": "declare.invitees"},
             optional=True,
+            hint=_("Anyone in Slack; people without a Beacon account join the channel only."),
         ),
         input_block(
             "services",
@@ -239,13 +241,10 @@ def _people(values, errors):
         people[block] = beacon_user(slack_id) if slack_id else None
         if slack_id and people[block] is None:
             errors[block] = _("This person has no Beacon account linked to Slack.")
-    invitees = [(s, beacon_user(s)) for s in values.get("invitees") or []]
-    unlinked = [s for s, user in invitees if user is None]
-    if unlinked:
-        errors["invitees"] = _("Not linked to Beacon: %(people)s.") % {
-            "people": ", ".join(f"<@{s}>" for s in unlinked)
-        }
-    people["invitees"] = [user for _s, user in invitees if user]
+    # Invitees without a Beacon account join the channel as Slack-only participants.
+    invitees = [(s, *invitee(s)) for s in values.get("invitees") or []]
+    people["invitees"] = [user for _s, user, _name in invitees if user]
+    people["slack_participants"] = [(s, name) for s, user, name in invitees if user is None]
     return people
 
 
@@ -267,6 +266,7 @@ def _declaration(values, people):
         "commander": people["commander"],
         "responder": people["responder"],
         "invitees": people["invitees"],
+        "slack_participants": people["slack_participants"],
         "services": list(Service.objects.filter(pk__in=map(pk, values.get("services") or []))),
         "environments": (values.get("environments") or "").split(","),
         "regions": (values.get("regions") or "").split(","),

@@ -71,6 +71,17 @@ def beacon_user(slack_user_id, email=None):
     return matches[0]
 
 
+def invitee(slack_user_id):
+    """(the active Beacon user, "") behind a member picked as invitee, or (None, their name in
+    Slack) when they have no Beacon account: one users.info call at most."""
+    user = linked_user(slack_user_id)
+    if user is not None and user.is_active:
+        return user, ""
+    info = _user_info(slack_user_id)
+    user = beacon_user(slack_user_id, email=(info.get("profile") or {}).get("email", ""))
+    return (user, "") if user else (None, info.get("real_name") or info.get("name") or "")
+
+
 def slack_id_of(user):
     """The Slack id stored for a Beacon user, or ""."""
     preference = getattr(user, "preference", None)

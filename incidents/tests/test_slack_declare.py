@@ -83,7 +83,6 @@ def test_a_replayed_submission_declares_once(client, slack, answers):
     [
         ({"name": "Checkout 502!"}, "name", "lowercase letters"),
         ({"commander": "U0NOBODY"}, "commander", "no Beacon account"),
-        ({"invitees": ["U0NOBODY"]}, "invitees", "Not linked to Beacon"),
         ({"definition": ["unplanned"]}, "definition", "does not meet the definition"),
         ({"title": " "}, "title", "Give the incident a title"),
     ],

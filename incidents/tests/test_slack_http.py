@@ -93,8 +93,7 @@ def test_a_declaration_over_http_creates_invites_and_broadcasts(live_server, sla
         "conversations.create",
         "conversations.setTopic",
         "conversations.setPurpose",
-        "users.lookupByEmail",
-        "users.lookupByEmail",
+        # Cora and Rudy were linked by their e-mail when the modal named them: invited by id.
         "usergroups.users.list",
         "conversations.invite",
         "chat.postMessage",

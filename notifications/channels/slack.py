@@ -22,6 +22,11 @@ from .base import (
 
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}
 TOPIC_LIMIT = 250
+CHANNEL_NAME_LIMIT = 80
+
+
+class NameTaken(PermanentError):
+    """conversations.create: Slack has a channel of that name, maybe one the bot cannot see."""
 
 
 def slack_configured():
@@ -101,17 +106,19 @@ class SlackWorkspace:
     """The incident channel's chores. Each call raises RetryableError or PermanentError."""
 
     def create_channel(self, name, *, private):
-        """The channel's id; a channel of that name the bot is already in is taken as ours
-        (a retry after a crash between Slack's answer and our commit)."""
+        """The new channel's id; NameTaken when the name is taken (archived channels and
+        private ones the bot is not in count)."""
         try:
             return _call("conversations_create", name=name, is_private=private)["channel"]["id"]
         except PermanentError as error:
-            if "name_taken" not in str(error):
-                raise
-            existing = self.find_channel(name)
-            if existing and existing.get("is_member"):
-                return existing["id"]
-            raise PermanentError(f"A Slack channel named #{name} already exists.") from error
+            if "name_taken" in str(error):
+                raise NameTaken(f"Slack conversations_create: #{name} is taken") from error
+            raise
+
+    def member_channel_named(self, name):
+        """The channel of that name the bot is in (from its own memberships), or None."""
+        mine = _paged("users_conversations", types="public_channel,private_channel")
+        return next((c for c in mine if c.get("name") == name), None)
 
     def channels(self):
         """Every channel the bot can see, not archived."""
