@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0013_policylevel_page_wait_limit'),
+        ('incidents', '0014_escalation_chains'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='timelineevent',
             name='kind',
-            field=models.CharField(choices=[('declared', 'Declared'), ('acknowledged', 'Acknowledged'), ('status_changed', 'Status changed'), ('severity_changed', 'Severity changed'), ('details_changed', 'Details changed'), ('update_posted', 'Status update posted'), ('criterion_met', 'Exit criterion met'), ('criterion_waived', 'Exit criterion waived'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('cancelled', 'Cancelled'), ('note', 'Note'), ('role_assigned', 'Role assigned'), ('slack_participants', 'Slack-only participants invited'), ('role_handed_over', 'Role handed over'), ('staffing_gap', 'Staffing gap'), ('handover_due', 'Handover due'), ('effort_logged', 'Effort logged'), ('playbook_linked', 'Playbook linked'), ('playbook_missing', 'No approved playbook'), ('playbook_step_done', 'Playbook step done'), ('plan_step', 'Response plan step'), ('delivery_failover', 'Message sent by a backup method'), ('delivery_failed', 'Message could not be delivered'), ('delivery_retried', 'Message sent again'), ('update_reminder', 'Status update reminder'), ('update_escalated', 'Missed status update escalated')], max_length=20, verbose_name='kind'),
+            field=models.CharField(choices=[('declared', 'Declared'), ('acknowledged', 'Acknowledged'), ('status_changed', 'Status changed'), ('severity_changed', 'Severity changed'), ('details_changed', 'Details changed'), ('update_posted', 'Status update posted'), ('criterion_met', 'Exit criterion met'), ('criterion_waived', 'Exit criterion waived'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('cancelled', 'Cancelled'), ('note', 'Note'), ('role_assigned', 'Role assigned'), ('slack_participants', 'Slack-only participants invited'), ('role_handed_over', 'Role handed over'), ('staffing_gap', 'Staffing gap'), ('handover_due', 'Handover due'), ('effort_logged', 'Effort logged'), ('playbook_linked', 'Playbook linked'), ('playbook_missing', 'No approved playbook'), ('playbook_step_done', 'Playbook step done'), ('plan_step', 'Response plan step'), ('delivery_failover', 'Message sent by a backup method'), ('delivery_failed', 'Message could not be delivered'), ('delivery_retried', 'Message sent again'), ('update_reminder', 'Status update reminder'), ('update_escalated', 'Missed status update escalated'), ('paged', 'Paged for acknowledgement'), ('escalation_skip', 'Skipped in an escalation')], max_length=20, verbose_name='kind'),
         ),
         migrations.CreateModel(
             name='SlackParticipant',
