@@ -107,6 +107,13 @@ class SlackWorkspace:
         """Every channel the bot can see, not archived."""
         return _paged("conversations_list", types="public_channel,private_channel")
 
+    def bot_channels(self):
+        """The channels the bot is in (its memberships, not every channel), not archived."""
+        return _paged("users_conversations", types="public_channel,private_channel")
+
+    def channel(self, channel_id):
+        return _call("conversations_info", channel=channel_id)["channel"]
+
     def private_channel_ids(self, user_id):
         """Ids of the private channels `user_id` is in (those the bot is in too)."""
         return {
