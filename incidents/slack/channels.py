@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from incidents.services.base import incident_channels
 
 from . import channel_cache
-from .client import SlackUnavailable, call, paged
+from .client import SlackUnavailable, call, leaving, paged
 from .replies import option
 
 OPTIONS_LIMIT = 100  # Slack shows at most 100 options
@@ -53,11 +53,14 @@ def _private_ids(slack_user_id):
 
 def broadcast_channels(slack_user_id, query=""):
     """([channel entries `slack_user_id` may broadcast in, the configured one first, at most
-    100, matching `query`], notice). Never empty: at worst the configured channel by name."""
-    known, notice = _known_channels()
+    100, matching `query`], notice). Never empty: at worst the configured channel by name.
+    Slack's lookups leave time for one more call (the modal's views.open)."""
+    with leaving(settings.SLACK_ACK_CALL_TIMEOUT):
+        known, notice = _known_channels()
     channels = _not_incident_channels(list(known.values()))
     if any(c["is_private"] for c in channels):
-        theirs = _private_ids(slack_user_id)
+        with leaving(settings.SLACK_ACK_CALL_TIMEOUT):
+            theirs = _private_ids(slack_user_id)
         if theirs is None:
             notice = notice or _("Slack is busy: private channels are not offered just now.")
         channels = [c for c in channels if not c["is_private"] or c["id"] in (theirs or ())]

@@ -33,6 +33,18 @@ def answering_within(seconds):
         _deadline.reset(token)
 
 
+@contextlib.contextmanager
+def leaving(seconds):
+    """Calls inside stop `seconds` short of the budget: room for the call that must follow
+    (the views.open a picker's lookups come before)."""
+    deadline = _deadline.get()
+    token = _deadline.set(None if deadline is None else deadline - seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 def remaining():
     """Seconds left of the budget (None outside a Slack request)."""
     deadline = _deadline.get()

@@ -43,7 +43,7 @@ def section(value):
 
 def context(value):
     """A line of small print in a modal: a notice."""
-    return {"type": "context", "elements": [mrkdwn(value)]}
+    return {"type": "context", "block_id": "notice", "elements": [mrkdwn(value)]}
 
 
 def option(label, value, description=""):

@@ -94,3 +94,17 @@ def suggest(client, action_id, value="", *, user="U0CORA", **signing):
     response = post_form(client, "/slack/options/", fields, **signing)
     assert response.status_code == 200, response.content
     return [o["text"]["text"] for o in response.json()["options"]]
+
+
+def event(client, event, *, bot="U0BOT0001", **signing):
+    """An Events API callback, as Slack sends it to the bot's app."""
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event": event,
+            "authorizations": [{"user_id": bot, "is_bot": True}],
+        }
+    )
+    return client.post(
+        "/slack/events/", body, content_type="application/json", **signed_headers(body, **signing)
+    )
