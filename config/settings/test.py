@@ -31,7 +31,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA synchronous=OFF;"  # noqa: F405
 
 # Notifications: no real service is configured; tests point Slack and webhooks at local fakes.
-SLACK_BOT_TOKEN = ""
+# Never a developer's own token; a worker a test starts may be given the fake's.
+SLACK_BOT_TOKEN = env("BEACON_TEST_SLACK_BOT_TOKEN", default="")
 BEACON_SMS_WEBHOOK_URL = ""
 BEACON_WEBHOOK_SECRET = "test-webhook-secret"
 BEACON_DELIVERY_BACKOFF_SECONDS = 0.05

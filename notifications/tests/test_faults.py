@@ -82,8 +82,9 @@ def workers(broker):
     the broker (the test takes it away), but nothing worse."""
     started, outages = [], set()
 
-    def start(broker_url=broker.url, *, queues=QUEUES, broker_outage=False):
+    def start(broker_url=broker.url, *, queues=QUEUES, broker_outage=False, env=()):
         env = {
+            **dict(env),
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": database_url(connection.settings_dict),
             "CELERY_BROKER_URL": broker_url,
