@@ -92,6 +92,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache shared by every process: the API and Slack throttles count in it. The database by
 # default (`manage.py createcachetable` makes its table), Redis in production (django-redis).
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://beacon_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Past MAX_ENTRIES Django culls a third of the rows, whichever: the cached list of the
+    # bot's Slack channels with them. Room for two entries per Slack member and then some.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(
+        "MAX_ENTRIES", env.int("BEACON_CACHE_MAX_ENTRIES", default=20000)
+    )
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     # A Redis that stops answering must not hold requests up nor fail them: after a short wait
     # the throttles count nothing (logins stay guarded: lockouts live in the database).
