@@ -123,9 +123,6 @@ class SlackWorkspace:
     def find_channel(self, name):
         return next((c for c in self.channels() if c["name"] == name.lstrip("#")), None)
 
-    def member_channels(self):
-        return [c for c in self.channels() if c.get("is_member")]
-
     def describe(self, channel_id, *, topic, purpose):
         _call("conversations_setTopic", channel=channel_id, topic=topic[:TOPIC_LIMIT])
         _call("conversations_setPurpose", channel=channel_id, purpose=purpose[:TOPIC_LIMIT])
