@@ -42,7 +42,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-DATABASE_NAME = "beacon_bench"
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "beacon_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 KEY_PREFIX = f"beacon-bench-{os.getpid()}:"
 RESPONDERS = STAKEHOLDERS = 249  # plus the commander and one customer webhook: 500

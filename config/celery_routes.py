@@ -15,6 +15,8 @@ TASK_ROUTES = {
     "incidents.tasks.run_response_plan": {"queue": "pages"},
     "incidents.tasks.send_update_reminders": {"queue": "default"},
     "incidents.tasks.check_delegate_coverage": {"queue": "default"},
+    "incidents.tasks.refresh_slack_channels": {"queue": "default"},
+    "incidents.tasks.refresh_slack_channel": {"queue": "default"},
     "notifications.tasks.deliver": {"queue": "notifications"},
     "notifications.tasks.deliver_page": {"queue": "pages"},
     "notifications.tasks.sweep": {"queue": "default"},
@@ -27,4 +29,5 @@ PERIODIC_TASKS = {
     "status-update reminders and escalation": ("incidents.tasks.send_update_reminders", 60),
     "outbox sweeper": ("notifications.tasks.sweep", 30),
     "delegate coverage coming into view": ("incidents.tasks.check_delegate_coverage", 86400),
+    "the bot's Slack channels, cached": ("incidents.tasks.refresh_slack_channels", 600),
 }

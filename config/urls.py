@@ -19,6 +19,7 @@ urlpatterns = [
     path("slack/commands/", slack.command, name="slack-commands"),
     path("slack/interactivity/", slack.interaction, name="slack-interactivity"),
     path("slack/events/", slack.event, name="slack-events"),
+    path("slack/options/", slack.options, name="slack-options"),
     path("", include("django_prometheus.urls")),
     path("", include("incidents.urls")),
 ]

@@ -8,6 +8,9 @@ from incidents import selectors
 from incidents.models import Incident
 from incidents.services.compliance import incident_compliance_refresh
 from incidents.services.roles import role_flag_handover_due
+from incidents.slack import channel_cache
+from notifications.channels import RetryableError
+from notifications.channels.slack import slack_configured
 from notifications.periodic import runs_alone
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
@@ -48,6 +51,36 @@ def run_response_plan(incident_id):
     from incidents.services.response_plan import response_plan_run
 
     response_plan_run(incident_id)
+
+
+# Slack's channel listing: a 429 is retried after the Retry-After Slack gave (or a backoff).
+SLACK_LISTING = {"bind": True, "ignore_result": True, "soft_time_limit": 120, "time_limit": 150}
+
+
+def _retry_after_slack(task, error):
+    countdown = error.retry_after or min(300, 10 * 2**task.request.retries)
+    raise task.retry(exc=error, countdown=countdown, max_retries=5)
+
+
+@shared_task(name="incidents.tasks.refresh_slack_channels", **SLACK_LISTING)
+@runs_alone
+def refresh_slack_channels(self):
+    """Replace the cached list of the bot's channels (periodic: the picker's source)."""
+    if not slack_configured():
+        return 0
+    try:
+        return channel_cache.refresh()
+    except RetryableError as error:
+        _retry_after_slack(self, error)
+
+
+@shared_task(name="incidents.tasks.refresh_slack_channel", **SLACK_LISTING)
+def refresh_slack_channel(self, channel_id):
+    """Keep or drop one channel of the cached list, after a Slack event about it."""
+    try:
+        channel_cache.refresh_channel(channel_id)
+    except RetryableError as error:
+        _retry_after_slack(self, error)
 
 
 @shared_task(name="incidents.tasks.check_delegate_coverage", ignore_result=True, **RETRY)

@@ -94,6 +94,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache shared by every process: the API and Slack throttles count in it. The database by
 # default (`manage.py createcachetable` makes its table), Redis in production (django-redis).
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://beacon_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Past MAX_ENTRIES Django culls a third of the rows, whichever: the cached list of the
+    # bot's Slack channels with them. Room for two entries per Slack member and then some.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(
+        "MAX_ENTRIES", env.int("BEACON_CACHE_MAX_ENTRIES", default=20000)
+    )
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     # A Redis that stops answering must not hold requests up nor fail them: after a short wait
     # the throttles count nothing (logins stay guarded: lockouts live in the database).
@@ -281,6 +287,15 @@ SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
 SLACK_BROADCAST_CHANNEL = env("SLACK_BROADCAST_CHANNEL", default="incidents")
 SLACK_ADMIN_USERGROUP = env("SLACK_ADMIN_USERGROUP", default="")  # invited to every channel
 SLACK_COMMAND = env("SLACK_COMMAND", default="/incident")
+# Slack gives up on an answer after 3 s: every Web API call made while it waits shares this
+# budget, each call at most SLACK_ACK_CALL_TIMEOUT.
+SLACK_ACK_BUDGET_SECONDS = env.float("SLACK_ACK_BUDGET_SECONDS", default=2.5)
+SLACK_ACK_CALL_TIMEOUT = env.float("SLACK_ACK_CALL_TIMEOUT", default=1.5)
+# The bot's channels, cached (incidents/slack/channel_cache.py): refreshed every
+# SLACK_CHANNELS_REFRESH_SECONDS and by Slack's channel events, kept at most
+# SLACK_CHANNELS_CACHE_SECONDS without a refresh.
+SLACK_CHANNELS_REFRESH_SECONDS = env.int("SLACK_CHANNELS_REFRESH_SECONDS", default=600)
+SLACK_CHANNELS_CACHE_SECONDS = env.int("SLACK_CHANNELS_CACHE_SECONDS", default=86400)
 BEACON_CHANNEL_ADAPTERS = {
     "slack": "notifications.channels.slack.SlackAdapter",
     "email": "notifications.channels.email.EmailAdapter",

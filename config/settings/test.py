@@ -15,7 +15,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A test sharing the cache with a worker process sets BEACON_TEST_CACHE_URL for both.
+CACHES = {"default": env.cache_url("BEACON_TEST_CACHE_URL", default="locmemcache://")}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; tests never run collectstatic
 # Tasks run in-process unless a test starts a real worker (marked `broker`).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -221,7 +221,7 @@ SEARCHES = {
     "portal:incident-list": [("q", "{words}"), ("q", "{reference}"), ("status", "declared")],
     "api:incident-list": [("q", "{words}"), ("q", "{reference}"), ("type", "security")],
 }
-SLACK_ROUTES = {"slack-commands", "slack-interactivity", "slack-events"}
+SLACK_ROUTES = {"slack-commands", "slack-interactivity", "slack-events", "slack-options"}
 
 
 def classify(route):

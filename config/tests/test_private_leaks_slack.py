@@ -14,7 +14,8 @@ import pytest
 from config.tests.leak_world import build_world, leaks
 from incidents.services import slack_identity_link
 from incidents.slack import commands, interactivity
-from incidents.tests.slack_requests import SECRET, command, interact, submission
+from incidents.slack.views import PICKERS
+from incidents.tests.slack_requests import SECRET, command, interact, post_form, submission
 
 MEMBERS = {"outsider": "U0OTTO", "viewer": "U0VERA", "coordinator": "U0COLE", "revoked": "U0REX"}
 GENERAL = "C0GENERAL"
@@ -109,6 +110,18 @@ def _open_view(client, fake_slack, modal, slack_id):
 def test_no_slack_answer_shows_the_private_incident(client, fake_slack, slack_world, who):
     w, slack_id = slack_world, MEMBERS[who]
     failures = []
+    for picker in PICKERS:  # the type-ahead of every external_select (before `unlink` runs)
+        for typed in ("", "inc_", w.private.reference.lower()):
+            suggestion = {"type": "block_suggestion", "action_id": picker, "value": typed}
+            fields = {"payload": json.dumps({**suggestion, "user": {"id": slack_id}})}
+            failures += _probe(
+                client,
+                fake_slack,
+                w,
+                f"picker {picker} typing {typed!r}",
+                lambda fields=fields: post_form(client, "/slack/options/", fields),
+                sent=typed,
+            )
     for name, rest in COMMANDS.items():
         for channel in (GENERAL, w.private.slack_channel_id):
             typed = f"{name} {rest}".strip()

@@ -1,8 +1,12 @@
 """The Web API client for interactive calls (modals, ephemeral answers): these happen while
-a person waits and Slack wants an answer within 3 s, so a 429 is retried once only when Slack
-asks for at most a second's wait; otherwise the person gets a clear error at once."""
+a person waits and Slack wants an answer within 3 s. Every call made while Slack waits shares
+one budget (`answering_within`); a 429 is retried once only when Slack asks for at most a
+second's wait and the budget still holds it; otherwise the caller falls back at once."""
 
+import contextlib
+import contextvars
 import logging
+import time
 
 from django.conf import settings
 from slack_sdk import WebClient
@@ -10,10 +14,41 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 logger = logging.getLogger(__name__)
+# time.monotonic() by which the answer to Slack must be out; None outside a Slack request.
+_deadline = contextvars.ContextVar("slack_ack_deadline", default=None)
+LEAST_USEFUL_WAIT = 0.05  # seconds: below this a call cannot be answered in time
 
 
 class SlackUnavailable(Exception):
     pass
+
+
+@contextlib.contextmanager
+def answering_within(seconds):
+    """Every call inside shares `seconds` (Slack's acknowledgement budget)."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+@contextlib.contextmanager
+def leaving(seconds):
+    """Calls inside stop `seconds` short of the budget: room for the call that must follow
+    (the views.open a picker's lookups come before)."""
+    deadline = _deadline.get()
+    token = _deadline.set(None if deadline is None else deadline - seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def remaining():
+    """Seconds left of the budget (None outside a Slack request)."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 class ShortRateLimitRetry(RateLimitErrorRetryHandler):
@@ -21,26 +56,46 @@ class ShortRateLimitRetry(RateLimitErrorRetryHandler):
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
         waits = {k.lower(): v for k, v in response.headers.items()}.get("retry-after", ["1"])
-        return int(waits[0]) <= 1
+        wait = int(waits[0])
+        left = remaining()
+        return wait <= 1 and (left is None or left > wait + settings.SLACK_ACK_CALL_TIMEOUT)
 
 
-def web():
+def web(timeout):
     return WebClient(
         token=settings.SLACK_BOT_TOKEN,
         base_url=settings.SLACK_API_URL,
-        timeout=3,
+        timeout=timeout,
         retry_handlers=[ShortRateLimitRetry(max_retry_count=1)],
     )
 
 
 def call(method, **params):
-    """One Web API call; SlackApiError for Slack's refusals, SlackUnavailable if unreachable."""
+    """One Web API call; SlackApiError for Slack's refusals (a 429 included), SlackUnavailable
+    if unreachable, too slow, or when the budget is spent."""
+    timeout = settings.SLACK_ACK_CALL_TIMEOUT
+    left = remaining()
+    if left is not None:
+        if left < LEAST_USEFUL_WAIT:
+            raise SlackUnavailable(f"No time left to call {method}.")
+        timeout = min(timeout, left)
     try:
-        return getattr(web(), method)(**params)
+        return getattr(web(timeout), method)(**params)
     except SlackApiError:
         raise
     except (SlackClientError, OSError, ValueError) as error:
         raise SlackUnavailable(str(error)) from error
+
+
+def paged(method, **params):
+    """The channels a listing method answers, not archived, every page (within the budget)."""
+    cursor = None
+    while True:
+        page = call(method, exclude_archived=True, limit=200, cursor=cursor, **params)
+        yield from page["channels"]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
 
 
 def tell(channel_id, slack_user_id, message):

@@ -22,12 +22,10 @@ from incidents.models import (
     Urgency,
 )
 from incidents.services.declaration import CHANNEL_NAME_PART, channel_name
-from notifications.channels import DeliveryError
-from notifications.channels.slack import SlackWorkspace
 from playbooks.models import Service
 
-from . import replies
-from .channels import broadcast_channels, check_broadcast
+from . import channel_cache, replies
+from .channels import broadcast_select, check_broadcast
 from .client import SlackUnavailable, call
 from .forms import input_block, select, values_of
 from .incident_choice import open_view
@@ -77,7 +75,7 @@ def _matrix_hint():
 
 
 def build_view(ctx, name_preview=""):
-    channels = [option(f"#{c['name']}", c["id"]) for c in broadcast_channels(ctx.slack_user_id)]
+    broadcast, notice = broadcast_select("declare.broadcast", ctx.slack_user_id)
     types = [option(t.name, t.pk) for t in IncidentType.objects.filter(is_active=True)]
     severities = [
         option(s.name, s.pk, s.description) for s in SeverityLevel.objects.order_by("rank")
@@ -87,11 +85,12 @@ def build_view(ctx, name_preview=""):
     commander = _on_duty_slack_id(IncidentRoleField.COMMANDER)
     responder = _on_duty_slack_id(IncidentRoleField.RESPONDER)
     blocks = [
+        *([replies.context(notice)] if notice else []),
         input_block(
             "broadcast",
             _("Broadcast channel"),
-            select("declare.broadcast", channels, initial=channels[0] if channels else None),
-            hint=_("Channels Beacon is in. Invite it to a channel to broadcast there."),
+            broadcast,
+            hint=_("Channels Beacon is in (type to search). Invite it to broadcast elsewhere."),
         ),
         input_block(
             "title", _("Title"), {"type": "plain_text_input", "action_id": "declare.title"}
@@ -224,11 +223,9 @@ def _check_name(name, errors):
         errors["name"] = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
         return
     wanted = todays_channel(name)
-    taken = Incident.objects.filter(channel_name=wanted).exists()
-    if not taken:
-        with suppress(DeliveryError):  # Slack unreachable: creating the channel will tell
-            taken = SlackWorkspace().find_channel(wanted) is not None
-    if taken:
+    # The cache knows the bot's channels; a name taken where the bot cannot see, Slack
+    # reports when the channel is created.
+    if Incident.objects.filter(channel_name=wanted).exists() or channel_cache.name_taken(wanted):
         errors["name"] = _("#%(channel)s already exists: choose another name.") % {
             "channel": wanted
         }

@@ -49,7 +49,7 @@ def values_of(view):
 
 def _value(element, block):
     kind = element.get("type")
-    if kind == "static_select":
+    if kind in ("static_select", "external_select"):
         chosen = element.get("selected_option")
         return None if chosen is None else _option(chosen, block)
     if kind in ("multi_static_select", "checkboxes"):

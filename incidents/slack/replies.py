@@ -41,6 +41,11 @@ def section(value):
     return {"type": "section", "text": mrkdwn(value)}
 
 
+def context(value):
+    """A line of small print in a modal: a notice."""
+    return {"type": "context", "block_id": "notice", "elements": [mrkdwn(value)]}
+
+
 def option(label, value, description=""):
     built = {"text": text(label), "value": str(value)}
     if description:

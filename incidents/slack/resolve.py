@@ -9,8 +9,8 @@ from incidents import selectors, services
 from incidents.exceptions import TransitionNotAllowed
 
 from . import replies
-from .channels import broadcast_channels, check_broadcast
-from .forms import input_block, select, values_of
+from .channels import broadcast_select, check_broadcast
+from .forms import input_block, values_of
 from .incident_choice import chosen, of_channel, open_view, select_block, select_options
 from .replay import once
 from .replies import option, text
@@ -28,17 +28,11 @@ def open_modal(ctx):
 
 
 def build_view(ctx, options, current):
-    channels = [option(f"#{c['name']}", c["id"]) for c in broadcast_channels(ctx.slack_user_id)]
-    default = current.broadcast_channel if current else ""
-    initial = next(
-        (c for c in channels if c["value"] == default), channels[0] if channels else None
-    )
+    preferred = current.broadcast_channel if current else ""
+    broadcast, notice = broadcast_select("resolve.broadcast", ctx.slack_user_id, preferred)
     blocks = [
-        input_block(
-            "broadcast",
-            _("Broadcast channel"),
-            select("resolve.broadcast", channels, initial=initial),
-        ),
+        *([replies.context(notice)] if notice else []),
+        input_block("broadcast", _("Broadcast channel"), broadcast),
         select_block("resolve.incident", options, current, optional=True),
         input_block(
             "channel",

@@ -15,10 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from incidents.tasks import refresh_slack_channel
 from incidents.throttling import throttled
+from notifications.broker import try_publish
 
-from . import commands, interactivity, replies
-from .client import tell
+from . import channel_cache, commands, interactivity, replies
+from .channels import broadcast_options
+from .client import answering_within, tell
 from .context import SlackContext
 from .payload import (
     CHANNEL_ID,
@@ -26,6 +29,7 @@ from .payload import (
     SlackInputError,
     SlackPayloadError,
     identifier,
+    listing,
     mapping,
     text,
 )
@@ -35,12 +39,14 @@ from .users import beacon_user, slack_profile
 
 def slack_endpoint(view):
     """CSRF-exempt, POST only, signed, then throttled per Slack user (only a signed request
-    may spend a member's allowance); a payload Slack would not send answers 400."""
+    may spend a member's allowance); a payload Slack would not send answers 400. The Web API
+    calls made meanwhile share Slack's budget."""
 
     @functools.wraps(view)
     def wrapper(request):
         try:
-            return view(request)
+            with answering_within(settings.SLACK_ACK_BUDGET_SECONDS):
+                return view(request)
         except SlackPayloadError as error:
             return HttpResponseBadRequest(str(error), content_type="text/plain")
 
@@ -114,13 +120,16 @@ def _id_of(payload, key, pattern, *, required=False):
     return identifier(mapping(container, key).get("id"), f"{key}.id", pattern, required=required)
 
 
+def _payload(request):
+    try:
+        return mapping(json.loads(request.POST.get("payload", "")), "payload")
+    except ValueError as error:
+        raise SlackPayloadError("No interaction payload.") from error
+
+
 @slack_endpoint
 def interaction(request):
-    try:
-        payload = json.loads(request.POST.get("payload", ""))
-    except ValueError:
-        return HttpResponseBadRequest("No interaction payload.")
-    payload = mapping(payload, "payload")
+    payload = _payload(request)
     kind = text(payload.get("type"), "type")
     slack_user_id = _id_of(payload, "user", USER_ID, required=True)
     channel_id = _id_of(payload, "channel", CHANNEL_ID)
@@ -146,6 +155,48 @@ def event(request):
         payload = mapping(json.loads(request.body), "event")
     except ValueError:
         return HttpResponseBadRequest("Not JSON.")
-    if text(payload.get("type"), "type") == "url_verification":
+    kind = text(payload.get("type"), "type")
+    if kind == "url_verification":
         return JsonResponse({"challenge": text(payload.get("challenge"), "challenge")})
+    if kind == "event_callback":
+        _channel_changed(payload)
     return JsonResponse({})
+
+
+def _channel_changed(payload):
+    """A channel event corrects the cached list of the bot's channels: a channel gone leaves
+    it at once, and a task asks Slack about the channel (off Slack's budget)."""
+    bots = [
+        a.get("user_id")
+        for a in listing(payload.get("authorizations") or [], "authorizations")
+        if isinstance(a, dict) and a.get("is_bot")
+    ]
+    event = mapping(payload.get("event"), "event")
+    channel_id = channel_cache.channel_event_id(event, bots[0] if bots else None)
+    if channel_id is None:
+        return
+    if channel_cache.is_gone_event(event):
+        channel_cache.forget(channel_id)
+    try_publish(refresh_slack_channel, (channel_id,))
+
+
+# external_select action id -> the options it offers.
+PICKERS = {"declare.broadcast": broadcast_options, "resolve.broadcast": broadcast_options}
+
+
+@slack_endpoint
+def options(request):
+    """Slack's options load URL: the type-ahead of an external_select (block_suggestion)."""
+    payload = _payload(request)
+    if text(payload.get("type"), "type") != "block_suggestion":
+        raise SlackPayloadError("Not an options request.")
+    picker = PICKERS.get(text(payload.get("action_id"), "action_id"))
+    if picker is None:
+        raise SlackPayloadError("Not a Beacon picker.")
+    slack_user_id = _id_of(payload, "user", USER_ID, required=True)
+    ctx, _refusal = _context(slack_user_id)
+    if ctx is None:
+        return JsonResponse({"options": []})
+    query = text(payload.get("value"), "value")
+    with translation.override(ctx.language):
+        return JsonResponse({"options": picker(slack_user_id, query)})

@@ -58,7 +58,7 @@ def state_of(view, answers):
         element = block["element"]
         answer = answers.get(block["block_id"])
         kind = element["type"]
-        if kind == "static_select":
+        if kind in ("static_select", "external_select"):
             chosen = {"value": str(answer)} if answer else element.get("initial_option")
             state = {"selected_option": chosen}
         elif kind in ("multi_static_select", "checkboxes"):
@@ -85,3 +85,26 @@ def submission(view, answers, *, user="U0CORA", view_id="V0001"):
             "state": state_of(view, answers),
         },
     }
+
+
+def suggest(client, action_id, value="", *, user="U0CORA", **signing):
+    """The options Beacon answers an external_select's type-ahead with (labels)."""
+    payload = {"type": "block_suggestion", "user": {"id": user}, "action_id": action_id}
+    fields = {"payload": json.dumps({**payload, "block_id": "broadcast", "value": value})}
+    response = post_form(client, "/slack/options/", fields, **signing)
+    assert response.status_code == 200, response.content
+    return [o["text"]["text"] for o in response.json()["options"]]
+
+
+def event(client, event, *, bot="U0BOT0001", **signing):
+    """An Events API callback, as Slack sends it to the bot's app."""
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event": event,
+            "authorizations": [{"user_id": bot, "is_bot": True}],
+        }
+    )
+    return client.post(
+        "/slack/events/", body, content_type="application/json", **signed_headers(body, **signing)
+    )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import Incident, IncidentStatus, RoleAssignment, StatusUpdate
 from incidents.tests import factories
-from incidents.tests.slack_requests import SECRET, command, interact, submission
+from incidents.tests.slack_requests import SECRET, command, event, interact, submission
 from notifications.models import Delivery, DeliveryStatus
 
 pytestmark = pytest.mark.django_db
@@ -250,7 +250,10 @@ def test_resolve_needs_an_incident(client, slack, incident):
 def test_resolve_refuses_an_unusable_broadcast_channel(client, slack, incident, commander_user):
     meet_required_criteria(incident, commander_user)
     view = open_modal(client, slack, "resolve", channel=channel_of(incident))
-    slack.channel_by_name("incidents").is_archived = True
+    archived = slack.channel_by_name("incidents")
+    archived.is_archived = True
+    # Slack tells the app, whose cache of the bot's channels drops it (no listing).
+    event(client, {"type": "channel_archive", "channel": archived.id, "user": "U0RUDY"})
     errors = errors_of(interact(client, submission(view, resolve_answers())))
     assert "is archived" in errors["broadcast"]
     assert Incident.objects.get().status == IncidentStatus.DECLARED

@@ -8,7 +8,7 @@ from django.core import mail
 
 from incidents.models import Incident, IncidentSource, PlanStepState
 from incidents.tests import factories
-from incidents.tests.slack_requests import SECRET, command, interact, submission
+from incidents.tests.slack_requests import SECRET, command, interact, submission, suggest
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,10 @@ def open_declare(client, slack):
 def test_declare_opens_a_modal_prefilled_from_beacon(client, slack, outage, sev2):
     view = open_declare(client, slack)
     blocks = {b["block_id"]: b for b in view["blocks"]}
-    assert [o["text"]["text"] for o in blocks["broadcast"]["element"]["options"]][0] == (
-        "#incidents"
-    )
+    broadcast = blocks["broadcast"]["element"]
+    assert broadcast["type"] == "external_select"
+    assert broadcast["initial_option"]["text"]["text"] == "#incidents"
+    assert suggest(client, "declare.broadcast") == ["#incidents", "#beacon-drills"]
     assert [o["text"]["text"] for o in blocks["severity"]["element"]["options"]] == ["SEV2"]
     assert [o["value"] for o in blocks["incident_type"]["element"]["options"]] == [str(outage.pk)]
     assert len(blocks["definition"]["element"]["options"]) == 4

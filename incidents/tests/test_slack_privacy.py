@@ -13,7 +13,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import Incident, IncidentStatus
 from incidents.tests import factories
-from incidents.tests.slack_requests import SECRET, command, interact, submission
+from incidents.tests.slack_requests import SECRET, command, interact, submission, suggest
 from notifications.models import Notification
 from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 from playbooks.plans import response_plan_activate
@@ -56,9 +56,9 @@ def capture(django_capture_on_commit_callbacks):
     return django_capture_on_commit_callbacks
 
 
-def broadcast_options(view):
-    block = next(b for b in view["blocks"] if b["block_id"] == "broadcast")
-    return [o["text"]["text"] for o in block["element"]["options"]]
+def broadcast_options(client, modal, user, typed=""):
+    """What the broadcast picker offers (Slack asks Beacon as the person types)."""
+    return suggest(client, f"{modal}.broadcast", typed, user=user)
 
 
 def opened(client, slack, text, user, **where):
@@ -81,7 +81,7 @@ def test_the_broadcast_picker_offers_only_channels_the_person_may_use(
     client, slack, incidents, user, offered, modal
 ):
     view = opened(client, slack, modal, user)
-    assert broadcast_options(view) == offered
+    assert broadcast_options(client, modal, user) == offered
     channels = json.dumps(next(b for b in view["blocks"] if b["block_id"] == "broadcast"))
     for incident in incidents:
         assert incident.channel_name not in channels
@@ -90,17 +90,23 @@ def test_the_broadcast_picker_offers_only_channels_the_person_may_use(
 def test_a_channel_named_like_an_incident_channel_is_not_offered(client, slack, declare):
     incident = declare()  # its plan has not run: Beacon has no channel id for it yet
     slack.add_channel(incident.channel_name)
-    assert f"#{incident.channel_name}" not in broadcast_options(
-        opened(client, slack, "declare", "U0CORA")
-    )
+    opened(client, slack, "declare", "U0CORA")
+    assert f"#{incident.channel_name}" not in broadcast_options(client, "declare", "U0CORA")
 
 
-def test_the_picker_asks_slack_once_for_the_persons_private_channels(client, slack, incidents):
+def test_typing_in_the_picker_narrows_it(client, slack, incidents):
+    assert broadcast_options(client, "declare", "U0CORA", "#WA") == ["#war-room"]
+
+
+def test_the_picker_never_lists_the_workspace_and_asks_once_per_person(client, slack, incidents):
     before = len(slack.calls())
     opened(client, slack, "declare", "U0CORA")
-    methods = [m for m, _p in slack.calls()[before:]]
-    assert methods.count("conversations.list") == 1
-    assert methods.count("users.conversations") == 1
+    broadcast_options(client, "declare", "U0CORA", "war")
+    opened(client, slack, "declare", "U0CORA")
+    methods = [(m, p.get("user")) for m, p in slack.calls()[before:]]
+    assert not [m for m, _user in methods if m == "conversations.list"]
+    # the bot's memberships once (the cache was cold), the person's private channels once
+    assert [u for m, u in methods if m == "users.conversations"] == [None, "U0CORA"]
 
 
 def test_without_private_candidates_slack_is_not_asked_for_membership(
@@ -109,7 +115,7 @@ def test_without_private_candidates_slack_is_not_asked_for_membership(
     settings.SLACK_SIGNING_SECRET = SECRET
     fake_slack.add_user("U0CORA", "cora", commander_user.email)
     opened(client, fake_slack, "declare", "U0CORA")
-    assert not fake_slack.calls("users.conversations")
+    assert not [p for _m, p in fake_slack.calls("users.conversations") if p.get("user")]
 
 
 # --- a chosen broadcast channel is checked again on submission --------------------------------

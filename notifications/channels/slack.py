@@ -124,6 +124,13 @@ class SlackWorkspace:
         """Every channel the bot can see, not archived."""
         return _paged("conversations_list", types="public_channel,private_channel")
 
+    def bot_channels(self):
+        """The channels the bot is in (its memberships, not every channel), not archived."""
+        return _paged("users_conversations", types="public_channel,private_channel")
+
+    def channel(self, channel_id):
+        return _call("conversations_info", channel=channel_id)["channel"]
+
     def private_channel_ids(self, user_id):
         """Ids of the private channels `user_id` is in (those the bot is in too)."""
         return {
@@ -132,9 +139,6 @@ class SlackWorkspace:
 
     def find_channel(self, name):
         return next((c for c in self.channels() if c["name"] == name.lstrip("#")), None)
-
-    def member_channels(self):
-        return [c for c in self.channels() if c.get("is_member")]
 
     def describe(self, channel_id, *, topic, purpose):
         _call("conversations_setTopic", channel=channel_id, topic=topic[:TOPIC_LIMIT])

@@ -4,6 +4,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -78,19 +79,32 @@ def _structured(value):
     return json.loads(value) if isinstance(value, str) and value else value or None
 
 
+def _page(channels, p):
+    """One page of a listing, as Slack pages: `limit` (100 by default) from `cursor`."""
+    start = int(p.get("cursor") or 0)
+    end = start + int(p.get("limit") or 100)
+    cursor = str(end) if end < len(channels) else ""
+    return {"channels": channels[start:end], "response_metadata": {"next_cursor": cursor}}
+
+
 class FakeSlack(FakeHttpServer):
     """Slack's Web API over one workspace: users, channels, usergroups and posted messages.
 
     Answers like Slack: HTTP 200 with `{"ok": true, ...}` or `{"ok": false, "error": ...}`.
     """
 
-    def __init__(self, token: str = "xoxb-test", host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, token: str = "xoxb-test", host: str = "127.0.0.1", port: int = 0, latency=0.0
+    ):
         super().__init__(host, port)
         self.token = token
+        self.latency = latency  # seconds every call takes (Slack's are ~0.1)
+        self.slow_methods: dict[str, float] = {}  # method -> seconds it takes instead
         self.team_id, self.team_name = "T0001", "Beacon Test"
         self.bot_user_id = "U0BOT0001"
         self.users = {self.bot_user_id: SlackUser(self.bot_user_id, "beacon", "", is_bot=True)}
         self.channels: dict[str, SlackChannel] = {}
+        self._by_name: dict[str, SlackChannel] = {}
         self.usergroups: dict[str, dict] = {}  # id -> {"handle": ..., "users": [...]}
         self._state = threading.RLock()
         self._calls: list[tuple[str, dict]] = []
@@ -118,15 +132,21 @@ class FakeSlack(FakeHttpServer):
             members = set(members) | ({self.bot_user_id} if bot_member else set())
             return self._new_channel("C", name, is_private, members, is_archived=is_archived).id
 
+    def rename_channel(self, channel_id: str, name: str):
+        with self._state:
+            channel = self.channels[channel_id]
+            self._by_name.pop(channel.name, None)
+            channel.name = name
+            self._by_name[name] = channel
+
     def add_usergroup(self, id: str, handle: str, user_ids) -> str:
         with self._state:
             self.usergroups[id] = {"handle": handle, "users": list(user_ids)}
         return id
 
     def channel_by_name(self, name: str) -> SlackChannel | None:
-        name = name.removeprefix("#")
         with self._state:
-            return next((c for c in self.channels.values() if name and c.name == name), None)
+            return self._by_name.get(name.removeprefix("#"))
 
     def calls(self, method: str | None = None) -> list[tuple[str, dict]]:
         """(method, params) of every API call received, faulted ones included, in order."""
@@ -173,6 +193,9 @@ class FakeSlack(FakeHttpServer):
         params = {**dict(parse_qsl(query)), **body}
         authorization = request.header("Authorization") or ""
         token = authorization.removeprefix("Bearer ").strip() or params.get("token")
+        wait = self.slow_methods.get(method, self.latency)
+        if wait:
+            time.sleep(wait)
         with self._state:
             self._calls.append((method, params))
             if self._down:
@@ -324,7 +347,7 @@ class FakeSlack(FakeHttpServer):
             and self._kind(c) in types
             and not (c.is_archived and _flag(p.get("exclude_archived")))
         ]
-        return {"channels": channels, "response_metadata": {"next_cursor": ""}}
+        return _page(channels, p)
 
     @_method("conversations.join")
     def _join(self, p):
@@ -367,7 +390,7 @@ class FakeSlack(FakeHttpServer):
             and self._kind(c) in types
             and not (c.is_archived and _flag(p.get("exclude_archived")))
         ]
-        return {"channels": channels, "response_metadata": {"next_cursor": ""}}
+        return _page(channels, p)
 
     @_method("users.info")
     def _users_info(self, p):
@@ -406,6 +429,8 @@ class FakeSlack(FakeHttpServer):
         channel = SlackChannel(f"{prefix}{next(self._ids):04d}", name, is_private, **extra)
         channel.members = set(members)
         self.channels[channel.id] = channel
+        if name:
+            self._by_name[name] = channel
         return channel
 
     def _find_dm(self, users) -> SlackChannel | None:

@@ -1,0 +1,133 @@
+"""The bot's own channels (its memberships, from `users.conversations`), held in Django's
+cache so that no answer Slack waits for lists the workspace's channels. One entry for the
+whole list (a few hundred channels: tens of kilobytes); a periodic task replaces it and Slack's
+channel events correct it in between (see README, "Slack").
+
+Entries are {"id", "name", "is_private"}. Per person, the ids of their private channels (the
+ones the bot is in too) are cached briefly: the picker and the submission check them."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from notifications.channels import PermanentError
+from notifications.channels.slack import SlackWorkspace
+
+KEY = "slack:bot-channels"
+PRIVATE_KEY = "slack:private-channels:{user}"
+PRIVATE_SECONDS = 300  # a person who just joined a private channel waits at most this long
+# Slack's events about a channel; those naming a member count only for the bot itself.
+CHANNEL_EVENTS = {
+    "channel_created",
+    "channel_rename",
+    "channel_archive",
+    "channel_unarchive",
+    "channel_deleted",
+    "group_rename",
+    "group_archive",
+    "group_unarchive",
+    "group_deleted",
+    "group_left",
+    "channel_left",
+}
+MEMBER_EVENTS = {"member_joined_channel", "member_left_channel"}
+GONE_EVENTS = {
+    "channel_archive",
+    "channel_deleted",
+    "group_archive",
+    "group_deleted",
+    "group_left",
+    "channel_left",
+    "member_left_channel",
+}
+
+
+def entry(channel):
+    name, private = channel.get("name", ""), bool(channel.get("is_private"))
+    return {"id": channel["id"], "name": name, "is_private": private}
+
+
+def bot_channels():
+    """{id: entry} of the channels the bot is in, or None before the first refresh."""
+    held = cache.get(KEY)
+    return None if held is None else held["channels"]
+
+
+def refreshed_at():
+    held = cache.get(KEY)
+    return None if held is None else held["at"]
+
+
+def store(channels):
+    """Replace the list with `channels` (Slack's channel objects)."""
+    listed = {c["id"]: entry(c) for c in channels if not c.get("is_archived")}
+    cache.set(
+        KEY, {"channels": listed, "at": time.time()}, timeout=settings.SLACK_CHANNELS_CACHE_SECONDS
+    )
+    return listed
+
+
+def refresh():
+    """Ask Slack for every channel the bot is in (off the acknowledgement path: a 429 raises
+    RetryableError carrying Slack's Retry-After)."""
+    return len(store(SlackWorkspace().bot_channels()))
+
+
+def refresh_channel(channel_id):
+    """Ask Slack about one channel and keep or drop it (after an event naming it)."""
+    try:
+        channel = SlackWorkspace().channel(channel_id)
+    except PermanentError:  # channel_not_found: deleted, or private and the bot left
+        channel = None
+    if channel and channel.get("is_member") and not channel.get("is_archived"):
+        _change(lambda listed: listed.__setitem__(channel_id, entry(channel)))
+    else:
+        forget(channel_id)
+
+
+def forget(channel_id):
+    _change(lambda listed: listed.pop(channel_id, None))
+
+
+def _change(edit):
+    """Read, edit, write: a race with a concurrent edit loses it until the next refresh,
+    which replaces the whole list."""
+    held = cache.get(KEY)
+    if held is None:
+        return  # nothing cached yet: the next refresh lists the channel
+    edit(held["channels"])
+    cache.set(KEY, held, timeout=settings.SLACK_CHANNELS_CACHE_SECONDS)
+
+
+def channel_event_id(event, bot_user_id):
+    """The channel a Slack event says changed for the bot's list, or None."""
+    kind = event.get("type")
+    if kind in MEMBER_EVENTS and event.get("user") != bot_user_id:
+        return None
+    if kind not in CHANNEL_EVENTS | MEMBER_EVENTS:
+        return None
+    channel = event.get("channel")
+    channel_id = channel.get("id") if isinstance(channel, dict) else channel
+    return channel_id if isinstance(channel_id, str) and channel_id else None
+
+
+def is_gone_event(event):
+    return event.get("type") in GONE_EVENTS
+
+
+def name_taken(name):
+    """Whether one of the bot's channels is named `name` (channels it cannot see, Slack
+    reports when the channel is created)."""
+    return any(c["name"] == name for c in (bot_channels() or {}).values())
+
+
+def private_ids(slack_user_id):
+    """Cached ids of the person's private channels (shared with the bot), or None."""
+    ids = cache.get(PRIVATE_KEY.format(user=slack_user_id))
+    return None if ids is None else set(ids)
+
+
+def store_private_ids(slack_user_id, ids):
+    cache.set(PRIVATE_KEY.format(user=slack_user_id), sorted(ids), timeout=PRIVATE_SECONDS)
+    return set(ids)
