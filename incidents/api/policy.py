@@ -149,7 +149,9 @@ class SuggestQuerySerializer(QuerySerializer):
 class StageOutputSerializer(serializers.Serializer):
     after_minutes = serializers.IntegerField(read_only=True)
     notify = serializers.ChoiceField(choices=StageTarget.choices, read_only=True)
-    function = serializers.CharField(read_only=True, help_text=_("A function's slug, if any."))
+    function = serializers.CharField(
+        read_only=True, allow_null=True, default=None, help_text=_("A function's slug, if any.")
+    )
 
 
 class PolicyLevelSerializer(serializers.ModelSerializer):
