@@ -325,6 +325,8 @@ BEACON_SWEEP_GRACE_SECONDS = env.int("BEACON_SWEEP_GRACE_SECONDS", default=30)
 BEACON_DRILL_CHANNEL = env("BEACON_DRILL_CHANNEL", default="slack:beacon-drills")
 # How named people are reached (reminders, reviews), and paged, in order of preference.
 BEACON_DIRECT_METHODS = env.list("BEACON_DIRECT_METHODS", default=["slack", "email", "sms"])
+# How long the acknowledgement link in a page works.
+BEACON_ACK_LINK_MINUTES = env.int("BEACON_ACK_LINK_MINUTES", default=60)
 BEACON_PAGE_METHODS = env.list("BEACON_PAGE_METHODS", default=["sms", "voice", "slack", "email"])
 # The default escalation chains' step (backup one step after the commander, executive two),
 # and the function an `executive` stage reaches.
