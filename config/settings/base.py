@@ -294,6 +294,10 @@ BEACON_WEBHOOK_SECRET = env("BEACON_WEBHOOK_SECRET", default="")
 BEACON_SMS_WEBHOOK_URL = env("BEACON_SMS_WEBHOOK_URL", default="")
 BEACON_SMS_WEBHOOK_TOKEN = env("BEACON_SMS_WEBHOOK_TOKEN", default="")
 BEACON_SMS_MAX_LENGTH = 320
+# Replies to SMS pages (POST /webhooks/sms/inbound): the provider's HMAC secret, and how old
+# (in seconds) a signed reply may be.
+BEACON_SMS_INBOUND_SECRET = env("BEACON_SMS_INBOUND_SECRET", default="")
+BEACON_SMS_INBOUND_TOLERANCE = env.int("BEACON_SMS_INBOUND_TOLERANCE", default=300)
 BEACON_HTTP_CONNECT_TIMEOUT = env.float("BEACON_HTTP_CONNECT_TIMEOUT", default=3.0)
 BEACON_HTTP_TIMEOUT = env.float("BEACON_HTTP_TIMEOUT", default=10.0)
 # Retries per method before failing over to the next one; waits grow 2, 4, 8 … s (± jitter).
