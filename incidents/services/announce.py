@@ -14,6 +14,7 @@ from .base import policy_level_of
 
 DEFAULT_AUDIENCES = ["responders", "stakeholders"]
 PAGE = "page"
+ACK_BUTTON = "ack.page"  # the Slack button's action id: incidents/slack/acknowledge.py
 
 
 def incident_url(incident):
@@ -172,6 +173,7 @@ def _page_with_link(incident, person, headline, body, channels):
         context={
             **context(incident, headline, body, key_facts(incident)),
             "ack_url": ack_link_url(incident, person),
+            "buttons": [{"text": _("Acknowledge"), "action_id": ACK_BUTTON, "value": incident.pk}],
         },
         incident=incident,
         channels=channels,
