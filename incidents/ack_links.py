@@ -16,7 +16,7 @@ SALT = "beacon.ack-link"
 
 
 def ack_link_token(incident, user) -> str:
-    return signing.dumps({"incident": incident.pk, "user": user.pk}, salt=SALT, compress=True)
+    return signing.dumps([incident.pk, user.pk], salt=SALT)  # short: it goes in an SMS
 
 
 def ack_link_url(incident, user) -> str:
@@ -33,8 +33,9 @@ def ack_link_read(token):
         ) from None
     except signing.BadSignature:
         raise ValidationError(_("This is not a valid acknowledgement link.")) from None
-    incident = Incident.objects.filter(pk=found.get("incident")).first()
-    user = get_user_model().objects.filter(pk=found.get("user"), is_active=True).first()
+    incident_pk, user_pk = found
+    incident = Incident.objects.filter(pk=incident_pk).first()
+    user = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
     if incident is None or user is None:
         raise ValidationError(_("This acknowledgement link no longer leads anywhere."))
     return incident, user

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from incidents import services
-from incidents.ack_links import ack_link_token
+from incidents.ack_links import ack_link_token, ack_link_url
 from incidents.models import TimelineKind
 from incidents.services import announce
 from incidents.services.escalation import incident_escalate
@@ -110,6 +110,16 @@ def test_a_forged_link_is_refused_with_a_page(sev1_incident, org, phone, tamper)
     refused = phone.post(url(tamper(token)))
     assert refused.status_code == 400
     assert acknowledgements(sev1_incident) == []
+
+
+def test_the_link_survives_the_sms_length_limit(declare, org, sev1, settings):
+    settings.BEACON_BASE_URL = "https://beacon.incidents.example-company.com"
+    effective_policy(org.cora, {sev1: ([org.comms], {"ack_chain": SEV1_ACK_CHAIN})})
+    incident = declare(actor=org.cora, commander=org.cora, severity=sev1, title="x" * 200)
+    (page,) = announce.to_people(incident, "page", [org.pat], "y" * 300, channels=["sms"])
+    text = page.content["sms"]["text"]
+    assert len(text) <= settings.BEACON_SMS_MAX_LENGTH
+    assert text.endswith(f"{ack_link_url(incident, org.pat)} or reply ACK")
 
 
 def test_a_link_signed_for_someone_who_may_not_act_acknowledges_nothing(
