@@ -73,6 +73,20 @@ def test_a_repeated_reply_acknowledges_once_and_answers_the_same(paged):
     assert len(acknowledgements(paged)) == 1
 
 
+def test_a_reply_racing_another_acknowledgement_answers_already(paged, org, monkeypatch):
+    acknowledge = services.incident_acknowledge
+
+    def beaten(**kwargs):  # Cora acknowledges between the reply's check and its own attempt
+        acknowledge(incident=kwargs["incident"], actor=org.cora)
+        return acknowledge(**kwargs)
+
+    monkeypatch.setattr(services, "incident_acknowledge", beaten)
+    answer = reply(PAT, "ACK")
+    assert (answer.status_code, answer.json()["already"]) == (200, True)
+    (event,) = acknowledgements(paged)
+    assert event.actor == org.cora
+
+
 @pytest.mark.parametrize(
     "headers_of",
     [
