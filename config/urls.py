@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import api_docs, health
+from incidents import views_sms
 from incidents.slack import views as slack
 
 handler400 = "incidents.api.errors.bad_request"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("slack/interactivity/", slack.interaction, name="slack-interactivity"),
     path("slack/events/", slack.event, name="slack-events"),
     path("slack/options/", slack.options, name="slack-options"),
+    path("webhooks/sms/inbound", views_sms.sms_inbound, name="sms-inbound"),
     path("", include("django_prometheus.urls")),
     path("", include("incidents.urls")),
 ]

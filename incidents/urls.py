@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     views,
+    views_ack,
     views_people,
     views_plan,
     views_policy,
@@ -16,6 +17,7 @@ urlpatterns = [
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/declare/", views.incident_declare, name="declare"),
     path("incidents/<str:reference>/", views.incident_detail, name="incident"),
+    path("ack/<str:token>/", views_ack.ack_link, name="ack-link"),
     path("incidents/<str:reference>/effort/", views_reports.effort_log, name="effort-log"),
     path(
         "incidents/<str:reference>/effort/<int:entry_id>/remove/",

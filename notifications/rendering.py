@@ -1,6 +1,7 @@
 """Render a notification once per channel, from templates/notifications/<channel>/.
 
-A channel's `<event>.txt` wins over its `default.txt`; email adds a subject and an HTML part.
+A channel's `<event>.txt` wins over its `default.txt`; email adds a subject and an HTML part;
+Slack adds blocks with the context's `buttons` ({"text", "action_id", "value"}) under the text.
 """
 
 from django.template.loader import render_to_string, select_template
@@ -27,10 +28,28 @@ def _for_slack(context):
     }
 
 
+def _slack_blocks(text, buttons):
+    button_elements = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": str(button["text"])[:75]},
+            "action_id": button["action_id"],
+            "value": str(button["value"]),
+        }
+        for button in buttons
+    ]
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
+        {"type": "actions", "elements": button_elements},
+    ]
+
+
 def render(channel, event, context) -> dict:
     if channel == "slack":
         context = _for_slack(context)
     content = {"text": _render(channel, event, context)}
+    if channel == "slack" and context.get("buttons"):
+        content["blocks"] = _slack_blocks(content["text"], context["buttons"])
     if channel == "email":
         subject = render_to_string("notifications/email/subject.txt", context)
         content["subject"] = " ".join(subject.split())[:250]

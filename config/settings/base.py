@@ -309,6 +309,10 @@ BEACON_WEBHOOK_SECRET = env("BEACON_WEBHOOK_SECRET", default="")
 BEACON_SMS_WEBHOOK_URL = env("BEACON_SMS_WEBHOOK_URL", default="")
 BEACON_SMS_WEBHOOK_TOKEN = env("BEACON_SMS_WEBHOOK_TOKEN", default="")
 BEACON_SMS_MAX_LENGTH = 320
+# Replies to SMS pages (POST /webhooks/sms/inbound): the provider's HMAC secret, and how old
+# (in seconds) a signed reply may be.
+BEACON_SMS_INBOUND_SECRET = env("BEACON_SMS_INBOUND_SECRET", default="")
+BEACON_SMS_INBOUND_TOLERANCE = env.int("BEACON_SMS_INBOUND_TOLERANCE", default=300)
 BEACON_HTTP_CONNECT_TIMEOUT = env.float("BEACON_HTTP_CONNECT_TIMEOUT", default=3.0)
 BEACON_HTTP_TIMEOUT = env.float("BEACON_HTTP_TIMEOUT", default=10.0)
 # Retries per method before failing over to the next one; waits grow 2, 4, 8 … s (± jitter).
@@ -340,6 +344,8 @@ BEACON_SWEEP_GRACE_SECONDS = env.int("BEACON_SWEEP_GRACE_SECONDS", default=30)
 BEACON_DRILL_CHANNEL = env("BEACON_DRILL_CHANNEL", default="slack:beacon-drills")
 # How named people are reached (reminders, reviews), and paged, in order of preference.
 BEACON_DIRECT_METHODS = env.list("BEACON_DIRECT_METHODS", default=["slack", "email", "sms"])
+# How long the acknowledgement link in a page works.
+BEACON_ACK_LINK_MINUTES = env.int("BEACON_ACK_LINK_MINUTES", default=60)
 BEACON_PAGE_METHODS = env.list("BEACON_PAGE_METHODS", default=["sms", "voice", "slack", "email"])
 # The default escalation chains' step (backup one step after the commander, executive two),
 # and the function an `executive` stage reaches.

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import URLResolver, get_resolver, reverse
 
 from config.tests.leak_world import SECRET_WORDS, build_world, leaks
+from incidents.ack_links import ack_link_token
 
 BOGUS_REFERENCE = "INC-1999-9999"
 BOGUS_ID = 987654321
@@ -193,6 +194,7 @@ OTHER_PARAM_ROUTES = {
     "admin:auth_user_password_change": "a person's password",
     "password_reset_confirm": "a password reset link",
     "portal:slack-link": "a one-time link to confirm a Slack account",
+    "portal:ack-link": lambda w: {"token": ack_link_token(w.private, w.outsider)},
     "api:policy-detail": "policy versions",
     "api:policy-levels": "policy versions",
     "api:policy-reject": "policy versions",

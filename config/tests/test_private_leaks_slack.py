@@ -45,6 +45,7 @@ def _declare_name_check(w):
 ACTIONS = {
     "declare": _declare_name_check,
     "criteria": lambda w: {"action_id": "criteria.met", "value": str(w.criterion.pk)},
+    "ack": lambda w: {"action_id": "ack.page", "value": str(w.private.pk)},
 }
 # Modal -> the answers a member could submit about the private incident.
 SUBMISSIONS = {

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from incidents import services
-from incidents.models import IncidentStatus
+from incidents.models import AckVia, IncidentStatus
 
 from . import forms
 from .refusals import REFUSALS, refusal_messages
@@ -94,7 +94,9 @@ def acknowledge(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        lambda incident: services.incident_acknowledge(incident=incident, actor=request.user),
+        lambda incident: services.incident_acknowledge(
+            incident=incident, actor=request.user, via=AckVia.ADMIN
+        ),
         ACKNOWLEDGED,
     )
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from incidents import selectors, services
 from incidents.filters import IncidentFilter
-from incidents.models import IncidentSource
+from incidents.models import AckVia, IncidentSource
 
 from .effort import EffortActionsMixin
 from .idempotency import idempotent
@@ -102,7 +102,9 @@ class IncidentViewSet(
     @action(detail=True, methods=["post"])
     @idempotent
     def acknowledge(self, request, reference=None):
-        incident = services.incident_acknowledge(incident=self.get_object(), actor=request.user)
+        incident = services.incident_acknowledge(
+            incident=self.get_object(), actor=request.user, via=AckVia.API
+        )
         return self._render_incident(incident)
 
     @extend_schema(methods=["GET"], responses=StatusUpdateSerializer(many=True))

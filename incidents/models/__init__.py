@@ -6,7 +6,7 @@ from .effort import EffortEntry
 from .escalation import EscalationKind, EscalationNotice, StageTarget
 from .function import CriticalFunction, IncidentRoleField
 from .idempotency import IdempotencyKey
-from .incident import CancelReason, Incident, IncidentSource, IncidentStatus
+from .incident import AckVia, CancelReason, Incident, IncidentSource, IncidentStatus
 from .permissions import IncidentGroupObjectPermission, IncidentUserObjectPermission
 from .plan_step import IncidentPlanStep, PlanStepState
 from .playbook import IncidentPlaybook, IncidentPlaybookStep
@@ -42,6 +42,7 @@ __all__ = [
     "EscalationNotice",
     "StageTarget",
     "Audience",
+    "AckVia",
     "CancelReason",
     "CriticalFunction",
     "Delegation",

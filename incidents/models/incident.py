@@ -32,6 +32,17 @@ class IncidentSource(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+class AckVia(models.TextChoices):
+    """Where an acknowledgement came from, for the timeline."""
+
+    PORTAL = "portal", _("the staff portal")
+    API = "api", _("the REST API")
+    ADMIN = "admin", _("the admin")
+    SLACK_BUTTON = "slack_button", _("the Slack button")
+    SMS_REPLY = "sms_reply", _("an SMS reply")
+    LINK = "link", _("the link in a page")
+
+
 class CancelReason(models.TextChoices):
     NOT_AN_INCIDENT = "not_an_incident", _("Not an incident")
     DUPLICATE = "duplicate", _("Duplicate of another incident")

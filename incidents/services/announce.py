@@ -4,6 +4,7 @@ decides the methods."""
 
 from django.utils.translation import gettext as _
 
+from incidents.ack_links import ack_link_url
 from incidents.names import display_name, outbound_name
 from notifications.links import absolute_url
 from notifications.services import channel_archive_request, notify_incident, notify_people
@@ -12,6 +13,8 @@ from playbooks.plans import response_plan_for
 from .base import policy_level_of
 
 DEFAULT_AUDIENCES = ["responders", "stakeholders"]
+PAGE = "page"
+ACK_BUTTON = "ack.page"  # the Slack button's action id: incidents/slack/acknowledge.py
 
 
 def incident_url(incident):
@@ -147,10 +150,31 @@ def closed(incident):
 
 
 def to_people(incident, event, people, headline, *, body="", channels=None):
+    if event == PAGE and incident.acknowledged_at is None and not incident.is_drill:
+        return [
+            _page_with_link(incident, person, headline, body, channels)
+            for person in dict.fromkeys(people)
+            if person is not None
+        ]
     return notify_people(
         people=people,
         event=event,
         context=context(incident, headline, body, key_facts(incident)),
+        incident=incident,
+        channels=channels,
+    )
+
+
+def _page_with_link(incident, person, headline, body, channels):
+    """A page carries its recipient's own acknowledgement link, so it is written per person."""
+    return notify_people(
+        people=[person],
+        event=PAGE,
+        context={
+            **context(incident, headline, body, key_facts(incident)),
+            "ack_url": ack_link_url(incident, person),
+            "buttons": [{"text": _("Acknowledge"), "action_id": ACK_BUTTON, "value": incident.pk}],
+        },
         incident=incident,
         channels=channels,
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from incidents import access, staffing
 from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
+    AckVia,
     CancelReason,
     CriticalFunction,
     Incident,
@@ -78,7 +79,8 @@ def _leave_declared(incident, actor, now):
 
 
 @transaction.atomic
-def incident_acknowledge(*, incident, actor) -> Incident:
+def incident_acknowledge(*, incident, actor, via=AckVia.PORTAL) -> Incident:
+    via = AckVia(via)
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     require_active(incident, _("be acknowledged"))
@@ -95,9 +97,9 @@ def incident_acknowledge(*, incident, actor) -> Incident:
         incident,
         TimelineKind.ACKNOWLEDGED,
         actor,
-        _("Acknowledged."),
+        _("Acknowledged through %(via)s.") % {"via": via.label},
         before=before,
-        after={"status": incident.status},
+        after={"status": incident.status, "via": via.value},
     )
     measure_compliance(incident)
     return incident

@@ -1,10 +1,10 @@
 """Buttons, live inputs and modal submissions, routed by action id / callback id prefix."""
 
-from . import criteria, declare, replies, resolve, update
+from . import acknowledge, criteria, declare, replies, resolve, update
 from .payload import VIEW_ID, SlackPayloadError, identifier, listing, mapping, text
 
 # "<prefix>.<name>": the module that owns the prefix handles it.
-ACTIONS = {"declare": declare.act, "criteria": criteria.act}
+ACTIONS = {"declare": declare.act, "criteria": criteria.act, "ack": acknowledge.act}
 SUBMISSIONS = {"declare": declare.submit, "update": update.submit, "resolve": resolve.submit}
 
 

@@ -153,6 +153,13 @@ class TestLifecycle:
             services.incident_acknowledge(incident=incident, actor=commander_user)
         assert kinds(incident).count(TimelineKind.ACKNOWLEDGED) == 1
 
+    def test_acknowledge_records_who_and_through_what(self, incident, commander_user):
+        services.incident_acknowledge(incident=incident, actor=commander_user, via="sms_reply")
+        event = incident.timeline.get(kind=TimelineKind.ACKNOWLEDGED)
+        assert event.actor == commander_user
+        assert event.after["via"] == "sms_reply"
+        assert event.message == "Acknowledged through an SMS reply."
+
     def test_leaving_declared_counts_as_acknowledging(self, incident, responder_user):
         services.incident_change_status(
             incident=incident, actor=responder_user, status="identified"

@@ -116,7 +116,7 @@ def submission(world):
 def click(world):
     action = st.fixed_dictionaries(
         {
-            "action_id": st.sampled_from(["declare.name", "criteria.met"]),
+            "action_id": st.sampled_from(["declare.name", "criteria.met", "ack.page"]),
             "value": st.sampled_from(world["ids"]) | words,
         }
     )

@@ -89,6 +89,7 @@ class SlackAdapter(ChannelAdapter):
             "chat_postMessage",
             channel=channel,
             text=message.text,
+            blocks=message.content.get("blocks"),
             unfurl_links=False,
             metadata={
                 "event_type": "beacon_delivery",
