@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
+from notifications.models import Delivery, NotificationEvent
+
 from .models import IncidentGroupObjectPermission, IncidentUserObjectPermission
 
 VIEW = "view_incident"
@@ -46,6 +48,28 @@ def can_act(user, incident):
     if not can_view(user, incident):
         return False
     return user.has_perm(f"incidents.{CHANGE}") or user.has_perm(f"incidents.{CHANGE}", incident)
+
+
+def was_paged(user, incident):
+    """Whether `user` was paged about `incident` (by a chain, a plan step or by hand)."""
+    return Delivery.objects.filter(
+        recipient=user, notification__incident=incident, notification__event=NotificationEvent.PAGE
+    ).exists()
+
+
+def can_acknowledge(user, incident):
+    """Acting on the incident, or answering a page about it: whoever is woken can say so,
+    even an executive with a stakeholder's rights (that is all it lets them do)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return can_act(user, incident) or was_paged(user, incident)
+
+
+def ensure_can_acknowledge(user, incident):
+    if not can_acknowledge(user, incident):
+        raise PermissionDenied(
+            _("You are not allowed to acknowledge incident %(ref)s.") % {"ref": incident.reference}
+        )
 
 
 def can_declare(user):

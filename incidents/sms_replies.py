@@ -77,7 +77,7 @@ def acknowledge_reply(*, sender: str, text: str) -> Acknowledged:
     incident, person = _latest_page(sender, _requested_reference(text))
     if incident.acknowledged_at is not None:
         return Acknowledged(incident, already=True)
-    if not access.can_act(person, incident):
+    if not access.can_acknowledge(person, incident):
         raise SmsReplyRefused(_("You may no longer acknowledge this incident."), 403)
     try:
         incident = services.incident_acknowledge(

@@ -25,7 +25,7 @@ def ack_link(request, token):
         incident, user = ack_link_read(token)
     except ValidationError as error:
         return render(request, TEMPLATE, {"refusal": " ".join(error.messages)}, status=400)
-    if not access.can_act(user, incident):  # a private incident they are no longer part of
+    if not access.can_acknowledge(user, incident):
         refusal = _("You may no longer acknowledge this incident.")
         return render(request, TEMPLATE, {"refusal": refusal}, status=403)
     context = {

@@ -82,7 +82,7 @@ def _leave_declared(incident, actor, now):
 def incident_acknowledge(*, incident, actor, via=AckVia.PORTAL) -> Incident:
     via = AckVia(via)
     incident = lock_incident(incident)
-    access.ensure_can_act(actor, incident)
+    access.ensure_can_acknowledge(actor, incident)
     require_active(incident, _("be acknowledged"))
     if incident.acknowledged_at:
         raise TransitionNotAllowed(

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from incidents import services, tasks
+from incidents import access, services, tasks
 from incidents.models import EscalationKind, EscalationNotice, TimelineKind
 from incidents.selectors_escalation import escalation_state
 from incidents.services import escalation
@@ -17,6 +18,7 @@ from incidents.services.escalation import escalations_due, incident_escalate
 from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
 from incidents.tests.people_setup import away
 from notifications.models import Notification
+from notifications.services import notify_people
 
 pytestmark = pytest.mark.django_db
 ACK, UPDATE = EscalationKind.ACKNOWLEDGE, EscalationKind.UPDATE
@@ -371,3 +373,17 @@ def test_one_failing_incident_does_not_hold_up_the_others(sev1_incident, declare
     with pytest.raises(escalation.EscalationFailed, match=str(sev1_incident.pk)):
         escalation.escalate_due(now=other.next_update_due)
     assert sent(other, UPDATE) == [(1, 1, ["cora"])]
+
+
+def test_a_paged_executive_with_a_stakeholders_rights_may_acknowledge(org, sev2_incident):
+    """Whoever is woken can say so: the page is all that lets them act on the incident."""
+    erin, incident = org.erin, sev2_incident
+    assert not access.can_act(erin, incident)
+    with pytest.raises(PermissionDenied):
+        services.incident_acknowledge(incident=incident, actor=erin)
+    notify_people(people=[erin], event="page", context={"headline": "Wake up"}, incident=incident)
+    services.incident_acknowledge(incident=incident, actor=erin)
+    incident.refresh_from_db()
+    assert incident.acknowledged_by == erin
+    with pytest.raises(PermissionDenied):  # the page lets them acknowledge, nothing more
+        services.incident_post_update(incident=incident, actor=erin, message="All good")

@@ -82,7 +82,7 @@ def test_a_member_who_may_not_act_is_told_so(client, fake_slack, paged):
     click(client, channel, button, "U0ERIN")
     assert acknowledgements(paged) == []
     assert told(fake_slack, channel, "U0ERIN") == [
-        f"You are not allowed to change incident {paged.reference}."
+        f"You are not allowed to acknowledge incident {paged.reference}."
     ]
 
 
