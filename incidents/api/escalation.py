@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from incidents.models import EscalationKind
+from incidents.models import EscalationKind, EscalationNotice
 from incidents.selectors_escalation import escalation_state
 
 SUB_LIST = {"filter_backends": [], "pagination_class": None}
@@ -23,12 +23,14 @@ class SkipSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class StageSentSerializer(serializers.Serializer):
-    stage = serializers.IntegerField()
-    due_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField()
+class StageSentSerializer(serializers.ModelSerializer):
     recipients = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
-    skipped = SkipSerializer(many=True)
+    skipped = SkipSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = EscalationNotice
+        fields = ["stage", "due_at", "sent_at", "recipients", "skipped"]
+        read_only_fields = fields
 
 
 class RoundSerializer(serializers.Serializer):

@@ -149,7 +149,8 @@ class SuggestQuerySerializer(QuerySerializer):
 class StageOutputSerializer(serializers.Serializer):
     after_minutes = serializers.IntegerField(read_only=True)
     notify = serializers.ChoiceField(choices=StageTarget.choices, read_only=True)
-    function = serializers.CharField(read_only=True, help_text=_("A function's slug, if any."))
+    # Not read-only: the schema would call it required, and a stage without a function has none.
+    function = serializers.CharField(required=False, help_text=_("A function's slug, if any."))
 
 
 class PolicyLevelSerializer(serializers.ModelSerializer):
