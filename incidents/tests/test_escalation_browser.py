@@ -1,6 +1,7 @@
 """The escalations on the incident page and the unacknowledged incident on the dashboard, in
 headless Chromium at desktop and phone width. Screenshots land in test-artifacts/
-(escalations-*.png, the panel alone in escalations-panel-*.png, dashboard-unacknowledged-*.png) for a person to look at."""
+(escalations-*.png, the panel alone in escalations-panel-*.png,
+dashboard-unacknowledged-*.png) for a person to look at."""
 
 from datetime import timedelta
 
