@@ -53,12 +53,12 @@ PAGE_GOAL = 5.0  # seconds
 SUCCEEDED = re.compile(r"^\[([\d-]+ [\d:]+,\d+): INFO/[^\]]+\] Task bench\.noop\[.*succeeded", re.M)
 
 
-def create_database():
+def create_database(name=DATABASE_NAME):
     """A fresh database's URL, and how to drop it."""
     try:
         with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True, connect_timeout=2) as pg:
-            pg.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME}")
-            pg.execute(f"CREATE DATABASE {DATABASE_NAME}")
+            pg.execute(f"DROP DATABASE IF EXISTS {name}")
+            pg.execute(f"CREATE DATABASE {name}")
     except psycopg.OperationalError as error:
         print(f"PostgreSQL unreachable ({str(error).splitlines()[0]}); using SQLite")
         path = Path(tempfile.gettempdir()) / f"beacon-bench-{os.getpid()}.sqlite3"
@@ -66,9 +66,9 @@ def create_database():
 
     def drop():
         with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as pg:
-            pg.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
+            pg.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
-    return f"{POSTGRES_URL}/{DATABASE_NAME}", drop
+    return f"{POSTGRES_URL}/{name}", drop
 
 
 def populate(slack_api, customer_webhook):

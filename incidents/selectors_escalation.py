@@ -3,11 +3,13 @@ the rounds and stages sent (to whom, who was skipped and why), the stage reached
 stage comes next and when, or why none will."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import chains, selectors
-from incidents.models import EscalationKind, EscalationNotice
+from incidents.models import EscalationKind, EscalationNotice, PolicyLevel
 
 
 @dataclass
@@ -74,3 +76,56 @@ def _state(chain, anchor, sent, stopped, incident):
         state.next_at = following.at
         state.next_who = chains.describe_target(chain, following.position)
     return state
+
+
+@dataclass(frozen=True)
+class AckWatch:
+    """Where one active incident stands against its acknowledgement target, for the
+    dashboard: when it was due, whether it is past it unacknowledged, and who was paged."""
+
+    due_at: object
+    overdue: bool
+    paged: list
+
+
+def ack_overdue_first(incidents, *, now=None):
+    """`incidents` (active ones, in their order) with those unacknowledged past their policy's
+    acknowledgement target first, longest overdue first; each gets `ack_watch`. Three queries
+    however many incidents."""
+    now = now or timezone.now()
+    incidents = list(incidents)
+    targets = _ack_targets(incidents)
+    paged = _paged_by_incident([incident.pk for incident in incidents])
+    for incident in incidents:
+        target = targets.get((incident.policy_version_id, incident.severity_id))
+        due_at = incident.declared_at + timedelta(minutes=target) if target else None
+        overdue = bool(due_at and not incident.acknowledged_at and due_at < now)
+        incident.ack_watch = AckWatch(due_at, overdue, paged.get(incident.pk, []))
+    overdue = sorted(
+        (i for i in incidents if i.ack_watch.overdue), key=lambda i: i.ack_watch.due_at
+    )
+    return overdue + [i for i in incidents if not i.ack_watch.overdue]
+
+
+def _ack_targets(incidents):
+    versions = {incident.policy_version_id for incident in incidents} - {None}
+    levels = PolicyLevel.objects.filter(version__in=versions).values_list(
+        "version_id", "severity_id", "ack_target_minutes"
+    )
+    return {(version, severity): minutes for version, severity, minutes in levels}
+
+
+def _paged_by_incident(incident_ids):
+    """Everyone each incident's acknowledgement escalation paged, in the order first paged."""
+    notices = (
+        EscalationNotice.objects.filter(
+            incident_id__in=incident_ids, kind=EscalationKind.ACKNOWLEDGE
+        )
+        .prefetch_related("recipients")
+        .order_by("round", "stage", "pk")
+    )
+    paged = {}
+    for notice in notices:
+        people = paged.setdefault(notice.incident_id, [])
+        people.extend(person for person in notice.recipients.all() if person not in people)
+    return paged

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from playbooks import selectors as playbook_selectors
 
-from . import access, panels, selectors, services, views_people, views_tokens
+from . import access, panels, selectors, selectors_escalation, services, views_people, views_tokens
 from . import forms as portal_forms
 from .exceptions import TransitionNotAllowed
 from .models import IncidentSource, IncidentStatus, SeverityLevel, UserPreference
@@ -29,7 +29,9 @@ PAGE_SIZE = 25
 
 @login_required
 def dashboard(request):
-    incidents = list(selectors.incident_active_list(user=request.user))
+    incidents = selectors_escalation.ack_overdue_first(
+        selectors.incident_active_list(user=request.user)
+    )
     counts = Counter(incident.severity_id for incident in incidents)
     playbook_coverage = playbook_selectors.coverage_for(user=request.user)
     context = {
@@ -193,6 +195,7 @@ def _incident_page(request, incident, *, bound=None, status=200):
         "can_waive": access.can_waive(user, incident),
         "updates": selectors.incident_updates(incident=incident),
         "timeline": selectors.incident_timeline(incident=incident),
+        "escalations": selectors_escalation.escalation_state(incident),
         "final_states": (IncidentStatus.CLOSED, IncidentStatus.CANCELLED),
         **panels.incident_panels(incident=incident, user=user, bound=bound),
         **panels.response_panels(incident=incident),

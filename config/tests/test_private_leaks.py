@@ -118,6 +118,7 @@ INCIDENT_ROUTES = {
     "api:incident-notes": _incident(),
     "api:incident-updates": _incident(),
     "api:incident-timeline": _incident(),
+    "api:incident-escalations": _incident(),
     "api:incident-deliveries": _incident(),
     "api:incident-effort": _incident(),
     "api:incident-exit-criteria": _incident(),

@@ -16,6 +16,7 @@ from incidents.filters import IncidentFilter
 from incidents.models import AckVia, IncidentSource
 
 from .effort import EffortActionsMixin
+from .escalation import EscalationActionsMixin
 from .idempotency import idempotent
 from .people import HandoverSerializer
 from .plan import ResponseActionsMixin
@@ -47,6 +48,7 @@ SUB_LIST = {"filter_backends": [], "pagination_class": None}
 
 class IncidentViewSet(
     EffortActionsMixin,
+    EscalationActionsMixin,
     ResponseActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -1,7 +1,12 @@
+from dataclasses import fields
+
+from django.db import transaction
 from django.utils import timezone
 
 from incidents import compliance, selectors
-from incidents.models import IncidentCompliance
+from incidents.models import Incident, IncidentCompliance, IncidentStatus, PolicyLevel, StatusUpdate
+
+MEASURED = [f.name for f in fields(compliance.Compliance)]
 
 
 def incident_compliance_refresh(*, incident, now=None) -> IncidentCompliance:
@@ -19,3 +24,45 @@ def incident_compliance_refresh(*, incident, now=None) -> IncidentCompliance:
         defaults={**measured.__dict__, "computed_at": now or timezone.now()},
     )
     return record
+
+
+def compliance_refresh_open(*, incident_ids, now=None):
+    """Re-measure the still-active incidents among `incident_ids`, in one transaction and a
+    constant number of queries however many there are. Each is locked as a change to it would
+    lock it, so a measure never overwrites the one a concurrent change just stored. Returns
+    how many were measured."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        incidents = list(
+            Incident.objects.select_for_update(of=("self",))
+            .filter(pk__in=incident_ids, status__in=IncidentStatus.active())
+            .order_by("pk")  # one lock order for every batch: no deadlock between them
+        )
+        versions = {incident.policy_version_id for incident in incidents} - {None}
+        levels = {
+            (level.version_id, level.severity_id): level
+            for level in PolicyLevel.objects.filter(version__in=versions)
+        }
+        update_times = {}
+        for incident_id, posted_at in StatusUpdate.objects.filter(
+            incident__in=incidents
+        ).values_list("incident_id", "posted_at"):
+            update_times.setdefault(incident_id, []).append(posted_at)
+        records = []
+        for incident in incidents:
+            measured = compliance.measure(
+                incident=incident,
+                level=levels.get((incident.policy_version_id, incident.severity_id)),
+                update_times=update_times.get(incident.pk, []),
+                now=now,
+            )
+            records.append(
+                IncidentCompliance(incident=incident, computed_at=now, **measured.__dict__)
+            )
+        IncidentCompliance.objects.bulk_create(
+            records,
+            update_conflicts=True,
+            unique_fields=["incident"],
+            update_fields=[*MEASURED, "computed_at"],
+        )
+    return len(records)

@@ -37,3 +37,17 @@ def effective_policy(author, levels):
         )
         level.paged_functions.set(functions)
     return version
+
+
+def sev1_paging_policy(org, sev1, sev2):
+    """SEV1 pages the communications lead by SEV1_ACK_CHAIN, 2 rounds; SEV2 pages nobody."""
+    return effective_policy(
+        org.cora,
+        {
+            sev1: (
+                [org.comms],
+                {"ack_chain": SEV1_ACK_CHAIN, "ack_repeat_minutes": 5, "ack_rounds": 2},
+            ),
+            sev2: ([], {}),
+        },
+    )

@@ -2,11 +2,14 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services, tasks
 from incidents.compliance import measure
 from incidents.models import IncidentCompliance, PolicyLevel, PolicyStatus, PolicyVersion
+from incidents.services.compliance import compliance_refresh_open
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -117,3 +120,29 @@ class TestStored:
         tasks.refresh_open_compliance()
         tasks.refresh_open_compliance()
         assert IncidentCompliance.objects.filter(incident=created).count() == 1
+
+    def test_periodic_refresh_takes_the_same_queries_for_10_or_50_incidents(
+        self, declare, commander_user, sev2, django_assert_max_num_queries
+    ):
+        version = PolicyVersion.objects.create(
+            number=1,
+            status=PolicyStatus.EFFECTIVE,
+            author=commander_user,
+            effective_at=timezone.now(),
+        )
+        PolicyLevel.objects.create(
+            version=version, severity=sev2, ack_target_minutes=15, update_cadence_minutes=30
+        )
+        incidents = [declare(title=f"Outage {number}") for number in range(50)]
+        services.incident_post_update(incident=incidents[0], actor=commander_user, message="x")
+        later = timezone.now() + timedelta(minutes=45)
+        with CaptureQueriesContext(connection) as ten:
+            compliance_refresh_open(incident_ids=[i.pk for i in incidents[:10]], now=later)
+        with django_assert_max_num_queries(len(ten)):
+            measured = compliance_refresh_open(incident_ids=[i.pk for i in incidents], now=later)
+        assert measured == 50
+        first, last = (
+            IncidentCompliance.objects.get(incident=i) for i in (incidents[0], incidents[-1])
+        )
+        assert first.computed_at == later and len(first.update_gaps_minutes) == 2
+        assert last.ack_within_target is False and last.late_updates == 1

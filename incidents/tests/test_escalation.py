@@ -15,7 +15,7 @@ from incidents.models import EscalationKind, EscalationNotice, TimelineKind
 from incidents.selectors_escalation import escalation_state
 from incidents.services import escalation
 from incidents.services.escalation import escalations_due, incident_escalate
-from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
+from incidents.tests.escalation_setup import escalation_org, sev1_paging_policy
 from incidents.tests.people_setup import away
 from notifications.models import Notification
 from notifications.services import notify_people
@@ -32,16 +32,7 @@ def org():
 
 @pytest.fixture
 def policy(org, sev1, sev2):
-    return effective_policy(
-        org.cora,
-        {
-            sev1: (
-                [org.comms],
-                {"ack_chain": SEV1_ACK_CHAIN, "ack_repeat_minutes": 5, "ack_rounds": 2},
-            ),
-            sev2: ([], {}),
-        },
-    )
+    return sev1_paging_policy(org, sev1, sev2)
 
 
 @pytest.fixture
