@@ -4,26 +4,14 @@ sent stays sent (stage N of round 1 of its due time), so the upgrade tells nobod
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from incidents.tests.migration_steps import migrate, old_schema_at
 
 BEFORE = [("incidents", "0012_slack_identity")]
 AFTER = [("incidents", "0014_escalation_chains")]
 DUE = datetime(2026, 12, 3, 10, 30, tzinfo=UTC)
 
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def old_schema():
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+old_schema = old_schema_at(BEFORE)
 
 
 @pytest.mark.django_db(transaction=True)

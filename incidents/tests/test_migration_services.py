@@ -1,27 +1,14 @@
 """Migration 0006 turns the free list `affected_services` into links to catalogued services."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from incidents.tests.migration_steps import migrate, old_schema_at
 
 BEFORE = [("incidents", "0005_delegation_order_org_first"), ("playbooks", "0001_initial")]
 AFTER = [("incidents", "0007_remove_incident_affected_services")]
 
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def old_schema():
-    """The database as it was before services were catalogued; put back afterwards."""
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+old_schema = old_schema_at(BEFORE)
 
 
 def old_incident(apps, number, names, team=None):

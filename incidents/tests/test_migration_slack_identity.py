@@ -2,25 +2,13 @@
 accounts could hold the same one), recording each, so the new constraint can hold."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from incidents.tests.migration_steps import migrate, old_schema_at
 
 BEFORE = [("incidents", "0011_api_tokens")]
 AFTER = [("incidents", "0012_slack_identity")]
 
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def old_schema():
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+old_schema = old_schema_at(BEFORE)
 
 
 @pytest.mark.django_db(transaction=True)
