@@ -58,10 +58,15 @@ class EscalationFailed(Exception):
 
 
 def escalate_due(*, now=None):
-    """Both escalations of every incident whose time has come; one incident's failure does not
-    hold up the others' pages, and is raised at the end. Returns the number of notices sent."""
+    """Both escalations of every incident whose time has come, in this process."""
+    return escalate_incidents(escalations_due(now=now), now=now)
+
+
+def escalate_incidents(incident_ids, *, now=None):
+    """Both escalations of each incident given; one incident's failure does not hold up the
+    others' pages, and is raised at the end. Returns the number of notices sent."""
     failed, sent = [], 0
-    for pk in escalations_due(now=now):
+    for pk in incident_ids:
         try:
             sent += len(incident_escalate(incident_id=pk, now=now))
         except Exception:

@@ -344,11 +344,33 @@ def test_duplicate_ticks_send_each_stage_once(sev1_incident, org):
 
 def test_the_periodic_task_escalates_on_the_clock(sev1_incident, org):
     with time_machine.travel(sev1_incident.declared_at + 5 * MINUTE, tick=False):
-        assert tasks.send_update_reminders() == 3  # Cora, Pat (comms), Pat (backup)
-        assert tasks.send_update_reminders() == 0
+        assert tasks.send_update_reminders() == 1  # one batch
+        assert len(sent(sev1_incident, ACK)) == 3  # Cora, Pat (comms), Pat (backup)
+        tasks.send_update_reminders()
+        assert len(sent(sev1_incident, ACK)) == 3
     with time_machine.travel(sev1_incident.declared_at + 10 * MINUTE, tick=False):
-        assert tasks.send_update_reminders() == 1
+        tasks.send_update_reminders()
     assert sent(sev1_incident, ACK)[-1] == (1, 4, ["nina"])
+
+
+def test_the_periodic_task_queues_the_due_incidents_a_batch_at_a_time(
+    declared, monkeypatch, settings, django_assert_num_queries
+):
+    incidents = [declared() for _n in range(5)]
+    queued = []
+    settings.BEACON_ESCALATION_BATCH = 2
+    monkeypatch.setattr(tasks, "try_publish", lambda task, args: queued.append(args) or True)
+    with django_assert_num_queries(1):  # the due ids, whatever their number
+        assert tasks.send_update_reminders() == 3
+    assert sorted(pk for (batch,) in queued for pk in batch) == sorted(i.pk for i in incidents)
+    assert [len(batch) for (batch,) in queued] == [2, 2, 1]
+
+
+def test_a_batch_the_broker_refuses_is_left_to_the_next_tick(sev1_incident, monkeypatch):
+    monkeypatch.setattr(tasks, "try_publish", lambda task, args: False)
+    with time_machine.travel(sev1_incident.declared_at + 5 * MINUTE, tick=False):
+        assert tasks.send_update_reminders() == 0
+        assert escalation.escalations_due() == [sev1_incident.pk]
 
 
 def test_one_failing_incident_does_not_hold_up_the_others(sev1_incident, declared, monkeypatch):
