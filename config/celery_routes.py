@@ -14,6 +14,8 @@ TASK_ROUTES = {
     # The plan writes the pages: it runs beside them, never behind a broadcast's batches.
     "incidents.tasks.run_response_plan": {"queue": "pages"},
     "incidents.tasks.send_update_reminders": {"queue": "default"},
+    # Escalations page people: beside the pages, never behind a broadcast's batches.
+    "incidents.tasks.escalate_batch": {"queue": "pages"},
     "incidents.tasks.check_delegate_coverage": {"queue": "default"},
     "incidents.tasks.refresh_slack_channels": {"queue": "default"},
     "incidents.tasks.refresh_slack_channel": {"queue": "default"},

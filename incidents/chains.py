@@ -202,7 +202,7 @@ def clean_stages(value):
 
 def describe_target(chain, position, functions=None):
     """Who stage `position` (1-based) of `chain` tells, in words."""
-    functions = functions if functions is not None else _function_names()
+    functions = functions if functions is not None else function_names()
     stage = chain.stages[position - 1]
     name = functions.get(stage.function, stage.function)
     if stage.notify == StageTarget.HOLDER:
@@ -221,7 +221,7 @@ def describe(chain, methods=""):
     """ "at 0 min page the commander by SMS; at 5 min the commander's backup; …" """
     if chain is None:
         return _("nobody is paged")
-    functions = _function_names()
+    functions = function_names()
     verb = _("page") if chain.kind == EscalationKind.ACKNOWLEDGE else _("tell")
     parts = []
     for number, stage in enumerate(chain.stages):
@@ -248,5 +248,5 @@ def describe(chain, methods=""):
     return "; ".join(parts)
 
 
-def _function_names():
+def function_names():
     return dict(CriticalFunction.objects.values_list("slug", "name"))

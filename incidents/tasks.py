@@ -1,15 +1,22 @@
 """Periodic checks on open incidents. Each task takes ids or none, re-reads, and is harmless
 to run twice: the services they call return quietly when there is nothing (left) to do."""
 
+import logging
+
 from celery import shared_task
+from django.conf import settings
 
 from incidents import selectors
 from incidents.services.compliance import compliance_refresh_open
+from incidents.services.escalation import escalate_incidents, escalations_due
 from incidents.services.roles import role_flag_handover_due
 from incidents.slack import channel_cache
+from notifications.broker import try_publish
 from notifications.channels import RetryableError
 from notifications.channels.slack import slack_configured
 from notifications.periodic import runs_alone
+
+logger = logging.getLogger(__name__)
 
 COMPLIANCE_BATCH = 500  # incidents locked and measured in one transaction
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
@@ -38,10 +45,29 @@ def refresh_open_compliance():
 @shared_task(name="incidents.tasks.send_update_reminders", ignore_result=True, **RETRY)
 @runs_alone
 def send_update_reminders():
-    """Both escalations: page for unacknowledged incidents, remind and escalate missed updates."""
-    from incidents.services.escalation import escalate_due
+    """Both escalations, fanned out: the due incidents' ids, BEACON_ESCALATION_BATCH a task,
+    so every worker shares the work and no run nears a time limit. A batch the broker refuses
+    is left to the next tick, which finds its incidents still due. Returns the batches queued."""
+    ids, size = escalations_due(), settings.BEACON_ESCALATION_BATCH
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+    queued = sum(try_publish(escalate_batch, (batch,)) for batch in batches)
+    if queued < len(batches):
+        logger.warning(
+            "%d of %d escalation batches wait for the next tick",
+            len(batches) - queued,
+            len(batches),
+        )
+    return queued
 
-    return escalate_due()
+
+# Not runs_alone: each stage is sent once under its incident's row lock and unique key, so
+# batches may overlap; a failed batch is not retried, the next tick finds its incidents due.
+@shared_task(
+    name="incidents.tasks.escalate_batch", ignore_result=True, soft_time_limit=60, time_limit=90
+)
+def escalate_batch(incident_ids):
+    """Both escalations of these incidents: pages for the unacknowledged, update reminders."""
+    return escalate_incidents(incident_ids)
 
 
 @shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)

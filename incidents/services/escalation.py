@@ -15,6 +15,7 @@ cannot be reached is skipped, and each skip is on the timeline with its reason.
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -58,12 +59,17 @@ class EscalationFailed(Exception):
 
 
 def escalate_due(*, now=None):
-    """Both escalations of every incident whose time has come; one incident's failure does not
-    hold up the others' pages, and is raised at the end. Returns the number of notices sent."""
-    failed, sent = [], 0
-    for pk in escalations_due(now=now):
+    """Both escalations of every incident whose time has come, in this process."""
+    return escalate_incidents(escalations_due(now=now), now=now)
+
+
+def escalate_incidents(incident_ids, *, now=None):
+    """Both escalations of each incident given; one incident's failure does not hold up the
+    others' pages, and is raised at the end. Returns the number of notices sent."""
+    failed, sent, shared = [], 0, Shared()
+    for pk in incident_ids:
         try:
-            sent += len(incident_escalate(incident_id=pk, now=now))
+            sent += len(incident_escalate(incident_id=pk, now=now, shared=shared))
         except Exception:
             logger.exception("Could not escalate incident %s", pk)
             failed.append(pk)
@@ -72,21 +78,55 @@ def escalate_due(*, now=None):
     return sent
 
 
+class Shared:
+    """What the incidents of one batch have in common, read once for them all: the policy
+    levels and the critical functions (a batch runs in seconds; the policy changes seldom)."""
+
+    def __init__(self):
+        self._levels, self._functions = {}, {}
+
+    def level(self, incident):
+        key = (incident.policy_version_id, incident.severity_id)
+        if key not in self._levels:
+            self._levels[key] = policy_level_of(incident)
+        return self._levels[key]
+
+    def function(self, slug):
+        if slug not in self._functions:
+            self._functions[slug] = CriticalFunction.objects.filter(
+                slug=slug, is_active=True
+            ).first()
+        return self._functions[slug]
+
+    @cached_property
+    def commander_function(self):
+        return CriticalFunction.objects.filter(incident_field=IncidentRoleField.COMMANDER).first()
+
+    @cached_property
+    def function_names(self):
+        return chains.function_names()
+
+
 @transaction.atomic
-def incident_escalate(*, incident_id, now=None):
+def incident_escalate(*, incident_id, now=None, shared=None):
     """Send the stages of both escalations whose time has come, once. Returns the notices."""
-    now = now or timezone.now()
-    incident = Incident.objects.select_for_update(of=("self",)).filter(pk=incident_id).first()
+    now, shared = now or timezone.now(), shared or Shared()
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("policy_version", "severity", "commander", "team")
+        .filter(pk=incident_id)
+        .first()
+    )
     if incident is None or not incident.is_active:
         return []
-    level = policy_level_of(incident)
+    level = shared.level(incident)
     acknowledgement = chains.ack_chain(level)
     sent = []
     if acknowledgement is not None and incident.acknowledged_at is None:
-        sent += _Run(incident, level, acknowledgement, incident.declared_at, now).send()
+        sent += _Run(incident, level, acknowledgement, incident.declared_at, now, shared).send()
     due = incident.next_update_due
     if incident.update_reminders and due is not None and due <= now:
-        run = _Run(incident, level, chains.update_chain(level), due, now)
+        run = _Run(incident, level, chains.update_chain(level), due, now, shared)
         run.paging = acknowledgement is not None
         sent += run.send()
     return sent
@@ -101,9 +141,9 @@ class _Recipients:
 class _Run:
     """One tick of one escalation of one incident."""
 
-    def __init__(self, incident, level, chain, anchor, now):
+    def __init__(self, incident, level, chain, anchor, now, shared):
         self.incident, self.level, self.chain = incident, level, chain
-        self.anchor, self.now = anchor, now
+        self.anchor, self.now, self.shared = anchor, now, shared
         self.is_ack = chain.kind == EscalationKind.ACKNOWLEDGE
         self.paging = self.is_ack
         self.told = set()  # people told in this tick: each once
@@ -141,14 +181,16 @@ class _Run:
             # An unreachable commander is skipped for whoever stands in for them.
             commander = self.incident.commander
             if commander is None or not self._reach(found, commander):
-                self._delegate(found, _commander_function(), exclude=[commander])
+                self._delegate(found, self.shared.commander_function, exclude=[commander])
         elif stage.notify == StageTarget.PAGED_FUNCTIONS:
             for function in self.level.paged_functions.all() if self.level else ():
                 self._holder(found, function)
         elif stage.notify == StageTarget.HOLDER:
             self._holder(found, self._function(stage.function))
         elif stage.notify == StageTarget.NEXT_DELEGATE:
-            function = self._function(stage.function) if stage.function else _commander_function()
+            function = (
+                self._function(stage.function) if stage.function else self.shared.commander_function
+            )
             self._next_delegate(found, function, due)
         else:
             executive = self._function(settings.BEACON_EXECUTIVE_FUNCTION)
@@ -164,7 +206,7 @@ class _Run:
         return reason is None
 
     def _function(self, slug):
-        return CriticalFunction.objects.filter(slug=slug, is_active=True).first()
+        return self.shared.function(slug)
 
     def _current_holder(self, function):
         if function.incident_field:
@@ -235,7 +277,7 @@ class _Run:
                 )
         except IntegrityError:
             return None
-        notice.recipients.set(found.people)
+        notice.recipients.add(*found.people)
         self.earlier.setdefault(due.round, []).append((due.position, list(found.people)))
         self.told |= {p.pk for p in people}
         for user, reason in found.skipped:
@@ -251,7 +293,7 @@ class _Run:
             "round": due.round,
             "rounds": self.chain.rounds,
             "stage": due.position,
-            "who": chains.describe_target(self.chain, due.position),
+            "who": chains.describe_target(self.chain, due.position, self.shared.function_names),
         }
         if self.chain.rounds:
             label = _("%(escalation)s, round %(round)d of %(rounds)d, stage %(stage)d")
@@ -381,7 +423,3 @@ def _skip_data(user, reason):
 
 def _key(due):
     return (due.round, due.position)
-
-
-def _commander_function():
-    return CriticalFunction.objects.filter(incident_field=IncidentRoleField.COMMANDER).first()

@@ -36,6 +36,7 @@ from notifications.tests.worker_process import WorkerProcess, database_url
 
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 ESCALATION_TASK = "status-update reminders and escalation"
+BATCH = 2
 
 
 @pytest.fixture
@@ -70,6 +71,7 @@ def beat_and_workers(key_prefix):
         "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "BEACON_ESCALATION_BATCH": str(BATCH),  # a few incidents make several batches
     }
     processes = [
         WorkerProcess(env, key_prefix=key_prefix, concurrency=2).start(),
@@ -181,6 +183,28 @@ def test_catch_up_after_a_15_minute_outage_tells_everyone_due_in_order_and_an_up
     services.incident_post_update(incident=incident, actor=org.cora, message="Rolled back")
     time.sleep(2)
     assert len(updates()) == 2
+
+
+def test_the_tick_fans_the_due_incidents_out_in_batches_the_workers_share(
+    beat_and_workers, declare, sev1, sev2, django_capture_on_commit_callbacks
+):
+    org = escalation_org()
+    effective_policy(org.cora, {sev1: ([], {}), sev2: ([], {})})
+    with django_capture_on_commit_callbacks(execute=True):  # the plan schedules the reminders
+        incidents = [declare(actor=org.cora, commander=org.cora) for _n in range(2 * BATCH + 1)]
+    Incident.objects.filter(pk__in=[i.pk for i in incidents]).update(
+        next_update_due=timezone.now() - timedelta(seconds=1)
+    )
+    reminders = EscalationNotice.objects.filter(kind=EscalationKind.UPDATE, stage=1)
+
+    wait_until(lambda: reminders.count() == len(incidents), beat_and_workers)
+    time.sleep(2)  # two more ticks: each reminder once
+    assert sorted(reminders.values_list("incident", flat=True)) == sorted(i.pk for i in incidents)
+    log = beat_and_workers[0].log().splitlines()
+    batches = [line for line in log if "escalate_batch[" in line and "received" in line]
+    assert len(batches) >= 3, "\n".join(log[-40:])  # the first tick's, at least
+    reminded = Notification.objects.filter(event="update_reminder", people=[org.cora.pk])
+    assert sorted(reminded.values_list("incident", flat=True)) == sorted(i.pk for i in incidents)
 
 
 @pytest.mark.django_db(transaction=True)
