@@ -53,6 +53,33 @@ PAGE_GOAL = 5.0  # seconds
 SUCCEEDED = re.compile(r"^\[([\d-]+ [\d:]+,\d+): INFO/[^\]]+\] Task bench\.noop\[.*succeeded", re.M)
 
 
+def production_env(database_url, slack_api, sms):
+    """Production settings on the bench's database, broker and fakes, for this process (Django
+    set up, publishing under the bench's key prefix) and the workers it starts."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "bench-only",
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "BEACON_BASE_URL": "https://localhost",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "SLACK_BOT_TOKEN": slack_api.token,
+        "SLACK_API_URL": f"{slack_api.url}/api/",
+        "BEACON_SMS_WEBHOOK_URL": sms.url,
+        "BEACON_WEBHOOK_SECRET": "bench-only",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from config.celery_app import app
+
+    options = app.conf.broker_transport_options
+    app.conf.broker_transport_options = {**options, "global_keyprefix": KEY_PREFIX}
+    return env
+
+
 def create_database(name=DATABASE_NAME):
     """A fresh database's URL, and how to drop it."""
     try:
@@ -270,30 +297,10 @@ def main():
     from notifications.tests.worker_process import WorkerProcess
 
     with FakeSlack() as slack_api, FakeWebhookReceiver() as sms, FakeWebhookReceiver() as hook:
-        env = {
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": "bench-only",
-            "DJANGO_ALLOWED_HOSTS": "localhost",
-            "BEACON_BASE_URL": "https://localhost",
-            "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": REDIS_URL,
-            "SLACK_BOT_TOKEN": slack_api.token,
-            "SLACK_API_URL": f"{slack_api.url}/api/",
-            "BEACON_SMS_WEBHOOK_URL": sms.url,
-            "BEACON_WEBHOOK_SECRET": "bench-only",
-            "LOG_LEVEL": "WARNING",
-        }
-        os.environ.update(env)
-        import django
-
-        django.setup()
+        env = production_env(database_url, slack_api, sms)
         from django.core.management import call_command
         from django.db import connections
 
-        from config.celery_app import app
-
-        options = app.conf.broker_transport_options
-        app.conf.broker_transport_options = {**options, "global_keyprefix": KEY_PREFIX}
         worker = WorkerProcess(
             env,
             key_prefix=KEY_PREFIX,

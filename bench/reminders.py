@@ -26,7 +26,7 @@ import redis
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.fanout import KEY_PREFIX, REDIS_URL, create_database  # noqa: E402
+from bench.fanout import KEY_PREFIX, REDIS_URL, create_database, production_env  # noqa: E402
 
 DATABASE_NAME = "beacon_bench_reminders"
 
@@ -133,30 +133,10 @@ def main():
     from notifications.tests.worker_process import WorkerProcess
 
     with FakeSlack() as slack_api, FakeWebhookReceiver() as sms:
-        env = {
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": "bench-only",
-            "DJANGO_ALLOWED_HOSTS": "localhost",
-            "BEACON_BASE_URL": "https://localhost",
-            "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": REDIS_URL,
-            "SLACK_BOT_TOKEN": slack_api.token,
-            "SLACK_API_URL": f"{slack_api.url}/api/",
-            "BEACON_SMS_WEBHOOK_URL": sms.url,
-            "BEACON_WEBHOOK_SECRET": "bench-only",
-            "LOG_LEVEL": "WARNING",
-        }
-        os.environ.update(env)
-        import django
-
-        django.setup()
+        env = production_env(database_url, slack_api, sms)
         from django.core.management import call_command
         from django.db import connections
 
-        from config.celery_app import app
-
-        options = app.conf.broker_transport_options
-        app.conf.broker_transport_options = {**options, "global_keyprefix": KEY_PREFIX}
         worker = WorkerProcess(env, key_prefix=KEY_PREFIX)
         try:
             call_command("migrate", verbosity=0)
