@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-import redis
 from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
@@ -31,7 +30,7 @@ from incidents.tests.beat_process import BeatProcess
 from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
 from incidents.tests.people_setup import away
 from notifications.models import Delivery, DeliveryStatus, Notification
-from notifications.tests.brokers import celery_broker
+from notifications.tests.brokers import celery_broker, redis_or_skip
 from notifications.tests.worker_process import WorkerProcess, database_url
 
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -41,14 +40,7 @@ BATCH = 2
 
 @pytest.fixture
 def key_prefix(transactional_db, settings):
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        message = f"needs a Redis broker at {REDIS_URL}: {error}"
-        if os.environ.get("BEACON_REQUIRE_BROKER"):
-            pytest.fail(message)
-        pytest.skip(message)
+    client = redis_or_skip(REDIS_URL)
     prefix = f"beacon-escalation-{uuid.uuid4().hex}:"
     options = {**settings.BROKER_REDIS_TRANSPORT_OPTIONS, "global_keyprefix": prefix}
     with celery_broker(REDIS_URL, task_always_eager=False, broker_transport_options=options):

@@ -1,27 +1,16 @@
 import os
-import socket
-from urllib.parse import urlsplit
 
 import pytest
 from celery.signals import task_postrun
 from django.db import connections
 
 from config.celery_routes import QUEUES
-from notifications.tests.brokers import celery_broker
+from notifications.tests.brokers import celery_broker, redis_or_skip
 
 # The fault tests' fixtures, for the fault tests of other modules too.
 from .test_faults import broker, commander, redis_proxy, workers  # noqa: F401
 
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-
-
-def _reachable(url):
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -33,11 +22,7 @@ def redis_worker(transactional_db):
     """
     from celery.contrib.testing.worker import start_worker
 
-    if not _reachable(REDIS_URL):
-        message = f"needs a Redis broker at {REDIS_URL}; none is reachable"
-        if os.environ.get("BEACON_REQUIRE_BROKER"):
-            pytest.fail(message)
-        pytest.skip(message)
+    redis_or_skip(REDIS_URL)
     # The worker thread opens its own database connection: close it after each task, or the
     # test database cannot be dropped at the end of the run.
     task_postrun.connect(_close_thread_connections)

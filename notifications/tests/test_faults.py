@@ -16,7 +16,6 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 import requests
 from django.db import connection, connections, transaction
 
@@ -36,7 +35,7 @@ from notifications.services import deliveries_sweep, delivery_send, publish
 from notifications.services.outbox import open_next_method
 from notifications.tasks import sweep
 from notifications.testing import FakeWebhookReceiver
-from notifications.tests.brokers import celery_broker
+from notifications.tests.brokers import celery_broker, redis_or_skip
 from notifications.tests.tcp_proxy import TcpProxy
 from notifications.tests.worker_process import WorkerProcess, database_url
 from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
@@ -56,14 +55,7 @@ def broker(transactional_db, settings):
     Publishing uses the settings' Redis transport options: the test settings' broker is the
     file system's, so they are not in force by themselves.
     """
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        message = f"needs a Redis broker at {REDIS_URL}: {error}"
-        if os.environ.get("BEACON_REQUIRE_BROKER"):
-            pytest.fail(message)
-        pytest.skip(message)
+    client = redis_or_skip(REDIS_URL)
     settings.BEACON_DELIVERY_LEASE_SECONDS = LEASE_SECONDS
     settings.BEACON_SWEEP_GRACE_SECONDS = GRACE_SECONDS
     prefix = f"beacon-faults-{uuid.uuid4().hex}:"
