@@ -55,7 +55,30 @@ def _json_texts(document):
                 stack.append((child, item))
 
 
+def _multipart_parts(body, boundary):
+    """The number of parts in a multipart body, or None when it has no closing boundary."""
+    delimiters = re.finditer(rb"(?:\A|\r\n)--" + re.escape(boundary) + rb"(--)?", body)
+    for parts, delimiter in enumerate(delimiters):
+        if delimiter[1]:
+            return parts
+    return None
+
+
+def _check_every_part_read(request):
+    """Django's parser skips, silently, a part without a name and whatever follows a missing
+    closing boundary: what the client sent would be lost, so the body is refused instead."""
+    boundary = request.content_params.get("boundary", "").encode("ascii", "replace")
+    parts = _multipart_parts(request.body, boundary)
+    read = sum(len(values) for _name, values in request.POST.lists())
+    read += sum(len(files) for _name, files in request.FILES.lists())
+    if parts != read:
+        raise MultiPartParserError("A part has no name, or the closing boundary is missing.")
+
+
 def _form_texts(request):
+    multipart = request.content_type == "multipart/form-data"
+    if multipart:
+        request.body  # noqa: B018 - kept (within the upload limit) to count the parts
     if request.method != "POST":
         # Django parses a form body only for POST; DRF reuses what Django parsed, so the
         # (possibly large, streamed) body is read once.
@@ -64,6 +87,8 @@ def _form_texts(request):
             request.POST  # noqa: B018 - parses and caches the body
         finally:
             request.method = method
+    if multipart:
+        _check_every_part_read(request)
     for name, values in request.POST.lists():
         yield name, name
         for value in values:

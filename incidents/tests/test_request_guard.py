@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
-from incidents.models import Delegation, Incident, SeverityLevel, TeamMembership
+from incidents.models import Delegation, Incident, SeverityLevel, Team, TeamMembership
 from incidents.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +175,38 @@ def test_unreadable_bodies_are_400_not_500(commander_user):
         f"{API}incidents/", b"--x\r\nbroken", content_type="multipart/form-data; boundary="
     )
     assert response.status_code == 400
+
+
+FORM_UNREAD = {"detail": ["The form data could not be read."]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"--x\r\n3176--x--\r\n",  # found by schemathesis: a part without headers or end
+        b"--x\r\nContent-Type: text/plain\r\n\r\nPays\r\n--x--\r\n",  # no name
+        b"--x\r\nContent-Disposition: form-data; name=description\r\n\r\nPays",  # no end
+    ],
+)
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_multipart_body_with_a_part_that_cannot_be_read_is_refused(coordinator, body, method):
+    factories.TeamFactory(name="Payments", slug="payments", description="Pays out")
+    client = client_for(coordinator)
+    send = getattr(client, method)
+    path = f"{API}teams/payments/" if method == "patch" else f"{API}teams/"
+    response = send(path, body, content_type="multipart/form-data; boundary=x")
+    assert (response.status_code, response.json()) == (400, FORM_UNREAD)
+    assert Team.objects.get().description == "Pays out"
+
+
+def test_a_whole_multipart_body_with_repeated_fields_is_read(coordinator):
+    factories.TeamFactory(name="Payments", slug="payments")
+    body = encode_multipart(BOUNDARY, {"description": "Pays", "name": ["Payments", "Payouts"]})
+    response = client_for(coordinator).patch(
+        f"{API}teams/payments/", body, content_type=MULTIPART_CONTENT
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["description"] == "Pays"
 
 
 def test_the_idempotency_key_header_is_guarded(commander_user, outage, sev2):
