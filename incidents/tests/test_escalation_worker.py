@@ -1,8 +1,10 @@
 """The acknowledgement escalation with the real thing: celery beat on the database schedule and
 two prefork workers on Redis, against the test database. Instead of waiting minutes, the test
 moves the incident's declaration or due time back in the database, as an outside tester would:
-a missed acknowledgement pages down the chain until acknowledged; after a 15-minute outage a
-missed update reaches everyone due, in order, once, skipping the unavailable, until an update.
+a missed acknowledgement pages down the chain until acknowledged, and starts over from the top
+once the last stage and the repeat interval have passed; an unavailable commander is skipped for
+the delegate standing in, with the reason; after a 15-minute outage a missed update reaches
+everyone due, in order, once, skipping the unavailable, until an update.
 
 Beat publishes the escalation task every second and the two workers run it concurrently, so
 each stage being sent once here is the unique key and the row lock at work; so is the last
@@ -18,7 +20,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -27,7 +30,12 @@ from incidents import services
 from incidents.models import EscalationKind, EscalationNotice, Incident, TimelineKind
 from incidents.services.escalation import incident_escalate
 from incidents.tests.beat_process import BeatProcess
-from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
+from incidents.tests.escalation_setup import (
+    SEV1_ACK_CHAIN,
+    effective_policy,
+    escalation_org,
+    sev1_paging_policy,
+)
 from incidents.tests.people_setup import away
 from notifications.models import Delivery, DeliveryStatus, Notification
 from notifications.tests.brokers import celery_broker, redis_or_skip
@@ -98,9 +106,55 @@ def wait_until(condition, processes, timeout=30):
         time.sleep(0.2)
 
 
+def wait_for_ticks(processes, count):
+    """Until `count` escalation batches begun after this call have run to the end (two more
+    than that finish first: the two workers may each have had one under way)."""
+    worker = processes[0]
+
+    def finished():
+        return sum(
+            "escalate_batch[" in line and "succeeded" in line for line in worker.log().splitlines()
+        )
+
+    target = finished() + count + 2
+    wait_until(lambda: finished() >= target, processes)
+
+
+def pages(incident):
+    notifications = Notification.objects.filter(incident=incident, event="page")
+    return [n.people for n in notifications.order_by("pk")]
+
+
+def page_sent(notification):
+    return Delivery.objects.filter(notification=notification, status=DeliveryStatus.SENT).exists()
+
+
 def move_declaration_back(incident, *, minutes):
     incident.declared_at -= timedelta(minutes=minutes)
     Incident.objects.filter(pk=incident.pk).update(declared_at=incident.declared_at)
+
+
+def update_notices(incident):
+    return [
+        (n.round, n.stage, [u.username for u in n.recipients.all()])
+        for n in EscalationNotice.objects.filter(
+            incident=incident, kind=EscalationKind.UPDATE
+        ).order_by("round", "stage")
+    ]
+
+
+def move_update_due_back(incident, *, minutes):
+    """As if `minutes` had passed since: the due time and the notices already sent for it (they
+    are keyed by it), under the incident's row lock, so that a tick sees all of it or none."""
+    shift = timedelta(minutes=minutes)
+    with transaction.atomic():
+        due = Incident.objects.select_for_update().get(pk=incident.pk).next_update_due
+        EscalationNotice.objects.filter(
+            incident=incident, kind=EscalationKind.UPDATE, anchor=due
+        ).update(
+            anchor=F("anchor") - shift, due_at=F("due_at") - shift, sent_at=F("sent_at") - shift
+        )
+        Incident.objects.filter(pk=incident.pk).update(next_update_due=due - shift)
 
 
 def test_a_missed_acknowledgement_pages_the_next_delegate_and_acknowledging_stops_it(
@@ -138,6 +192,109 @@ def test_a_missed_acknowledgement_pages_the_next_delegate_and_acknowledging_stop
     time.sleep(3)  # three ticks of beat
     assert len(notices(incident)) == 4
     assert incident.timeline.filter(kind=TimelineKind.PAGED).count() == 4
+
+
+def test_the_acknowledgement_escalation_repeats_from_the_top_after_its_last_stage(
+    beat_and_workers, declare, sev1, sev2
+):
+    org = escalation_org()
+    sev1_paging_policy(org, sev1, sev2)  # 2 rounds; round 2 starts 5 min after the last (15)
+    incident = declare(actor=org.cora, commander=org.cora, severity=sev1)
+    wait_until(lambda: len(notices(incident)) == 2, beat_and_workers)
+
+    # Fifteen minutes unacknowledged: the rest of round 1, down to the executive.
+    move_declaration_back(incident, minutes=15)
+    wait_until(lambda: len(notices(incident)) == 5, beat_and_workers)
+
+    # Twenty: round 2 from the top, the commander and the communications lead again, once.
+    move_declaration_back(incident, minutes=5)
+    wait_until(lambda: len(notices(incident)) == 7, beat_and_workers)
+    wait_for_ticks(beat_and_workers, 2)
+    assert notices(incident) == [
+        (1, 1, ["cora"]),
+        (1, 2, ["pat"]),
+        (1, 3, ["pat"]),
+        (1, 4, ["nina"]),
+        (1, 5, ["erin"]),
+        (2, 1, ["cora"]),
+        (2, 2, ["pat"]),
+    ]
+    cora, pat, nina, erin = (org.cora.pk, org.pat.pk, org.nina.pk, org.erin.pk)
+    assert pages(incident) == [[cora], [pat], [pat], [nina], [erin], [cora], [pat]]
+    second = EscalationNotice.objects.get(incident=incident, round=2, stage=1)
+    assert second.due_at == incident.declared_at + timedelta(minutes=20)
+    paged = incident.timeline.filter(kind=TimelineKind.PAGED).order_by("pk")
+    assert [entry.message.split(":")[0] for entry in paged][5:] == [
+        "Acknowledgement escalation, round 2 of 2, stage 1",
+        "Acknowledgement escalation, round 2 of 2, stage 2",
+    ]
+    assert paged[5].message.startswith(
+        "Acknowledgement escalation, round 2 of 2, stage 1: paged Cora Diaz (the commander) by "
+    )
+    again = Notification.objects.filter(incident=incident, event="page", people=[cora]).latest("pk")
+    wait_until(lambda: page_sent(again), beat_and_workers)
+
+
+def test_the_update_escalation_repeats_from_the_top_after_its_last_stage(
+    beat_and_workers, declare, sev1, sev2, settings, django_capture_on_commit_callbacks
+):
+    org = escalation_org()
+    effective_policy(org.cora, {sev1: ([], {}), sev2: ([], {})})  # repeat 10 min after the last
+    with django_capture_on_commit_callbacks(execute=True):  # the plan schedules the reminders
+        incident = declare(actor=org.cora, commander=org.cora)
+    step = timedelta(minutes=settings.BEACON_ESCALATION_STEP_MINUTES)
+
+    # No update since it was due two steps ago: round 1, down to the executive.
+    Incident.objects.filter(pk=incident.pk).update(next_update_due=timezone.now() - 2 * step)
+    wait_until(lambda: len(update_notices(incident)) == 3, beat_and_workers)
+
+    # Ten minutes later: round 2 from the top, the commander again, once.
+    move_update_due_back(incident, minutes=10)
+    wait_until(lambda: len(update_notices(incident)) == 4, beat_and_workers)
+    wait_for_ticks(beat_and_workers, 2)
+    assert update_notices(incident) == [
+        (1, 1, ["cora"]),
+        (1, 2, ["pat"]),
+        (1, 3, ["erin"]),
+        (2, 1, ["cora"]),
+    ]
+    told = Notification.objects.filter(incident=incident).exclude(event="declared")
+    assert [(n.event, n.people) for n in told.order_by("pk")] == [
+        ("update_reminder", [org.cora.pk]),
+        ("update_escalation", [org.pat.pk]),
+        ("update_escalation", [org.erin.pk]),
+        ("update_escalation", [org.cora.pk]),
+    ]
+    last = incident.timeline.filter(kind=TimelineKind.UPDATE_ESCALATED).latest("pk")
+    assert "Status-update escalation, round 2, stage 1, told Cora Diaz (the commander)" in (
+        last.message
+    )
+
+
+def test_an_unavailable_commander_is_skipped_for_the_delegate_standing_in_with_the_reason(
+    beat_and_workers, declare, sev1, sev2
+):
+    org = escalation_org()
+    sev1_paging_policy(org, sev1, sev2)
+    away(org.cora, reason="sick")  # before the declaration: beat pages as soon as it is made
+    incident = declare(actor=org.cora, commander=org.cora, severity=sev1)
+
+    # Pat stands in for Cora, and is the communications lead too: paged once for both stages.
+    wait_until(lambda: len(notices(incident)) == 2, beat_and_workers)
+    assert notices(incident) == [(1, 1, ["pat"]), (1, 2, ["pat"])]
+    wait_for_ticks(beat_and_workers, 2)
+    assert pages(incident) == [[org.pat.pk]]
+    first = Notification.objects.get(incident=incident, event="page")
+    wait_until(lambda: page_sent(first), beat_and_workers)
+    [skip] = incident.timeline.filter(kind=TimelineKind.ESCALATION_SKIPPED)
+    assert skip.message.startswith(
+        "Acknowledgement escalation, round 1 of 2, stage 1 (the commander): skipped Cora Diaz, "
+        "who is unavailable (sick) until "
+    )
+    assert skip.after["skipped"] == org.cora.pk
+    assert (
+        EscalationNotice.objects.get(incident=incident, stage=1).skipped[0]["user"] == org.cora.pk
+    )
 
 
 def test_catch_up_after_a_15_minute_outage_tells_everyone_due_in_order_and_an_update_stops_it(
