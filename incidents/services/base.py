@@ -19,8 +19,8 @@ from .compliance import incident_compliance_refresh
 CLOCK_SKEW = timedelta(minutes=2)
 
 
-def measure_compliance(incident):
-    incident_compliance_refresh(incident=incident)
+def measure_compliance(incident, *, new=False):
+    incident_compliance_refresh(incident=incident, new=new)
 
 
 def record_event(incident, kind, actor, message, *, before=None, after=None):

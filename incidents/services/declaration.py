@@ -238,11 +238,19 @@ def incident_declare(
     )
     level = policy_level_of(incident)
     incident.next_update_due = now + update_cadence(incident, level)
-    incident.full_clean()
+    # The related rows were just read, the channel name was found free, the stand-in reference
+    # is unique and the status is the first one: what is left to check needs no query.
+    incident.full_clean(
+        exclude=[field.name for field in Incident._meta.fields if field.is_relation],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     incident.save()
     invitees = list(invitees)
-    incident.invitees.set(invitees)
-    incident.services.set(services)
+    if invitees:
+        incident.invitees.add(*invitees)
+    if services:
+        incident.services.add(*services)
     IncidentCriterion.objects.bulk_create(
         IncidentCriterion(
             incident=incident,
@@ -253,8 +261,7 @@ def incident_declare(
         )
         for criterion in incident.incident_type.exit_criteria.all()
     )
-    for participant in {actor, commander, responder, *invitees} - {None}:
-        access.grant_participant(incident, participant)
+    access.grant_participants(incident, [actor, commander, responder, *invitees])
     if incident.is_private:
         access.grant_security_group(incident)
     plan = response_plan_start(incident)
@@ -281,6 +288,6 @@ def incident_declare(
     link_playbooks(incident, services, actor)
     # An incident without a team could later be staffed by its services' owner teams.
     staffing.staff_incident(incident=incident, actor=actor, level=level)
-    measure_compliance(incident)
+    measure_compliance(incident, new=True)
     _take_reference(incident, now, named_after_reference=named_after_reference)
     return incident

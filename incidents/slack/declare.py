@@ -305,7 +305,7 @@ def _declaration(values, people):
 def submit(ctx, view):
     done = replayed(ctx, view)
     if done:  # Slack retried, or the same submission was replayed
-        return replies.modal_update(_declared_view(done["reference"]))
+        return replies.modal_update(_declared_view(done))
     values = values_of(view)
     errors = {}
     check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
@@ -320,12 +320,12 @@ def submit(ctx, view):
         return replies.modal_errors(_field_errors(error))
     except PermissionDenied as error:
         return replies.modal_errors({"title": str(error)})
-    return replies.modal_update(_declared_view(done["reference"]))
+    return replies.modal_update(_declared_view(done))
 
 
 def _declare(ctx, declaration):
     incident = services.incident_declare(actor=ctx.user, source=IncidentSource.SLACK, **declaration)
-    return {"reference": incident.reference}
+    return {"reference": incident.reference, "channel": incident.channel_name}
 
 
 def _field_errors(error):
@@ -337,13 +337,14 @@ def _field_errors(error):
     }
 
 
-def _declared_view(reference):
-    incident = Incident.objects.get(reference=reference)
+def _declared_view(done):
+    reference = done["reference"]
+    channel = done.get("channel") or Incident.objects.get(reference=reference).channel_name
     return replies.notice_view(
         _("Incident declared"),
         _(
             "*%(ref)s* is declared. Beacon is creating #%(channel)s, inviting people and "
             "broadcasting; the commander will be reminded to post updates."
         )
-        % {"ref": reference, "channel": incident.channel_name},
+        % {"ref": reference, "channel": channel},
     )
