@@ -296,6 +296,9 @@ SLACK_ACK_CALL_TIMEOUT = env.float("SLACK_ACK_CALL_TIMEOUT", default=1.5)
 # SLACK_CHANNELS_CACHE_SECONDS without a refresh.
 SLACK_CHANNELS_REFRESH_SECONDS = env.int("SLACK_CHANNELS_REFRESH_SECONDS", default=600)
 SLACK_CHANNELS_CACHE_SECONDS = env.int("SLACK_CHANNELS_CACHE_SECONDS", default=86400)
+# A member's email, locale and name from users.info, cached: a changed Slack locale or email
+# shows after at most this long.
+SLACK_PROFILE_CACHE_SECONDS = env.int("SLACK_PROFILE_CACHE_SECONDS", default=600)
 BEACON_CHANNEL_ADAPTERS = {
     "slack": "notifications.channels.slack.SlackAdapter",
     "email": "notifications.channels.email.EmailAdapter",

@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from incidents import selectors
@@ -19,8 +21,8 @@ from .compliance import incident_compliance_refresh
 CLOCK_SKEW = timedelta(minutes=2)
 
 
-def measure_compliance(incident):
-    incident_compliance_refresh(incident=incident)
+def measure_compliance(incident, *, new=False):
+    incident_compliance_refresh(incident=incident, new=new)
 
 
 def record_event(incident, kind, actor, message, *, before=None, after=None):
@@ -81,9 +83,18 @@ def check_moments(errors, *, impact_started_at, detected_at, now):
 
 def incident_channels(*, ids=(), names=()):
     """Every incident (whoever asks) whose Slack channel has one of these ids or names."""
-    return Incident.objects.filter(
-        Q(slack_channel_id__in=[i for i in ids if i]) | Q(channel_name__in=[n for n in names if n])
-    )
+    ids, names = [i for i in ids if i], [n for n in names if n]
+    if connection.vendor == "postgresql":
+        # Two array parameters: a picker asks about every channel the bot is in (hundreds),
+        # and as many placeholders cost more to build than the query takes to run.
+        table = connection.ops.quote_name(Incident._meta.db_table)
+        matching = RawSQL(
+            f"{table}.slack_channel_id = ANY(%s) OR {table}.channel_name = ANY(%s)",
+            [ids, names],
+            output_field=BooleanField(),
+        )
+        return Incident.objects.filter(matching)
+    return Incident.objects.filter(Q(slack_channel_id__in=ids) | Q(channel_name__in=names))
 
 
 def check_broadcast_channel(errors, channel):

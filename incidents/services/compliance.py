@@ -9,19 +9,22 @@ from incidents.models import Incident, IncidentCompliance, IncidentStatus, Polic
 MEASURED = [f.name for f in fields(compliance.Compliance)]
 
 
-def incident_compliance_refresh(*, incident, now=None) -> IncidentCompliance:
+def incident_compliance_refresh(*, incident, now=None, new=False) -> IncidentCompliance:
     """Store how `incident` measures up to its policy. Runs inside the caller's transaction
-    after every change that moves a measure, and periodically for incidents still open."""
+    after every change that moves a measure, and periodically for incidents still open. A
+    `new` incident (being declared) has no status update and no measure yet."""
     level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
     measured = compliance.measure(
         incident=incident,
         level=level,
-        update_times=list(incident.updates.values_list("posted_at", flat=True)),
+        update_times=[] if new else list(incident.updates.values_list("posted_at", flat=True)),
         now=now or timezone.now(),
     )
+    fields = {**measured.__dict__, "computed_at": now or timezone.now()}
+    if new:
+        return IncidentCompliance.objects.create(incident=incident, **fields)
     record, _created = IncidentCompliance.objects.update_or_create(
-        incident=incident,
-        defaults={**measured.__dict__, "computed_at": now or timezone.now()},
+        incident=incident, defaults=fields
     )
     return record
 

@@ -2,11 +2,12 @@
 transaction (see lifecycle.py for the refusal conventions)."""
 
 import re
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,11 +93,36 @@ def _unique_channel_name(name_part, day):
 
 
 def _next_reference(year):
-    ReferenceSequence.objects.bulk_create([ReferenceSequence(year=year)], ignore_conflicts=True)
-    sequence = ReferenceSequence.objects.select_for_update().get(year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"{settings.BEACON_REFERENCE_PREFIX}-{year}-{sequence.last_number:04d}"
+    """The year's next reference, gapless. One statement creates or bumps the year's row and
+    takes its lock, held until the declaration commits: declarations made at once wait for
+    each other only from here on, so this is the declaration's last write."""
+    table = connection.ops.quote_name(ReferenceSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "
+            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{settings.BEACON_REFERENCE_PREFIX}-{year}-{number:04d}"
+
+
+def _pending_reference():
+    """A unique stand-in until the reference is taken, at the end of the declaration."""
+    return f"~{uuid.uuid4().hex[:19]}"
+
+
+def _take_reference(incident, now, *, named_after_reference):
+    """Give `incident` its reference (and a private incident's channel its name, taken from
+    the reference): nothing written before this shows the stand-in."""
+    reference = _next_reference(now.year)
+    changes = {"reference": reference}
+    if named_after_reference:
+        changes["channel_name"] = _unique_channel_name(channel_name_part(reference), now)
+    Incident.objects.filter(pk=incident.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(incident, field, value)
 
 
 @transaction.atomic
@@ -175,11 +201,12 @@ def incident_declare(
         raise ValidationError(errors)
 
     is_private = incident_type.private_by_default if is_private is None else is_private
-    reference = _next_reference(now.year)
+    pending = _pending_reference()
     # A private incident's channel is named after its reference: its title stays inside.
-    named_after = name or channel_name_part(reference if is_private else title)
+    named_after_reference = is_private and not name
+    named_after = name or channel_name_part(pending if named_after_reference else title)
     incident = Incident(
-        reference=reference,
+        reference=pending,
         title=title,
         channel_name=_unique_channel_name(named_after, now),
         summary=summary.strip(),
@@ -211,11 +238,19 @@ def incident_declare(
     )
     level = policy_level_of(incident)
     incident.next_update_due = now + update_cadence(incident, level)
-    incident.full_clean()
+    # The related rows were just read, the channel name was found free, the stand-in reference
+    # is unique and the status is the first one: what is left to check needs no query.
+    incident.full_clean(
+        exclude=[field.name for field in Incident._meta.fields if field.is_relation],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     incident.save()
     invitees = list(invitees)
-    incident.invitees.set(invitees)
-    incident.services.set(services)
+    if invitees:
+        incident.invitees.add(*invitees)
+    if services:
+        incident.services.add(*services)
     IncidentCriterion.objects.bulk_create(
         IncidentCriterion(
             incident=incident,
@@ -226,8 +261,7 @@ def incident_declare(
         )
         for criterion in incident.incident_type.exit_criteria.all()
     )
-    for participant in {actor, commander, responder, *invitees} - {None}:
-        access.grant_participant(incident, participant)
+    access.grant_participants(incident, [actor, commander, responder, *invitees])
     if incident.is_private:
         access.grant_security_group(incident)
     plan = response_plan_start(incident)
@@ -254,5 +288,6 @@ def incident_declare(
     link_playbooks(incident, services, actor)
     # An incident without a team could later be staffed by its services' owner teams.
     staffing.staff_incident(incident=incident, actor=actor, level=level)
-    measure_compliance(incident)
+    measure_compliance(incident, new=True)
+    _take_reference(incident, now, named_after_reference=named_after_reference)
     return incident

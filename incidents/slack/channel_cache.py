@@ -1,20 +1,28 @@
 """The bot's own channels (its memberships, from `users.conversations`), held in Django's
 cache so that no answer Slack waits for lists the workspace's channels. One entry for the
 whole list (a few hundred channels: tens of kilobytes); a periodic task replaces it and Slack's
-channel events correct it in between (see README, "Slack").
+channel events correct it in between (see README, "Slack"). Every write holds a lock (a cache
+key taken with `add`, which the cache grants to one caller at a time): two events arriving
+together each read, edit and write the list, and without it the second write would drop the
+first one's edit.
 
 Entries are {"id", "name", "is_private"}. Per person, the ids of their private channels (the
 ones the bot is in too) are cached briefly: the picker and the submission check them."""
 
+import contextlib
 import time
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
 
-from notifications.channels import PermanentError
+from notifications.channels import PermanentError, RetryableError
 from notifications.channels.slack import SlackWorkspace
 
 KEY = "slack:bot-channels"
+LOCK_KEY = "slack:bot-channels:lock"
+LOCK_SECONDS = 10  # a writer that died frees the list after this long
+LOCK_WAIT = 1.0  # seconds a writer waits for another (each holds it for one read and write)
 PRIVATE_KEY = "slack:private-channels:{user}"
 PRIVATE_SECONDS = 300  # a person who just joined a private channel waits at most this long
 # Slack's events about a channel; those naming a member count only for the bot itself.
@@ -48,6 +56,11 @@ def entry(channel):
     return {"id": channel["id"], "name": name, "is_private": private}
 
 
+def entries(channels):
+    """{id: entry} of Slack's channel objects, the archived ones left out."""
+    return {c["id"]: entry(c) for c in channels if not c.get("is_archived")}
+
+
 def bot_channels():
     """{id: entry} of the channels the bot is in, or None before the first refresh."""
     held = cache.get(KEY)
@@ -59,12 +72,34 @@ def refreshed_at():
     return None if held is None else held["at"]
 
 
+class CacheBusy(RetryableError):
+    """Another writer held the list for longer than LOCK_WAIT: try again later."""
+
+
+@contextlib.contextmanager
+def _writing():
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + LOCK_WAIT
+    while not cache.add(LOCK_KEY, token, timeout=LOCK_SECONDS):
+        if time.monotonic() > deadline:
+            raise CacheBusy(
+                "The cached list of the bot's channels is being written.", retry_after=1
+            )
+        time.sleep(0.005)
+    try:
+        yield
+    finally:
+        if cache.get(LOCK_KEY) == token:  # not one taken after ours expired
+            cache.delete(LOCK_KEY)
+
+
 def store(channels):
-    """Replace the list with `channels` (Slack's channel objects)."""
-    listed = {c["id"]: entry(c) for c in channels if not c.get("is_archived")}
-    cache.set(
-        KEY, {"channels": listed, "at": time.time()}, timeout=settings.SLACK_CHANNELS_CACHE_SECONDS
-    )
+    """Replace the list with `channels` (Slack's channel objects); CacheBusy if another
+    writer holds it."""
+    listed = entries(channels)
+    held = {"channels": listed, "at": time.time()}
+    with _writing():
+        cache.set(KEY, held, timeout=settings.SLACK_CHANNELS_CACHE_SECONDS)
     return listed
 
 
@@ -91,13 +126,13 @@ def forget(channel_id):
 
 
 def _change(edit):
-    """Read, edit, write: a race with a concurrent edit loses it until the next refresh,
-    which replaces the whole list."""
-    held = cache.get(KEY)
-    if held is None:
-        return  # nothing cached yet: the next refresh lists the channel
-    edit(held["channels"])
-    cache.set(KEY, held, timeout=settings.SLACK_CHANNELS_CACHE_SECONDS)
+    """Read, edit, write, under the writers' lock; CacheBusy if another writer holds it."""
+    with _writing():
+        held = cache.get(KEY)
+        if held is None:
+            return  # nothing cached yet: the next refresh lists the channel
+        edit(held["channels"])
+        cache.set(KEY, held, timeout=settings.SLACK_CHANNELS_CACHE_SECONDS)
 
 
 def channel_event_id(event, bot_user_id):

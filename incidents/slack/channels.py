@@ -25,14 +25,16 @@ def _known_channels():
     if known is not None:
         return known, ""
     try:
-        return channel_cache.store(
-            paged("users_conversations", types="public_channel,private_channel")
-        ), ""
+        listed = list(paged("users_conversations", types="public_channel,private_channel"))
     except (SlackApiError, SlackUnavailable):
         return {}, _(
             "Slack is busy: Beacon offers only #%(name)s until it has listed its channels. "
             "Try again in a minute for the others."
         ) % {"name": _default_name()}
+    try:
+        return channel_cache.store(listed), ""
+    except channel_cache.CacheBusy:  # another request is filling it: this one's list will do
+        return channel_cache.entries(listed), ""
 
 
 def _default_name():

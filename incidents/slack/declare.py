@@ -29,7 +29,7 @@ from .channels import broadcast_select, check_broadcast
 from .client import SlackUnavailable, call
 from .forms import input_block, select, values_of
 from .incident_choice import open_view
-from .payload import VIEW_ID, identifier, mapping, pk, text
+from .payload import VIEW_ID, identifier, listing, mapping, pk, text
 from .replay import once, replayed
 from .replies import option
 from .replies import text as plain_text
@@ -61,29 +61,45 @@ def open_modal(ctx):
     return open_view(ctx, build_view(ctx))
 
 
-def _on_duty_slack_id(field):
-    function = CriticalFunction.objects.filter(incident_field=field, is_active=True).first()
-    holder = delegate_for(function=function) if function else None
-    return slack_id_of(holder.user) if holder and holder.user else ""
+def _on_duty_slack_ids():
+    """{incident role field: the Slack id of whoever holds its critical function now}."""
+    fields = (IncidentRoleField.COMMANDER, IncidentRoleField.RESPONDER)
+    functions = CriticalFunction.objects.filter(incident_field__in=fields, is_active=True)
+    found = {}
+    for function in functions:  # by position, as `.first()` took them
+        if function.incident_field in found:
+            continue  # the first active one, as for a single field
+        holder = delegate_for(function=function)
+        found[function.incident_field] = slack_id_of(holder.user) if holder.user else ""
+    return found
 
 
 def _matrix_hint():
-    cells = PriorityMatrixCell.objects.select_related("priority").order_by("impact", "urgency")
+    cells = PriorityMatrixCell.objects.order_by("impact", "urgency").values_list(
+        "impact", "urgency", "priority__name"
+    )
     return "; ".join(
-        f"{Impact(c.impact).label} × {Urgency(c.urgency).label} → {c.priority.name}" for c in cells
+        f"{Impact(impact).label} × {Urgency(urgency).label} → {priority}"
+        for impact, urgency, priority in cells
     )
 
 
-def build_view(ctx, name_preview=""):
+def build_view(ctx):
     broadcast, notice = broadcast_select("declare.broadcast", ctx.slack_user_id)
-    types = [option(t.name, t.pk) for t in IncidentType.objects.filter(is_active=True)]
+    active_types = IncidentType.objects.filter(is_active=True).values_list("pk", "name")
+    types = [option(name, type_pk) for type_pk, name in active_types]
     severities = [
-        option(s.name, s.pk, s.description) for s in SeverityLevel.objects.order_by("rank")
+        option(name, severity_pk, description)
+        for severity_pk, name, description in SeverityLevel.objects.order_by("rank").values_list(
+            "pk", "name", "description"
+        )
     ]
     levels = [option(label, value) for value, label in Impact.choices]
-    services = [option(s.name, s.pk) for s in Service.objects.filter(is_active=True)]
-    commander = _on_duty_slack_id(IncidentRoleField.COMMANDER)
-    responder = _on_duty_slack_id(IncidentRoleField.RESPONDER)
+    active_services = Service.objects.filter(is_active=True).values_list("pk", "name")
+    services = [option(name, service_pk) for service_pk, name in active_services]
+    on_duty = _on_duty_slack_ids()
+    commander = on_duty.get(IncidentRoleField.COMMANDER, "")
+    responder = on_duty.get(IncidentRoleField.RESPONDER, "")
     blocks = [
         *([replies.context(notice)] if notice else []),
         input_block(
@@ -104,8 +120,7 @@ def build_view(ctx, name_preview=""):
                 "max_length": 60,
                 "dispatch_action_config": {"trigger_actions_on": ["on_character_entered"]},
             },
-            hint=name_preview
-            or _("Lowercase letters, digits, - and _; the channel is inc_<name>_<date>."),
+            hint=_("Lowercase letters, digits, - and _; the channel is inc_<name>_<date>."),
         ),
         input_block("incident_type", _("Incident type"), select("declare.type", types)),
         input_block("severity", _("Severity"), select("declare.severity", severities)),
@@ -197,38 +212,52 @@ def build_view(ctx, name_preview=""):
     }
 
 
+# What views.update takes back of the view Slack sent with a keystroke.
+VIEW_FIELDS = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+
+
 def act(ctx, action, payload):
-    """Live check of the incident name: show the channel it makes, or what is wrong."""
+    """Live check of the incident name: show the channel it makes, or what is wrong. The view
+    Slack sent is patched (the name's hint), not rebuilt: a keystroke costs one views.update
+    and no more than the lookups the name needs."""
     if action["action_id"] != "declare.name":
         return
     name = text(action.get("value"), "action.value").strip()
-    if CHANNEL_NAME_PART.match(name):
-        preview = _("The channel will be #%(channel)s") % {"channel": todays_channel(name)}
-    else:
-        preview = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
     view = mapping(payload.get("view"), "view")
     view_id = identifier(view.get("id"), "view.id", VIEW_ID, required=True)
+    blocks = [mapping(block, "block") for block in listing(view.get("blocks"), "view.blocks")]
+    if not any(block.get("block_id") == "name" for block in blocks):
+        return  # not the modal Beacon sent
+    preview = name_problem(name) or _("The channel will be #%(channel)s") % {
+        "channel": todays_channel(name)
+    }
+    patched = {key: view[key] for key in VIEW_FIELDS if key in view}
+    patched["blocks"] = [
+        {**block, "hint": plain_text(preview)} if block.get("block_id") == "name" else block
+        for block in blocks
+    ]
     # A stale hash means the person typed on: the next keystroke updates the view.
     with suppress(SlackApiError, SlackUnavailable):
         call(
-            "views_update",
-            view_id=view_id,
-            hash=text(view.get("hash"), "view.hash"),
-            view=build_view(ctx, name_preview=preview),
+            "views_update", view_id=view_id, hash=text(view.get("hash"), "view.hash"), view=patched
         )
 
 
-def _check_name(name, errors):
+def name_problem(name):
+    """What is wrong with an incident name, or "". The cache knows the bot's channels; a name
+    taken where the bot cannot see, Slack reports when the channel is created."""
     if not CHANNEL_NAME_PART.match(name or ""):
-        errors["name"] = _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
-        return
+        return _("Use 1 to 60 lowercase letters, digits, '-' or '_'.")
     wanted = todays_channel(name)
-    # The cache knows the bot's channels; a name taken where the bot cannot see, Slack
-    # reports when the channel is created.
-    if Incident.objects.filter(channel_name=wanted).exists() or channel_cache.name_taken(wanted):
-        errors["name"] = _("#%(channel)s already exists: choose another name.") % {
-            "channel": wanted
-        }
+    if channel_cache.name_taken(wanted) or Incident.objects.filter(channel_name=wanted).exists():
+        return _("#%(channel)s already exists: choose another name.") % {"channel": wanted}
+    return ""
+
+
+def _check_name(name, errors):
+    problem = name_problem(name)
+    if problem:
+        errors["name"] = problem
 
 
 def _people(values, errors):
@@ -276,7 +305,7 @@ def _declaration(values, people):
 def submit(ctx, view):
     done = replayed(ctx, view)
     if done:  # Slack retried, or the same submission was replayed
-        return replies.modal_update(_declared_view(done["reference"]))
+        return replies.modal_update(_declared_view(done))
     values = values_of(view)
     errors = {}
     check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
@@ -291,12 +320,12 @@ def submit(ctx, view):
         return replies.modal_errors(_field_errors(error))
     except PermissionDenied as error:
         return replies.modal_errors({"title": str(error)})
-    return replies.modal_update(_declared_view(done["reference"]))
+    return replies.modal_update(_declared_view(done))
 
 
 def _declare(ctx, declaration):
     incident = services.incident_declare(actor=ctx.user, source=IncidentSource.SLACK, **declaration)
-    return {"reference": incident.reference}
+    return {"reference": incident.reference, "channel": incident.channel_name}
 
 
 def _field_errors(error):
@@ -308,13 +337,14 @@ def _field_errors(error):
     }
 
 
-def _declared_view(reference):
-    incident = Incident.objects.get(reference=reference)
+def _declared_view(done):
+    reference = done["reference"]
+    channel = done.get("channel") or Incident.objects.get(reference=reference).channel_name
     return replies.notice_view(
         _("Incident declared"),
         _(
             "*%(ref)s* is declared. Beacon is creating #%(channel)s, inviting people and "
             "broadcasting; the commander will be reminded to post updates."
         )
-        % {"ref": reference, "channel": incident.channel_name},
+        % {"ref": reference, "channel": channel},
     )

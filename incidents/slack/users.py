@@ -2,7 +2,9 @@
 services/slack_identity.py), else by the email Slack gives for them when exactly one active
 account has it (then linked)."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from slack_sdk.errors import SlackApiError
 
@@ -17,11 +19,29 @@ def language_of(locale):
     return "fr" if (locale or "").lower().startswith("fr") else "en"
 
 
+PROFILE_KEY = "slack:profile:{user}"
+
+
 def _user_info(slack_user_id):
+    """What Beacon reads of users.info (email, locale, names), cached for
+    SLACK_PROFILE_CACHE_SECONDS: every request Slack sends asks for the sender's language, and
+    a Web API call costs about 100 ms of Slack's 3 s. {} when Slack cannot tell (not cached)."""
+    key = PROFILE_KEY.format(user=slack_user_id)
+    held = cache.get(key)
+    if held is not None:
+        return held
     try:
-        return call("users_info", user=slack_user_id, include_locale=True)["user"]
+        user = call("users_info", user=slack_user_id, include_locale=True)["user"]
     except (SlackApiError, SlackUnavailable):
         return {}
+    kept = {
+        "profile": {"email": (user.get("profile") or {}).get("email", "")},
+        "locale": user.get("locale", ""),
+        "real_name": user.get("real_name", ""),
+        "name": user.get("name", ""),
+    }
+    cache.set(key, kept, timeout=settings.SLACK_PROFILE_CACHE_SECONDS)
+    return kept
 
 
 def slack_profile(slack_user_id):

@@ -7,6 +7,7 @@ the answer Slack shows: a modal field error, or an ephemeral message (`SlackInpu
 
 import functools
 import json
+from contextlib import suppress
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -176,7 +177,9 @@ def _channel_changed(payload):
     if channel_id is None:
         return
     if channel_cache.is_gone_event(event):
-        channel_cache.forget(channel_id)
+        # A writer holding the list past its wait: the task below drops the channel.
+        with suppress(channel_cache.CacheBusy):
+            channel_cache.forget(channel_id)
     try_publish(refresh_slack_channel, (channel_id,))
 
 

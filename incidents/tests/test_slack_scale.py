@@ -145,3 +145,48 @@ def test_the_periodic_refresh_pages_through_the_bots_memberships_only(slack):
     assert len(channel_cache.bot_channels()) == 252
     assert "incidents.tasks.refresh_slack_channels" in TASK_ROUTES
     assert any(t == "incidents.tasks.refresh_slack_channels" for t, _s in PERIODIC_TASKS.values())
+
+
+def keystroke(client, view, value):
+    action = {"action_id": "declare.name", "value": value}
+    payload = {"type": "block_actions", "user": {"id": "U0CORA"}, "actions": [action]}
+    assert interact(client, {**payload, "view": view}).json() == {}
+
+
+def hint_of(view, block_id):
+    return next(b for b in view["blocks"] if b["block_id"] == block_id).get("hint", {}).get("text")
+
+
+def test_a_keystroke_patches_the_view_slack_sent_with_one_call(client, slack):
+    view = open_declare(client, slack)
+    # As Slack sends it: with its state and ids, and whatever the modal shows now.
+    sent = {**view, "title": {"type": "plain_text", "text": "As shown"}, "team_id": "T0001"}
+    sent["state"] = {"values": {}}
+    before = len(slack.calls())
+    keystroke(client, sent, "checkout-502")
+    assert [m for m, _p in slack.calls()[before:]] == ["views.update"]
+    updated = slack.last_view()
+    assert updated["title"]["text"] == "As shown"
+    assert "state" not in updated and "team_id" not in updated
+    assert "#inc_checkout-502_" in hint_of(updated, "name")
+    others = [b for b in updated["blocks"] if b["block_id"] != "name"]
+    assert others == [b for b in view["blocks"] if b["block_id"] != "name"]
+
+
+def test_a_name_one_of_the_bots_channels_has_is_reported_live(client, slack):
+    from incidents.slack.declare import todays_channel
+
+    slack.add_channel(todays_channel("checkout-502"))
+    view = open_declare(client, slack)
+    before = len(slack.calls())
+    keystroke(client, view, "checkout-502")
+    assert "already exists" in hint_of(slack.last_view(), "name")
+    assert listings_since(slack, before) == []
+    keystroke(client, slack.last_view(), "Not Valid")  # with the hash it now has
+    assert "lowercase" in hint_of(slack.last_view(), "name")
+
+
+def test_the_senders_profile_is_asked_of_slack_once(client, slack):
+    open_declare(client, slack)
+    open_declare(client, slack)
+    assert len(slack.calls("users.info")) == 1
