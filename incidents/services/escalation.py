@@ -15,31 +15,27 @@ cannot be reached is skipped, and each skip is on the timeline with its reason.
 
 import logging
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import chains
-from incidents.delegation import delegate_for, unavailable_reason
 from incidents.models import (
-    CriticalFunction,
     EscalationKind,
     EscalationNotice,
     Incident,
-    IncidentRoleField,
     IncidentStatus,
-    RoleAssignment,
     StageTarget,
     TimelineKind,
 )
 from incidents.names import display_name, outbound_name
 
 from . import announce
-from .base import policy_level_of, record_event
+from .base import timeline_event
+from .escalation_reads import BatchReads, BatchWrites, lock_batch
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +60,19 @@ def escalate_due(*, now=None):
 
 
 def escalate_incidents(incident_ids, *, now=None):
-    """Both escalations of each incident given; one incident's failure does not hold up the
-    others' pages, and is raised at the end. Returns the number of notices sent."""
-    failed, sent, shared = [], 0, Shared()
+    """Both escalations of each incident given, as one batch (one transaction, the same
+    queries however many incidents). A batch that fails is run again one incident at a time,
+    so that one incident's failure does not hold up the others' pages; it is raised at the
+    end. Returns the number of notices sent."""
+    incident_ids = list(incident_ids)
+    try:
+        return len(_escalate_batch(incident_ids, now))
+    except Exception:
+        logger.exception("A batch of %d escalations failed: one at a time", len(incident_ids))
+    failed, sent = [], 0
     for pk in incident_ids:
         try:
-            sent += len(incident_escalate(incident_id=pk, now=now, shared=shared))
+            sent += len(incident_escalate(incident_id=pk, now=now))
         except Exception:
             logger.exception("Could not escalate incident %s", pk)
             failed.append(pk)
@@ -78,58 +81,33 @@ def escalate_incidents(incident_ids, *, now=None):
     return sent
 
 
-class Shared:
-    """What the incidents of one batch have in common, read once for them all: the policy
-    levels and the critical functions (a batch runs in seconds; the policy changes seldom)."""
-
-    def __init__(self):
-        self._levels, self._functions = {}, {}
-
-    def level(self, incident):
-        key = (incident.policy_version_id, incident.severity_id)
-        if key not in self._levels:
-            self._levels[key] = policy_level_of(incident)
-        return self._levels[key]
-
-    def function(self, slug):
-        if slug not in self._functions:
-            self._functions[slug] = CriticalFunction.objects.filter(
-                slug=slug, is_active=True
-            ).first()
-        return self._functions[slug]
-
-    @cached_property
-    def commander_function(self):
-        return CriticalFunction.objects.filter(incident_field=IncidentRoleField.COMMANDER).first()
-
-    @cached_property
-    def function_names(self):
-        return chains.function_names()
+def incident_escalate(*, incident_id, now=None):
+    """Send the stages of both escalations whose time has come, once. Returns the notices."""
+    return _escalate_batch([incident_id], now)
 
 
 @transaction.atomic
-def incident_escalate(*, incident_id, now=None, shared=None):
-    """Send the stages of both escalations whose time has come, once. Returns the notices."""
-    now, shared = now or timezone.now(), shared or Shared()
-    incident = (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related("policy_version", "severity", "commander", "team")
-        .filter(pk=incident_id)
-        .first()
-    )
-    if incident is None or not incident.is_active:
+def _escalate_batch(incident_ids, now):
+    now = now or timezone.now()
+    incidents = lock_batch(incident_ids)
+    if not incidents:
         return []
-    level = shared.level(incident)
+    reads, writes = BatchReads(incidents, now), BatchWrites()
+    for incident in incidents:
+        _escalate(incident, now, reads, writes)
+    return writes.write()
+
+
+def _escalate(incident, now, reads, writes):
+    level = reads.level(incident)
     acknowledgement = chains.ack_chain(level)
-    sent = []
     if acknowledgement is not None and incident.acknowledged_at is None:
-        sent += _Run(incident, level, acknowledgement, incident.declared_at, now, shared).send()
+        _Run(incident, level, acknowledgement, incident.declared_at, now, reads, writes).send()
     due = incident.next_update_due
     if incident.update_reminders and due is not None and due <= now:
-        run = _Run(incident, level, chains.update_chain(level), due, now, shared)
+        run = _Run(incident, level, chains.update_chain(level), due, now, reads, writes)
         run.paging = acknowledgement is not None
-        sent += run.send()
-    return sent
+        run.send()
 
 
 @dataclass
@@ -141,23 +119,21 @@ class _Recipients:
 class _Run:
     """One tick of one escalation of one incident."""
 
-    def __init__(self, incident, level, chain, anchor, now, shared):
+    def __init__(self, incident, level, chain, anchor, now, reads, writes):
         self.incident, self.level, self.chain = incident, level, chain
-        self.anchor, self.now, self.shared = anchor, now, shared
+        self.anchor, self.now, self.reads, self.writes = anchor, now, reads, writes
         self.is_ack = chain.kind == EscalationKind.ACKNOWLEDGE
         self.paging = self.is_ack
         self.told = set()  # people told in this tick: each once
         self.earlier = {}  # round -> [(stage, people)] sent before, to walk down the ranks
 
     def send(self):
-        notices = EscalationNotice.objects.filter(incident=self.incident, kind=self.chain.kind)
-        if not self.is_ack:  # one acknowledgement escalation an incident; one per due time
-            notices = notices.filter(anchor=self.anchor)
-        notices = list(notices.prefetch_related("recipients"))
+        # One acknowledgement escalation an incident; the update one of its current due time.
+        notices = self.reads.notices_of(self.incident, self.chain.kind)
         last = max(((n.round, n.stage) for n in notices), default=None)
         pending = self.chain.due(self.anchor, self.now, after=last)
         if not pending:
-            return []
+            return
         latest = {due.position: due for due in pending}  # each stage once: its latest round
         overtaken = len(pending) - len(latest)
         if overtaken:
@@ -165,13 +141,8 @@ class _Run:
         for notice in notices:
             people = list(notice.recipients.all())
             self.earlier.setdefault(notice.round, []).append((notice.stage, people))
-        sent = []
         for due in sorted(latest.values(), key=_key):
-            notice = self._send_stage(due)
-            if notice is None:
-                break  # another run holds this escalation
-            sent.append(notice)
-        return sent
+            self._send_stage(due)
 
     # --- who ---------------------------------------------------------------------------------
 
@@ -181,7 +152,7 @@ class _Run:
             # An unreachable commander is skipped for whoever stands in for them.
             commander = self.incident.commander
             if commander is None or not self._reach(found, commander):
-                self._delegate(found, self.shared.commander_function, exclude=[commander])
+                self._delegate(found, self.reads.commander_function, exclude=[commander])
         elif stage.notify == StageTarget.PAGED_FUNCTIONS:
             for function in self.level.paged_functions.all() if self.level else ():
                 self._holder(found, function)
@@ -189,7 +160,7 @@ class _Run:
             self._holder(found, self._function(stage.function))
         elif stage.notify == StageTarget.NEXT_DELEGATE:
             function = (
-                self._function(stage.function) if stage.function else self.shared.commander_function
+                self._function(stage.function) if stage.function else self.reads.commander_function
             )
             self._next_delegate(found, function, due)
         else:
@@ -198,7 +169,7 @@ class _Run:
         return found
 
     def _reach(self, found, user):
-        reason = unavailable_reason(user, at=self.now)
+        reason = self.reads.delegates.unavailable_reason(user)
         if reason is None:
             found.people.append(user)
         else:
@@ -206,17 +177,10 @@ class _Run:
         return reason is None
 
     def _function(self, slug):
-        return self.shared.function(slug)
+        return self.reads.function(slug)
 
     def _current_holder(self, function):
-        if function.incident_field:
-            return getattr(self.incident, function.incident_field)
-        role = (
-            RoleAssignment.objects.filter(incident=self.incident, function=function, ended_at=None)
-            .select_related("user")
-            .first()
-        )
-        return role.user if role else None
+        return self.reads.current_holder(self.incident, function)
 
     def _holder(self, found, function):
         if function is None:
@@ -246,7 +210,7 @@ class _Run:
             found.skipped.append((None, _("no such function is active")))
             return
         team = self.incident.team
-        holder = delegate_for(function=function, team=team, at=self.now, exclude=exclude)
+        holder = self.reads.delegates.delegate_for(function=function, team=team, exclude=exclude)
         excluded = {user.pk for user in exclude if user is not None}
         reasons = [(s.user, s.reason) for s in holder.skipped if s.user.pk not in excluded]
         found.skipped += reasons
@@ -263,21 +227,17 @@ class _Run:
         found = self._resolve(due)
         people = [p for p in dict.fromkeys(found.people) if p.pk not in self.told]
         already = [p for p in found.people if p.pk in self.told]
-        try:
-            with transaction.atomic():
-                notice = EscalationNotice.objects.create(
-                    incident=self.incident,
-                    kind=self.chain.kind,
-                    anchor=self.anchor,
-                    round=due.round,
-                    stage=due.position,
-                    due_at=due.at,
-                    sent_at=self.now,
-                    skipped=[_skip_data(user, reason) for user, reason in found.skipped],
-                )
-        except IntegrityError:
-            return None
-        notice.recipients.add(*found.people)
+        notice = EscalationNotice(
+            incident=self.incident,
+            kind=self.chain.kind,
+            anchor=self.anchor,
+            round=due.round,
+            stage=due.position,
+            due_at=due.at,
+            sent_at=self.now,
+            skipped=[_skip_data(user, reason) for user, reason in found.skipped],
+        )
+        self.writes.notice(notice, found.people)
         self.earlier.setdefault(due.round, []).append((due.position, list(found.people)))
         self.told |= {p.pk for p in people}
         for user, reason in found.skipped:
@@ -285,7 +245,9 @@ class _Run:
         self._record(due, people, already)
         if people:
             self._tell(due, people)
-        return notice
+
+    def _event(self, *args, **kwargs):
+        self.writes.event(timeline_event(*args, **kwargs))
 
     def _where(self, due):
         where = {
@@ -293,7 +255,7 @@ class _Run:
             "round": due.round,
             "rounds": self.chain.rounds,
             "stage": due.position,
-            "who": chains.describe_target(self.chain, due.position, self.shared.function_names),
+            "who": chains.describe_target(self.chain, due.position, self.reads.function_names),
         }
         if self.chain.rounds:
             label = _("%(escalation)s, round %(round)d of %(rounds)d, stage %(stage)d")
@@ -303,7 +265,7 @@ class _Run:
 
     def _record_skip(self, due, user, reason):
         where, label = self._where(due)
-        record_event(
+        self._event(
             self.incident,
             TimelineKind.ESCALATION_SKIPPED,
             None,
@@ -316,7 +278,7 @@ class _Run:
         )
 
     def _record_overtaken(self, overtaken):
-        record_event(
+        self._event(
             self.incident,
             TimelineKind.ESCALATION_SKIPPED,
             None,
@@ -375,7 +337,7 @@ class _Run:
             }
         if self.chain.is_last(due):
             message += " " + _("That was its last round: nobody is paged again for it.")
-        record_event(
+        self._event(
             self.incident,
             kind,
             None,
@@ -407,7 +369,9 @@ class _Run:
         else:
             event = "update_reminder" if self._is_reminder(due) else "update_escalation"
             channels = None
-        announce.to_people(incident, event, people, headline % facts, channels=channels)
+        announce.to_people(
+            incident, event, people, headline % facts, channels=channels, outbox=self.writes.outbox
+        )
 
     def _is_reminder(self, due):
         """The first word to the commander about a due update: a reminder, not an escalation."""
