@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +26,6 @@ from incidents.models import (
     EscalationKind,
     EscalationNotice,
     Incident,
-    IncidentStatus,
     StageTarget,
     TimelineKind,
 )
@@ -35,19 +33,17 @@ from incidents.names import display_name, outbound_name
 
 from . import announce
 from .base import timeline_event
-from .escalation_reads import BatchReads, BatchWrites, lock_batch
+from .escalation_reads import (
+    ACK_ENDED,
+    BatchReads,
+    BatchWrites,
+    escalations_due,
+    escalations_queued,
+    lock_batch,
+)
 
 logger = logging.getLogger(__name__)
-
-
-def escalations_due(*, now=None):
-    """Active incidents with a status update due, or not acknowledged yet."""
-    now = now or timezone.now()
-    return list(
-        Incident.objects.filter(status__in=IncidentStatus.active())
-        .filter(Q(update_reminders=True, next_update_due__lte=now) | Q(acknowledged_at=None))
-        .values_list("pk", flat=True)
-    )
+__all__ = ["escalate_due", "escalate_incidents", "escalations_due", "escalations_queued"]
 
 
 class EscalationFailed(Exception):
@@ -94,20 +90,29 @@ def _escalate_batch(incident_ids, now):
         return []
     reads, writes = BatchReads(incidents, now), BatchWrites()
     for incident in incidents:
-        _escalate(incident, now, reads, writes)
+        incident.ack_escalation_next = _escalate(incident, now, reads, writes)
+        incident.escalation_queued_at = None
+    Incident.objects.bulk_update(incidents, ["ack_escalation_next", "escalation_queued_at"])
     return writes.write()
 
 
 def _escalate(incident, now, reads, writes):
+    """Both escalations of one incident of the batch; returns when, after the declaration, its
+    acknowledgement escalation's next stage comes (ACK_ENDED when none will)."""
     level = reads.level(incident)
     acknowledgement = chains.ack_chain(level)
+    ack_next = ACK_ENDED
     if acknowledgement is not None and incident.acknowledged_at is None:
-        _Run(incident, level, acknowledgement, incident.declared_at, now, reads, writes).send()
+        run = _Run(incident, level, acknowledgement, incident.declared_at, now, reads, writes)
+        following = acknowledgement.following(incident.declared_at, run.send())
+        if following is not None:
+            ack_next = following.at - incident.declared_at
     due = incident.next_update_due
     if incident.update_reminders and due is not None and due <= now:
         run = _Run(incident, level, chains.update_chain(level), due, now, reads, writes)
         run.paging = acknowledgement is not None
         run.send()
+    return ack_next
 
 
 @dataclass
@@ -128,12 +133,13 @@ class _Run:
         self.earlier = {}  # round -> [(stage, people)] sent before, to walk down the ranks
 
     def send(self):
+        """Send the stages due; returns the (round, stage) reached."""
         # One acknowledgement escalation an incident; the update one of its current due time.
         notices = self.reads.notices_of(self.incident, self.chain.kind)
         last = max(((n.round, n.stage) for n in notices), default=None)
         pending = self.chain.due(self.anchor, self.now, after=last)
         if not pending:
-            return
+            return last
         latest = {due.position: due for due in pending}  # each stage once: its latest round
         overtaken = len(pending) - len(latest)
         if overtaken:
@@ -143,6 +149,7 @@ class _Run:
             self.earlier.setdefault(notice.round, []).append((notice.stage, people))
         for due in sorted(latest.values(), key=_key):
             self._send_stage(due)
+        return _key(pending[-1])
 
     # --- who ---------------------------------------------------------------------------------
 

@@ -4,11 +4,15 @@ for them all: a batch costs the same number of queries whether it holds 10 incid
 Read: the incidents (locked), their policy levels with the paged functions, the critical
 functions, the current role holders, the delegations of their teams and the organisation's,
 the unavailability windows of everyone the batch may reach, and the notices already sent.
+The due query and the queue's marks are here too: which incidents a tick hands to batches.
 Written: the notices and their recipients, the timeline rows, the notifications and their
 deliveries (published after commit).
 """
 
-from django.db.models import F, Q
+from datetime import timedelta
+
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+from django.utils import timezone
 
 from incidents.delegation import Delegates
 from incidents.models import (
@@ -23,6 +27,38 @@ from incidents.models import (
     TimelineEvent,
 )
 from notifications.services.outbox import Outbox
+
+# A batch queued this long ago and not run yet is queued again (past the task's time limit).
+QUEUED_FOR = timedelta(seconds=120)
+# The acknowledgement escalation of an incident has ended (its rounds are done, or its level
+# pages nobody): never due again, until its severity changes.
+ACK_ENDED = timedelta(days=36500)
+
+
+def escalations_due(*, now=None):
+    """Active incidents with a status update due, or an acknowledgement stage due (or not
+    looked at yet), and no batch of theirs queued and pending."""
+    now = now or timezone.now()
+    ack_next_at = ExpressionWrapper(
+        F("declared_at") + F("ack_escalation_next"), output_field=DateTimeField()
+    )
+    ack_due = Q(acknowledged_at=None) & (Q(ack_escalation_next=None) | Q(ack_next_at__lte=now))
+    return list(
+        Incident.objects.filter(status__in=IncidentStatus.active())
+        .annotate(ack_next_at=ack_next_at)
+        .filter(Q(update_reminders=True, next_update_due__lte=now) | ack_due)
+        .exclude(escalation_queued_at__gt=now - QUEUED_FOR)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def escalations_queued(incident_ids, *, now=None, queued=True):
+    """Mark these incidents' batch queued (or, `queued=False`, not queued after all)."""
+    Incident.objects.filter(pk__in=incident_ids).update(
+        escalation_queued_at=(now or timezone.now()) if queued else None
+    )
+
 
 LOCKED_WITH = (
     "policy_version",

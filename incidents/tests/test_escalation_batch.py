@@ -5,12 +5,15 @@ skips (an unavailable backup) and both escalations due at once."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from incidents import services, tasks
 from incidents.models import EscalationKind, EscalationNotice, Incident, TimelineKind
-from incidents.services import escalation
+from incidents.services import escalation, escalation_reads
+from incidents.services.escalation import escalations_due
 from incidents.tests.escalation_setup import escalation_org, sev1_paging_policy
 from incidents.tests.people_setup import away
 from notifications.models import Delivery, Notification
@@ -74,3 +77,47 @@ def test_a_batch_sends_each_incident_its_stages_and_skips(declare, org, sev1):
         assert all("Pat" in event.message for event in skips)
         pages = Notification.objects.filter(incident_id=pk, event="page")
         assert Delivery.objects.filter(notification__in=pages).exists()
+
+
+def unacknowledged(declare, org, severity, **fields):
+    incident = declare(actor=org.cora, commander=org.cora, severity=severity)
+    Incident.objects.filter(pk=incident.pk).update(
+        next_update_due=incident.declared_at + timedelta(days=1), **fields
+    )
+    incident.refresh_from_db()
+    return incident
+
+
+def test_an_incident_between_acknowledgement_stages_is_due_at_the_next_one(declare, org, sev1):
+    incident = unacknowledged(declare, org, sev1)
+    start = incident.declared_at
+    assert escalations_due(now=start) == [incident.pk]  # not looked at yet
+    escalation.escalate_incidents([incident.pk], now=start)  # stages 1 and 2 (at 0 min)
+    assert escalations_due(now=start + 4 * MINUTE) == []
+    assert escalations_due(now=start + 5 * MINUTE) == [incident.pk]  # stage 3 at 5 min
+
+
+def test_an_ended_acknowledgement_escalation_is_due_no_more(declare, org, sev1, sev2):
+    paging = unacknowledged(declare, org, sev1)
+    silent = unacknowledged(declare, org, sev2)  # its level pages nobody
+    end = paging.declared_at + 60 * MINUTE  # past both rounds
+    escalation.escalate_incidents([paging.pk, silent.pk], now=end)
+    assert EscalationNotice.objects.filter(incident=paging).count() == 5  # each stage once
+    assert escalations_due(now=end + 60 * MINUTE) == []
+    services.incident_change_severity(incident=silent, actor=org.cora, severity=sev1)
+    assert escalations_due(now=end + 60 * MINUTE) == [silent.pk]  # its new level pages
+
+
+def test_a_queued_batch_is_not_queued_again_until_it_has_run(declare, org, sev1, monkeypatch):
+    incident = unacknowledged(declare, org, sev1)
+    queued = []
+    monkeypatch.setattr(tasks, "try_publish", lambda task, args: queued.append(args) or True)
+    start = incident.declared_at
+    with time_machine.travel(start + MINUTE, tick=False):
+        assert tasks.send_update_reminders() == 1
+        assert tasks.send_update_reminders() == 0  # still pending: not queued twice
+    with time_machine.travel(start + MINUTE + escalation_reads.QUEUED_FOR * 2, tick=False):
+        assert tasks.send_update_reminders() == 1  # lost (a worker died): queued again
+        tasks.escalate_batch(*queued[-1])
+        assert escalations_due() == []  # run: stages at 0 min sent, the next at 5 min
+    assert queued == [([incident.pk],), ([incident.pk],)]
