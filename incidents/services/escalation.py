@@ -14,7 +14,6 @@ cannot be reached is skipped, and each skip is on the timeline with its reason.
 """
 
 import logging
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -41,6 +40,7 @@ from .escalation_reads import (
     escalations_queued,
     lock_batch,
 )
+from .escalation_recipients import StageRecipients
 
 logger = logging.getLogger(__name__)
 __all__ = ["escalate_due", "escalate_incidents", "escalations_due", "escalations_queued"]
@@ -115,14 +115,8 @@ def _escalate(incident, now, reads, writes):
     return ack_next
 
 
-@dataclass
-class _Recipients:
-    people: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)  # (user or None, reason)
-
-
-class _Run:
-    """One tick of one escalation of one incident."""
+class _Run(StageRecipients):
+    """One tick of one escalation of one incident (whom a stage reaches: StageRecipients)."""
 
     def __init__(self, incident, level, chain, anchor, now, reads, writes):
         self.incident, self.level, self.chain = incident, level, chain
@@ -151,89 +145,15 @@ class _Run:
             self._send_stage(due)
         return _key(pending[-1])
 
-    # --- who ---------------------------------------------------------------------------------
-
-    def _resolve(self, due):
-        stage, found = due.stage, _Recipients()
-        if stage.notify == StageTarget.COMMANDER:
-            # An unreachable commander is skipped for whoever stands in for them.
-            commander = self.incident.commander
-            if commander is None or not self._reach(found, commander):
-                self._delegate(found, self.reads.commander_function, exclude=[commander])
-        elif stage.notify == StageTarget.PAGED_FUNCTIONS:
-            for function in self.level.paged_functions.all() if self.level else ():
-                self._holder(found, function)
-        elif stage.notify == StageTarget.HOLDER:
-            self._holder(found, self._function(stage.function))
-        elif stage.notify == StageTarget.NEXT_DELEGATE:
-            function = (
-                self._function(stage.function) if stage.function else self.reads.commander_function
-            )
-            self._next_delegate(found, function, due)
-        else:
-            executive = self._function(settings.BEACON_EXECUTIVE_FUNCTION)
-            self._delegate(found, executive, exclude=())
-        return found
-
-    def _reach(self, found, user):
-        reason = self.reads.delegates.unavailable_reason(user)
-        if reason is None:
-            found.people.append(user)
-        else:
-            found.skipped.append((user, reason))
-        return reason is None
-
-    def _function(self, slug):
-        return self.reads.function(slug)
-
-    def _current_holder(self, function):
-        return self.reads.current_holder(self.incident, function)
-
-    def _holder(self, found, function):
-        if function is None:
-            found.skipped.append((None, _("the function is no longer active")))
-            return
-        holder = self._current_holder(function)
-        if holder is not None and self._reach(found, holder):
-            return
-        self._delegate(found, function, exclude=[holder])
-
-    def _next_delegate(self, found, function, due):
-        if function is None:
-            found.skipped.append((None, _("the function is no longer active")))
-            return
-        # Down the ranks: past the holder and whoever this round already reached this way.
-        exclude = [self._current_holder(function)]
-        for position, people in self.earlier.get(due.round, ()):
-            if position > len(self.chain.stages):
-                continue  # sent under a longer chain (the severity has changed since)
-            stage = self.chain.stages[position - 1]
-            if stage.notify == StageTarget.NEXT_DELEGATE and stage.function == due.stage.function:
-                exclude += people
-        self._delegate(found, function, exclude=exclude)
-
-    def _delegate(self, found, function, *, exclude):
-        if function is None:
-            found.skipped.append((None, _("no such function is active")))
-            return
-        team = self.incident.team
-        holder = self.reads.delegates.delegate_for(function=function, team=team, exclude=exclude)
-        excluded = {user.pk for user in exclude if user is not None}
-        reasons = [(s.user, s.reason) for s in holder.skipped if s.user.pk not in excluded]
-        found.skipped += reasons
-        if holder.user is not None:
-            found.people.append(holder.user)
-        elif not reasons:
-            found.skipped.append(
-                (None, _("no other delegate holds %(function)s") % {"function": function.name})
-            )
-
     # --- telling -----------------------------------------------------------------------------
 
     def _send_stage(self, due):
         found = self._resolve(due)
-        people = [p for p in dict.fromkeys(found.people) if p.pk not in self.told]
-        already = [p for p in found.people if p.pk in self.told]
+        paged = self._paged_by_plan(due)
+        reached = list(dict.fromkeys(found.people))
+        people = [p for p in reached if p.pk not in self.told and p.pk not in paged]
+        already = [p for p in reached if p.pk in self.told]
+        by_plan = [p for p in reached if p.pk in paged and p.pk not in self.told]
         notice = EscalationNotice(
             incident=self.incident,
             kind=self.chain.kind,
@@ -249,7 +169,7 @@ class _Run:
         self.told |= {p.pk for p in people}
         for user, reason in found.skipped:
             self._record_skip(due, user, reason)
-        self._record(due, people, already)
+        self._record(due, people, already, by_plan)
         if people:
             self._tell(due, people)
 
@@ -305,12 +225,19 @@ class _Run:
             "stage": due.position,
         }
 
-    def _record(self, due, people, already):
+    def _paged_by_plan(self, due):
+        """Whom the response plan paged already: the stages at declaration do not page them
+        twice for it."""
+        if self.is_ack and due.round == 1 and due.stage.after_minutes == 0:
+            return self.reads.paged_before_escalating(self.incident)
+        return set()
+
+    def _record(self, due, people, already, by_plan=()):
         where, label = self._where(due)
         names = ", ".join(display_name(p) for p in people) or (
-            _("nobody new") if already else _("nobody")
+            _("nobody new") if already or by_plan else _("nobody")
         )
-        if self.is_ack and not people and not already:
+        if self.is_ack and not people and not already and not by_plan:
             kind = TimelineKind.PAGED
             message = _("%(where)s (%(who)s): nobody could be paged.") % {
                 "where": label,
@@ -342,6 +269,10 @@ class _Run:
             message += " " + _("(%(names)s already told a moment ago.)") % {
                 "names": ", ".join(display_name(p) for p in already)
             }
+        if by_plan:
+            message += " " + _("(%(names)s already paged by the response plan.)") % {
+                "names": ", ".join(display_name(p) for p in by_plan)
+            }
         if self.chain.is_last(due):
             message += " " + _("That was its last round: nobody is paged again for it.")
         self._event(
@@ -349,7 +280,10 @@ class _Run:
             kind,
             None,
             message,
-            after={**self._data(due), "recipients": [p.pk for p in [*people, *already]]},
+            after={
+                **self._data(due),
+                "recipients": [p.pk for p in [*people, *already, *by_plan]],
+            },
         )
 
     def _tell(self, due, people):

@@ -26,6 +26,7 @@ from incidents.models import (
     RoleAssignment,
     TimelineEvent,
 )
+from notifications.models import Notification, NotificationEvent
 from notifications.services.outbox import Outbox
 
 # A batch queued this long ago and not run yet is queued again (past the task's time limit).
@@ -98,6 +99,7 @@ class BatchReads:
             teams={i.team for i in incidents}, at=now, others=others - {None}
         )
         self.notices = _notices(incidents)
+        self.paged = _paged_before_escalating(incidents)
 
     def level(self, incident):
         return self.levels.get((incident.policy_version_id, incident.severity_id))
@@ -112,6 +114,11 @@ class BatchReads:
 
     def notices_of(self, incident, kind):
         return self.notices.get((incident.pk, kind), [])
+
+    def paged_before_escalating(self, incident):
+        """The pks of whom the incident's pages reached before its acknowledgement escalation
+        began (the response plan's "page function" steps)."""
+        return self.paged.get(incident.pk, set())
 
 
 def _levels(incidents):
@@ -155,6 +162,22 @@ def _notices(incidents):
     found = {}
     for notice in notices:
         found.setdefault((notice.incident_id, notice.kind), []).append(notice)
+    return found
+
+
+def _paged_before_escalating(incidents):
+    ids = [i.pk for i in incidents]
+    escalating = EscalationNotice.objects.filter(
+        incident__in=ids, kind=EscalationKind.ACKNOWLEDGE
+    ).values("incident")
+    pages = (
+        Notification.objects.filter(incident__in=ids, event=NotificationEvent.PAGE)
+        .exclude(incident__in=escalating)
+        .values_list("incident_id", "people")
+    )
+    found = {}
+    for incident_id, people in pages:
+        found.setdefault(incident_id, set()).update(people)
     return found
 
 

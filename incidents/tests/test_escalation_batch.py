@@ -17,6 +17,8 @@ from incidents.services.escalation import escalations_due
 from incidents.tests.escalation_setup import escalation_org, sev1_paging_policy
 from incidents.tests.people_setup import away
 from notifications.models import Delivery, Notification
+from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from playbooks.plans import response_plan_activate
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)
@@ -121,3 +123,33 @@ def test_a_queued_batch_is_not_queued_again_until_it_has_run(declare, org, sev1,
         tasks.escalate_batch(*queued[-1])
         assert escalations_due() == []  # run: stages at 0 min sent, the next at 5 min
     assert queued == [([incident.pk],), ([incident.pk],)]
+
+
+def test_the_stages_at_declaration_do_not_page_again_whom_the_plan_paged(
+    declare, outage, sev1, sev2, django_capture_on_commit_callbacks
+):
+    org = escalation_org()
+    sev1_paging_policy(org, sev1, sev2)
+    plan = ResponsePlan.objects.create(name="Outages", incident_type=outage)
+    for rank, (channel, target) in enumerate(
+        [("slack", "incident_channel"), ("email", "each_person")]
+    ):
+        CommunicationMethod.objects.create(
+            plan=plan, audience="responders", rank=rank, channel=channel, target=target
+        )
+    ResponsePlanStep.objects.create(
+        plan=plan, position=0, action="page_function", function=org.comms
+    )
+    response_plan_activate(plan=plan)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = declare(actor=org.cora, commander=org.cora, severity=sev1)
+    escalation.escalate_incidents([incident.pk], now=incident.declared_at)
+    pages = Notification.objects.filter(incident=incident, event="page")
+    assert sorted(pk for people in pages.values_list("people", flat=True) for pk in people) == [
+        org.cora.pk,  # by the escalation's first stage
+        org.pat.pk,  # by the plan only: the escalation's second stage names Pat without paging
+    ]
+    (stage,) = incident.timeline.filter(kind=TimelineKind.PAGED, after__stage=2)
+    assert "Pat" in stage.message and "already paged by the response plan" in stage.message
+    notice = EscalationNotice.objects.get(incident=incident, stage=2)
+    assert list(notice.recipients.all()) == [org.pat]  # the next delegate still walks past Pat
