@@ -110,6 +110,8 @@ def run():
 
     due = timezone.now()
     populate(INCIDENTS, due=due)
+    ticked = (timezone.now() - due).total_seconds()
+    print(f"Tick queued {ticked:.1f} s after the due time (the incidents written meanwhile)")
     send_update_reminders.delay()
     deliveries = Delivery.objects.filter(notification__event="update_reminder")
     done, moved = 0, time.monotonic()
