@@ -11,10 +11,14 @@ A tick sends every stage whose time has come since the last one sent, in order, 
 outage delays people but skips nobody; when the outage outlasted whole rounds, each stage is
 sent once (its latest round) and the timeline says how many were overtaken. A person who
 cannot be reached is skipped, and each skip is on the timeline with its reason.
+
+Incidents are escalated a batch at a time, in one transaction whose reads and writes are shared
+by the batch (escalation_reads.py): its queries do not grow with its incidents.
 """
 
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -43,7 +47,14 @@ from .escalation_reads import (
 from .escalation_recipients import StageRecipients
 
 logger = logging.getLogger(__name__)
-__all__ = ["escalate_due", "escalate_incidents", "escalations_due", "escalations_queued"]
+__all__ = [
+    "EscalationFailed",
+    "escalate_due",
+    "escalate_incidents",
+    "escalations_due",
+    "escalations_queued",
+    "incident_escalate",
+]
 
 
 class EscalationFailed(Exception):
@@ -63,6 +74,8 @@ def escalate_incidents(incident_ids, *, now=None):
     incident_ids = list(incident_ids)
     try:
         return len(_escalate_batch(incident_ids, now))
+    except SoftTimeLimitExceeded:
+        raise  # out of time: the next tick finds the incidents still due
     except Exception:
         logger.exception("A batch of %d escalations failed: one at a time", len(incident_ids))
     failed, sent = [], 0
