@@ -8,6 +8,7 @@ function falls back to the organisation's delegates.
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,12 +89,17 @@ def _ranked(function, team):
 def delegate_for(*, function, team=None, at=None, exclude=()) -> Holder:
     """The first available delegate by rank (team, then organisation), skipping `exclude`."""
     at = at or timezone.now()
-    excluded = {user.pk for user in exclude if user is not None}
     scopes = [team, None] if team is not None else [None]
+    ranked = {scope: _ranked(function, scope) for scope in scopes}
+    users = [d.user_id for delegations in ranked.values() for d in delegations]
+    windows = _windows_by_user(users, at, at + timedelta(seconds=1))
+    return _first_available(function, team, ranked, windows, at, exclude)
+
+
+def _first_available(function, team, ranked, windows, at, exclude):
+    excluded = {user.pk for user in exclude if user is not None}
     skipped = []
-    for scope in scopes:
-        delegations = _ranked(function, scope)
-        windows = _windows_by_user([d.user_id for d in delegations], at, at + timedelta(seconds=1))
+    for scope, delegations in ranked.items():
         for delegation in delegations:
             reason = _unavailable_reason(delegation.user, windows, at)
             if reason is None and delegation.user_id in excluded:
@@ -102,6 +108,36 @@ def delegate_for(*, function, team=None, at=None, exclude=()) -> Holder:
                 return Holder(function, scope, delegation.user, delegation, skipped)
             skipped.append(Skipped(delegation.user, reason))
     return Holder(function, team, skipped=skipped)
+
+
+class Delegates:
+    """`delegate_for` and `unavailable_reason` for many incidents at one moment, from rows read
+    once: the delegations of `teams` and the organisation's, and the unavailability windows of
+    their people and of `others` (the people the callers may reach besides delegates)."""
+
+    def __init__(self, *, teams, at, others=()):
+        self.at, self.ranked = at, {}
+        rows = (
+            Delegation.objects.filter(Q(team__in=[t for t in teams if t]) | Q(team=None))
+            .select_related("user__preference")
+            .order_by("rank", "pk")
+        )
+        for delegation in rows:
+            key = (delegation.function_id, delegation.team_id)
+            self.ranked.setdefault(key, []).append(delegation)
+        users = {d.user_id for ds in self.ranked.values() for d in ds} | set(others)
+        self.windows = _windows_by_user(users, at, at + timedelta(seconds=1))
+
+    def unavailable_reason(self, user):
+        return _unavailable_reason(user, self.windows, self.at)
+
+    def delegate_for(self, *, function, team=None, exclude=()) -> Holder:
+        scopes = [team, None] if team is not None else [None]
+        ranked = {
+            scope: self.ranked.get((function.pk, scope.pk if scope else None), [])
+            for scope in scopes
+        }
+        return _first_available(function, team, ranked, self.windows, self.at, exclude)
 
 
 @dataclass

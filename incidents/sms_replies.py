@@ -55,11 +55,12 @@ def _requested_reference(text):
 
 
 def _latest_page(sender, reference):
-    """The most recent SMS page to `sender` about an incident still active (that one, if named)."""
+    """The most recent page to `sender` by SMS or voice call (whose message says to text ACK)
+    about an incident still active (that one, if named)."""
     if not UserPreference.objects.filter(phone=sender, user__is_active=True).exists():
         raise SmsReplyRefused(_("This number belongs to nobody in Beacon."), 404)
     pages = Delivery.objects.filter(
-        channel="sms",
+        channel__in=["sms", "voice"],
         address=sender,
         notification__event="page",
         recipient__is_active=True,

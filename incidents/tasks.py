@@ -8,7 +8,11 @@ from django.conf import settings
 
 from incidents import selectors
 from incidents.services.compliance import compliance_refresh_open
-from incidents.services.escalation import escalate_incidents, escalations_due
+from incidents.services.escalation import (
+    escalate_incidents,
+    escalations_due,
+    escalations_queued,
+)
 from incidents.services.roles import role_flag_handover_due
 from incidents.slack import channel_cache
 from notifications.broker import try_publish
@@ -47,10 +51,17 @@ def refresh_open_compliance():
 def send_update_reminders():
     """Both escalations, fanned out: the due incidents' ids, BEACON_ESCALATION_BATCH a task,
     so every worker shares the work and no run nears a time limit. A batch the broker refuses
-    is left to the next tick, which finds its incidents still due. Returns the batches queued."""
+    is left to the next tick, which finds its incidents still due; a batch queued and not run yet
+    is not queued again before QUEUED_FOR. Returns the batches queued."""
     ids, size = escalations_due(), settings.BEACON_ESCALATION_BATCH
     batches = [ids[start : start + size] for start in range(0, len(ids), size)]
-    queued = sum(try_publish(escalate_batch, (batch,)) for batch in batches)
+    escalations_queued(ids)  # not queued again while pending (a slow minute piles up none)
+    queued = 0
+    for batch in batches:
+        if try_publish(escalate_batch, (batch,)):
+            queued += 1
+        else:
+            escalations_queued(batch, queued=False)
     if queued < len(batches):
         logger.warning(
             "%d of %d escalation batches wait for the next tick",

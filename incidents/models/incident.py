@@ -105,6 +105,19 @@ class Incident(models.Model):
         editable=False,
         help_text=_("Set by the response plan; the commander is reminded until resolution."),
     )
+    # Written by the escalation batches only (services/escalation.py): when a batch of this
+    # incident was queued (none is queued again meanwhile), and how long after the declaration
+    # the acknowledgement escalation's next stage comes (the due query skips it until then).
+    escalation_queued_at = models.DateTimeField(
+        _("escalation queued"), null=True, blank=True, editable=False
+    )
+    ack_escalation_next = models.DurationField(
+        _("next acknowledgement stage, after the declaration"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Empty until the escalations have looked at the incident."),
+    )
     slack_channel_id = models.CharField(
         _("Slack channel id"), max_length=40, blank=True, editable=False
     )

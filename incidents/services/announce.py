@@ -149,10 +149,11 @@ def closed(incident):
     return announce(incident, "closed", headline, facts=key_facts(incident))
 
 
-def to_people(incident, event, people, headline, *, body="", channels=None):
+def to_people(incident, event, people, headline, *, body="", channels=None, outbox=None):
+    """Tell named people about an incident; with an `outbox`, written with its others."""
     if event == PAGE and incident.acknowledged_at is None and not incident.is_drill:
         return [
-            _page_with_link(incident, person, headline, body, channels)
+            _page_with_link(incident, person, headline, body, channels, outbox)
             for person in dict.fromkeys(people)
             if person is not None
         ]
@@ -162,10 +163,11 @@ def to_people(incident, event, people, headline, *, body="", channels=None):
         context=context(incident, headline, body, key_facts(incident)),
         incident=incident,
         channels=channels,
+        outbox=outbox,
     )
 
 
-def _page_with_link(incident, person, headline, body, channels):
+def _page_with_link(incident, person, headline, body, channels, outbox):
     """A page carries its recipient's own acknowledgement link, so it is written per person."""
     return notify_people(
         people=[person],
@@ -177,6 +179,7 @@ def _page_with_link(incident, person, headline, body, channels):
         },
         incident=incident,
         channels=channels,
+        outbox=outbox,
     )
 
 

@@ -26,7 +26,14 @@ def measure_compliance(incident, *, new=False):
 
 
 def record_event(incident, kind, actor, message, *, before=None, after=None):
-    return TimelineEvent.objects.create(
+    event = timeline_event(incident, kind, actor, message, before=before, after=after)
+    event.save()
+    return event
+
+
+def timeline_event(incident, kind, actor, message, *, before=None, after=None):
+    """A timeline row not saved yet, for callers that write many at once."""
+    return TimelineEvent(
         incident=incident,
         kind=kind,
         actor=actor,

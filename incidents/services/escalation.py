@@ -11,47 +11,50 @@ A tick sends every stage whose time has come since the last one sent, in order, 
 outage delays people but skips nobody; when the outage outlasted whole rounds, each stage is
 sent once (its latest round) and the timeline says how many were overtaken. A person who
 cannot be reached is skipped, and each skip is on the timeline with its reason.
+
+Incidents are escalated a batch at a time, in one transaction whose reads and writes are shared
+by the batch (escalation_reads.py): its queries do not grow with its incidents.
 """
 
 import logging
-from dataclasses import dataclass, field
-from functools import cached_property
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import chains
-from incidents.delegation import delegate_for, unavailable_reason
 from incidents.models import (
-    CriticalFunction,
     EscalationKind,
     EscalationNotice,
     Incident,
-    IncidentRoleField,
-    IncidentStatus,
-    RoleAssignment,
     StageTarget,
     TimelineKind,
 )
 from incidents.names import display_name, outbound_name
 
 from . import announce
-from .base import policy_level_of, record_event
+from .base import timeline_event
+from .escalation_reads import (
+    ACK_ENDED,
+    BatchReads,
+    BatchWrites,
+    escalations_due,
+    escalations_queued,
+    lock_batch,
+)
+from .escalation_recipients import StageRecipients
 
 logger = logging.getLogger(__name__)
-
-
-def escalations_due(*, now=None):
-    """Active incidents with a status update due, or not acknowledged yet."""
-    now = now or timezone.now()
-    return list(
-        Incident.objects.filter(status__in=IncidentStatus.active())
-        .filter(Q(update_reminders=True, next_update_due__lte=now) | Q(acknowledged_at=None))
-        .values_list("pk", flat=True)
-    )
+__all__ = [
+    "EscalationFailed",
+    "escalate_due",
+    "escalate_incidents",
+    "escalations_due",
+    "escalations_queued",
+    "incident_escalate",
+]
 
 
 class EscalationFailed(Exception):
@@ -64,12 +67,21 @@ def escalate_due(*, now=None):
 
 
 def escalate_incidents(incident_ids, *, now=None):
-    """Both escalations of each incident given; one incident's failure does not hold up the
-    others' pages, and is raised at the end. Returns the number of notices sent."""
-    failed, sent, shared = [], 0, Shared()
+    """Both escalations of each incident given, as one batch (one transaction, the same
+    queries however many incidents). A batch that fails is run again one incident at a time,
+    so that one incident's failure does not hold up the others' pages; it is raised at the
+    end. Returns the number of notices sent."""
+    incident_ids = list(incident_ids)
+    try:
+        return len(_escalate_batch(incident_ids, now))
+    except SoftTimeLimitExceeded:
+        raise  # out of time: the next tick finds the incidents still due
+    except Exception:
+        logger.exception("A batch of %d escalations failed: one at a time", len(incident_ids))
+    failed, sent = [], 0
     for pk in incident_ids:
         try:
-            sent += len(incident_escalate(incident_id=pk, now=now, shared=shared))
+            sent += len(incident_escalate(incident_id=pk, now=now))
         except Exception:
             logger.exception("Could not escalate incident %s", pk)
             failed.append(pk)
@@ -78,86 +90,63 @@ def escalate_incidents(incident_ids, *, now=None):
     return sent
 
 
-class Shared:
-    """What the incidents of one batch have in common, read once for them all: the policy
-    levels and the critical functions (a batch runs in seconds; the policy changes seldom)."""
-
-    def __init__(self):
-        self._levels, self._functions = {}, {}
-
-    def level(self, incident):
-        key = (incident.policy_version_id, incident.severity_id)
-        if key not in self._levels:
-            self._levels[key] = policy_level_of(incident)
-        return self._levels[key]
-
-    def function(self, slug):
-        if slug not in self._functions:
-            self._functions[slug] = CriticalFunction.objects.filter(
-                slug=slug, is_active=True
-            ).first()
-        return self._functions[slug]
-
-    @cached_property
-    def commander_function(self):
-        return CriticalFunction.objects.filter(incident_field=IncidentRoleField.COMMANDER).first()
-
-    @cached_property
-    def function_names(self):
-        return chains.function_names()
+def incident_escalate(*, incident_id, now=None):
+    """Send the stages of both escalations whose time has come, once. Returns the notices."""
+    return _escalate_batch([incident_id], now)
 
 
 @transaction.atomic
-def incident_escalate(*, incident_id, now=None, shared=None):
-    """Send the stages of both escalations whose time has come, once. Returns the notices."""
-    now, shared = now or timezone.now(), shared or Shared()
-    incident = (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related("policy_version", "severity", "commander", "team")
-        .filter(pk=incident_id)
-        .first()
-    )
-    if incident is None or not incident.is_active:
+def _escalate_batch(incident_ids, now):
+    now = now or timezone.now()
+    incidents = lock_batch(incident_ids)
+    if not incidents:
         return []
-    level = shared.level(incident)
+    reads, writes = BatchReads(incidents, now), BatchWrites()
+    for incident in incidents:
+        incident.ack_escalation_next = _escalate(incident, now, reads, writes)
+        incident.escalation_queued_at = None
+    Incident.objects.bulk_update(incidents, ["ack_escalation_next", "escalation_queued_at"])
+    return writes.write()
+
+
+def _escalate(incident, now, reads, writes):
+    """Both escalations of one incident of the batch; returns when, after the declaration, its
+    acknowledgement escalation's next stage comes (ACK_ENDED when none will)."""
+    level = reads.level(incident)
     acknowledgement = chains.ack_chain(level)
-    sent = []
+    ack_next = ACK_ENDED
     if acknowledgement is not None and incident.acknowledged_at is None:
-        sent += _Run(incident, level, acknowledgement, incident.declared_at, now, shared).send()
+        run = _Run(incident, level, acknowledgement, incident.declared_at, now, reads, writes)
+        following = acknowledgement.following(incident.declared_at, run.send())
+        if following is not None:
+            ack_next = following.at - incident.declared_at
     due = incident.next_update_due
     if incident.update_reminders and due is not None and due <= now:
-        run = _Run(incident, level, chains.update_chain(level), due, now, shared)
+        run = _Run(incident, level, chains.update_chain(level), due, now, reads, writes)
         run.paging = acknowledgement is not None
-        sent += run.send()
-    return sent
+        run.send()
+    return ack_next
 
 
-@dataclass
-class _Recipients:
-    people: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)  # (user or None, reason)
+class _Run(StageRecipients):
+    """One tick of one escalation of one incident (whom a stage reaches: StageRecipients)."""
 
-
-class _Run:
-    """One tick of one escalation of one incident."""
-
-    def __init__(self, incident, level, chain, anchor, now, shared):
+    def __init__(self, incident, level, chain, anchor, now, reads, writes):
         self.incident, self.level, self.chain = incident, level, chain
-        self.anchor, self.now, self.shared = anchor, now, shared
+        self.anchor, self.now, self.reads, self.writes = anchor, now, reads, writes
         self.is_ack = chain.kind == EscalationKind.ACKNOWLEDGE
         self.paging = self.is_ack
         self.told = set()  # people told in this tick: each once
         self.earlier = {}  # round -> [(stage, people)] sent before, to walk down the ranks
 
     def send(self):
-        notices = EscalationNotice.objects.filter(incident=self.incident, kind=self.chain.kind)
-        if not self.is_ack:  # one acknowledgement escalation an incident; one per due time
-            notices = notices.filter(anchor=self.anchor)
-        notices = list(notices.prefetch_related("recipients"))
+        """Send the stages due; returns the (round, stage) reached."""
+        # One acknowledgement escalation an incident; the update one of its current due time.
+        notices = self.reads.notices_of(self.incident, self.chain.kind)
         last = max(((n.round, n.stage) for n in notices), default=None)
         pending = self.chain.due(self.anchor, self.now, after=last)
         if not pending:
-            return []
+            return last
         latest = {due.position: due for due in pending}  # each stage once: its latest round
         overtaken = len(pending) - len(latest)
         if overtaken:
@@ -165,127 +154,40 @@ class _Run:
         for notice in notices:
             people = list(notice.recipients.all())
             self.earlier.setdefault(notice.round, []).append((notice.stage, people))
-        sent = []
         for due in sorted(latest.values(), key=_key):
-            notice = self._send_stage(due)
-            if notice is None:
-                break  # another run holds this escalation
-            sent.append(notice)
-        return sent
-
-    # --- who ---------------------------------------------------------------------------------
-
-    def _resolve(self, due):
-        stage, found = due.stage, _Recipients()
-        if stage.notify == StageTarget.COMMANDER:
-            # An unreachable commander is skipped for whoever stands in for them.
-            commander = self.incident.commander
-            if commander is None or not self._reach(found, commander):
-                self._delegate(found, self.shared.commander_function, exclude=[commander])
-        elif stage.notify == StageTarget.PAGED_FUNCTIONS:
-            for function in self.level.paged_functions.all() if self.level else ():
-                self._holder(found, function)
-        elif stage.notify == StageTarget.HOLDER:
-            self._holder(found, self._function(stage.function))
-        elif stage.notify == StageTarget.NEXT_DELEGATE:
-            function = (
-                self._function(stage.function) if stage.function else self.shared.commander_function
-            )
-            self._next_delegate(found, function, due)
-        else:
-            executive = self._function(settings.BEACON_EXECUTIVE_FUNCTION)
-            self._delegate(found, executive, exclude=())
-        return found
-
-    def _reach(self, found, user):
-        reason = unavailable_reason(user, at=self.now)
-        if reason is None:
-            found.people.append(user)
-        else:
-            found.skipped.append((user, reason))
-        return reason is None
-
-    def _function(self, slug):
-        return self.shared.function(slug)
-
-    def _current_holder(self, function):
-        if function.incident_field:
-            return getattr(self.incident, function.incident_field)
-        role = (
-            RoleAssignment.objects.filter(incident=self.incident, function=function, ended_at=None)
-            .select_related("user")
-            .first()
-        )
-        return role.user if role else None
-
-    def _holder(self, found, function):
-        if function is None:
-            found.skipped.append((None, _("the function is no longer active")))
-            return
-        holder = self._current_holder(function)
-        if holder is not None and self._reach(found, holder):
-            return
-        self._delegate(found, function, exclude=[holder])
-
-    def _next_delegate(self, found, function, due):
-        if function is None:
-            found.skipped.append((None, _("the function is no longer active")))
-            return
-        # Down the ranks: past the holder and whoever this round already reached this way.
-        exclude = [self._current_holder(function)]
-        for position, people in self.earlier.get(due.round, ()):
-            if position > len(self.chain.stages):
-                continue  # sent under a longer chain (the severity has changed since)
-            stage = self.chain.stages[position - 1]
-            if stage.notify == StageTarget.NEXT_DELEGATE and stage.function == due.stage.function:
-                exclude += people
-        self._delegate(found, function, exclude=exclude)
-
-    def _delegate(self, found, function, *, exclude):
-        if function is None:
-            found.skipped.append((None, _("no such function is active")))
-            return
-        team = self.incident.team
-        holder = delegate_for(function=function, team=team, at=self.now, exclude=exclude)
-        excluded = {user.pk for user in exclude if user is not None}
-        reasons = [(s.user, s.reason) for s in holder.skipped if s.user.pk not in excluded]
-        found.skipped += reasons
-        if holder.user is not None:
-            found.people.append(holder.user)
-        elif not reasons:
-            found.skipped.append(
-                (None, _("no other delegate holds %(function)s") % {"function": function.name})
-            )
+            self._send_stage(due)
+        return _key(pending[-1])
 
     # --- telling -----------------------------------------------------------------------------
 
     def _send_stage(self, due):
         found = self._resolve(due)
-        people = [p for p in dict.fromkeys(found.people) if p.pk not in self.told]
-        already = [p for p in found.people if p.pk in self.told]
-        try:
-            with transaction.atomic():
-                notice = EscalationNotice.objects.create(
-                    incident=self.incident,
-                    kind=self.chain.kind,
-                    anchor=self.anchor,
-                    round=due.round,
-                    stage=due.position,
-                    due_at=due.at,
-                    sent_at=self.now,
-                    skipped=[_skip_data(user, reason) for user, reason in found.skipped],
-                )
-        except IntegrityError:
-            return None
-        notice.recipients.add(*found.people)
+        paged = self._paged_by_plan(due)
+        reached = list(dict.fromkeys(found.people))
+        people = [p for p in reached if p.pk not in self.told and p.pk not in paged]
+        already = [p for p in reached if p.pk in self.told]
+        by_plan = [p for p in reached if p.pk in paged and p.pk not in self.told]
+        notice = EscalationNotice(
+            incident=self.incident,
+            kind=self.chain.kind,
+            anchor=self.anchor,
+            round=due.round,
+            stage=due.position,
+            due_at=due.at,
+            sent_at=self.now,
+            skipped=[_skip_data(user, reason) for user, reason in found.skipped],
+        )
+        self.writes.notice(notice, found.people)
         self.earlier.setdefault(due.round, []).append((due.position, list(found.people)))
         self.told |= {p.pk for p in people}
         for user, reason in found.skipped:
             self._record_skip(due, user, reason)
-        self._record(due, people, already)
+        self._record(due, people, already, by_plan)
         if people:
             self._tell(due, people)
-        return notice
+
+    def _event(self, *args, **kwargs):
+        self.writes.event(timeline_event(*args, **kwargs))
 
     def _where(self, due):
         where = {
@@ -293,7 +195,7 @@ class _Run:
             "round": due.round,
             "rounds": self.chain.rounds,
             "stage": due.position,
-            "who": chains.describe_target(self.chain, due.position, self.shared.function_names),
+            "who": chains.describe_target(self.chain, due.position, self.reads.function_names),
         }
         if self.chain.rounds:
             label = _("%(escalation)s, round %(round)d of %(rounds)d, stage %(stage)d")
@@ -303,7 +205,7 @@ class _Run:
 
     def _record_skip(self, due, user, reason):
         where, label = self._where(due)
-        record_event(
+        self._event(
             self.incident,
             TimelineKind.ESCALATION_SKIPPED,
             None,
@@ -316,7 +218,7 @@ class _Run:
         )
 
     def _record_overtaken(self, overtaken):
-        record_event(
+        self._event(
             self.incident,
             TimelineKind.ESCALATION_SKIPPED,
             None,
@@ -336,12 +238,19 @@ class _Run:
             "stage": due.position,
         }
 
-    def _record(self, due, people, already):
+    def _paged_by_plan(self, due):
+        """Whom the response plan paged already: the stages at declaration do not page them
+        twice for it."""
+        if self.is_ack and due.round == 1 and due.stage.after_minutes == 0:
+            return self.reads.paged_before_escalating(self.incident)
+        return set()
+
+    def _record(self, due, people, already, by_plan=()):
         where, label = self._where(due)
         names = ", ".join(display_name(p) for p in people) or (
-            _("nobody new") if already else _("nobody")
+            _("nobody new") if already or by_plan else _("nobody")
         )
-        if self.is_ack and not people and not already:
+        if self.is_ack and not people and not already and not by_plan:
             kind = TimelineKind.PAGED
             message = _("%(where)s (%(who)s): nobody could be paged.") % {
                 "where": label,
@@ -373,14 +282,21 @@ class _Run:
             message += " " + _("(%(names)s already told a moment ago.)") % {
                 "names": ", ".join(display_name(p) for p in already)
             }
+        if by_plan:
+            message += " " + _("(%(names)s already paged by the response plan.)") % {
+                "names": ", ".join(display_name(p) for p in by_plan)
+            }
         if self.chain.is_last(due):
             message += " " + _("That was its last round: nobody is paged again for it.")
-        record_event(
+        self._event(
             self.incident,
             kind,
             None,
             message,
-            after={**self._data(due), "recipients": [p.pk for p in [*people, *already]]},
+            after={
+                **self._data(due),
+                "recipients": [p.pk for p in [*people, *already, *by_plan]],
+            },
         )
 
     def _tell(self, due, people):
@@ -407,7 +323,9 @@ class _Run:
         else:
             event = "update_reminder" if self._is_reminder(due) else "update_escalation"
             channels = None
-        announce.to_people(incident, event, people, headline % facts, channels=channels)
+        announce.to_people(
+            incident, event, people, headline % facts, channels=channels, outbox=self.writes.outbox
+        )
 
     def _is_reminder(self, due):
         """The first word to the commander about a due update: a reminder, not an escalation."""

@@ -215,7 +215,8 @@ def incident_change_severity(*, incident, actor, severity, reason="") -> Inciden
         last = incident.updates.order_by("-posted_at").values_list("posted_at", flat=True).first()
         due = (last or incident.declared_at) + update_cadence(incident)
         incident.next_update_due = min(filter(None, [incident.next_update_due, due]))
-    incident.save(update_fields=["severity", "next_update_due"])
+    incident.ack_escalation_next = None  # the new level's chain: the escalations look again
+    incident.save(update_fields=["severity", "next_update_due", "ack_escalation_next"])
     message = _("Severity changed from %(old)s to %(new)s.") % {
         "old": before["severity"],
         "new": severity.name,

@@ -86,6 +86,16 @@ def test_a_member_who_may_not_act_is_told_so(client, fake_slack, paged):
     ]
 
 
+def test_a_french_member_is_answered_in_french(client, fake_slack, paged, org):
+    fake_slack.add_user("U0ERIN", "erin", org.erin.email, locale="fr-FR")
+    channel, button = pats_page(fake_slack)
+    fake_slack.channels[channel].members.add("U0ERIN")
+    click(client, channel, button, "U0ERIN")
+    assert told(fake_slack, channel, "U0ERIN") == [
+        f"Vous n'êtes pas autorisé à acquitter l'incident {paged.reference}."
+    ]
+
+
 @pytest.mark.parametrize("value", ["999999", "²", "1" * 30, ""])
 def test_a_button_naming_no_incident_acknowledges_nothing(client, fake_slack, paged, value):
     channel, button = pats_page(fake_slack)

@@ -12,6 +12,7 @@ from incidents.models import TimelineKind, UserPreference
 from incidents.services.escalation import incident_escalate
 from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
 from notifications.channels.webhook import signature
+from notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 URL = "/webhooks/sms/inbound"
@@ -162,3 +163,19 @@ def test_a_malformed_body_is_a_400(paged, body):
 def test_without_a_secret_the_webhook_is_unavailable(paged, settings):
     settings.BEACON_SMS_INBOUND_SECRET = ""
     assert reply(PAT, "ACK", secret="").status_code == 503
+
+
+def test_a_voice_page_says_how_to_acknowledge_and_a_text_from_that_phone_does(
+    declare, org, sev1, settings, django_capture_on_commit_callbacks
+):
+    settings.BEACON_SMS_WEBHOOK_URL = "http://127.0.0.1:9/sms"
+    settings.BEACON_PAGE_METHODS = ["voice"]
+    effective_policy(org.cora, {sev1: ([org.comms], {"ack_chain": SEV1_ACK_CHAIN})})
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = declare(actor=org.cora, commander=org.cora, severity=sev1)
+    incident_escalate(incident_id=incident.pk, now=incident.declared_at)
+    page = Delivery.objects.get(channel="voice", address=PAT)
+    assert f"text ACK {incident.reference} to Beacon" in page.notification.content["voice"]["text"]
+    assert reply(PAT, "ACK").status_code == 200
+    (event,) = acknowledgements(incident)
+    assert event.actor == org.pat

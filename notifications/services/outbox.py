@@ -42,31 +42,97 @@ def notify_incident(*, incident, event, context, audiences, plan=None) -> list[N
     return written
 
 
-def notify_people(*, people, event, context, incident=None, channels=None):
-    """Tell named people (reminders, pages, reviews) by their direct methods in order."""
+def notify_people(*, people, event, context, incident=None, channels=None, outbox=None):
+    """Tell named people (reminders, pages, reviews) by their direct methods in order. With an
+    `outbox`, the notification is written with the outbox's others (`Outbox.write`)."""
     people = [p for p in dict.fromkeys(people) if p is not None and p.is_active]
     if incident is not None and incident.is_drill:
-        return _write(event, NotificationAudience.DRILL, context, [drill_method()], [], incident)
+        method, audience = [drill_method()], NotificationAudience.DRILL
+        return _write(event, audience, context, method, [], incident, outbox)
     if not people:
         return None
     methods = direct_methods(channels or settings.BEACON_DIRECT_METHODS)
-    return _write(event, NotificationAudience.PEOPLE, context, methods, people, incident)
+    return _write(event, NotificationAudience.PEOPLE, context, methods, people, incident, outbox)
 
 
-def _write(event, audience, context, methods, people, incident):
-    content = render_all([m.channel for m in methods], event, context)
-    content["data"] = context.get("data", {})
-    notification = Notification.objects.create(
-        event=event,
-        audience=audience,
-        incident=incident,
-        subject=str(context["headline"])[:250],
-        content=content,
-        methods=[m.as_dict() for m in methods],
-        people=[p.pk for p in people],
-    )
-    open_next_method(notification, after_rank=-1, people=people)
+def _write(event, audience, context, methods, people, incident, outbox=None):
+    if outbox is not None:
+        return outbox.add(event, audience, context, methods, people, incident)
+    outbox = Outbox()
+    notification = outbox.add(event, audience, context, methods, people, incident)
+    outbox.write()
     return notification
+
+
+class Outbox:
+    """Notifications written together: each gets the deliveries of its first method that
+    reaches anyone, as `open_next_method` gives them, in two inserts for them all, and they are
+    published after commit in batches (pages on their own queue)."""
+
+    def __init__(self):
+        self.pending = []  # (notification, people)
+
+    def add(self, event, audience, context, methods, people, incident):
+        content = render_all([m.channel for m in methods], event, context)
+        content["data"] = context.get("data", {})
+        notification = Notification(
+            event=event,
+            audience=audience,
+            incident=incident,
+            subject=str(context["headline"])[:250],
+            content=content,
+            methods=[m.as_dict() for m in methods],
+            people=[p.pk for p in people],
+        )
+        self.pending.append((notification, people))
+        return notification
+
+    def write(self):
+        if not self.pending:
+            return []
+        notifications = Notification.objects.bulk_create(n for n, _people in self.pending)
+        deliveries = [
+            delivery
+            for notification, people in self.pending
+            for delivery in _first_deliveries(notification, people)
+        ]
+        created = Delivery.objects.bulk_create(deliveries)
+        pages = [d.pk for d in created if is_page(d.notification)]
+        others = [d.pk for d in created if not is_page(d.notification)]
+        if pages:
+            transaction.on_commit(partial(publish, pages, page=True))
+        if others:
+            transaction.on_commit(partial(publish, others))
+        self.pending = []
+        return notifications
+
+
+def _first_deliveries(notification, people):
+    """The unsaved deliveries of a new notification's first method that reaches anyone."""
+    for rank in range(len(notification.methods)):
+        method = Method(**notification.methods[rank])
+        pairs = addresses(method, incident=notification.incident, people=people)
+        if pairs:
+            reached = {
+                _key(notification, rank, method, address): (address, person)
+                for address, person in pairs
+            }
+            return [
+                Delivery(
+                    idempotency_key=key,
+                    notification=notification,
+                    channel=method.channel,
+                    address=address,
+                    recipient=person,
+                    method_rank=rank,
+                )
+                for key, (address, person) in reached.items()
+            ]
+    return []
+
+
+def _key(notification, rank, method, address):
+    return f"n{notification.pk}:{rank}:{method.channel}:{address}"[:250]
 
 
 def open_next_method(notification, *, after_rank, people, failed_from=None):
@@ -80,7 +146,7 @@ def open_next_method(notification, *, after_rank, people, failed_from=None):
         if not pairs:
             continue
         reached = {
-            f"n{notification.pk}:{rank}:{method.channel}:{address}"[:250]: (address, person)
+            _key(notification, rank, method, address): (address, person)
             for address, person in pairs
         }
         # A method opened again (a failover replayed) adds only whom it did not reach yet.

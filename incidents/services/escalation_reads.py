@@ -1,0 +1,208 @@
+"""What a batch of escalations reads, once for all its incidents, and what it writes, at once
+for them all: a batch costs the same number of queries whether it holds 10 incidents or 200.
+
+Read: the incidents (locked), their policy levels with the paged functions, the critical
+functions, the current role holders, the delegations of their teams and the organisation's,
+the unavailability windows of everyone the batch may reach, and the notices already sent.
+The due query and the queue's marks are here too: which incidents a tick hands to batches.
+Written: the notices and their recipients, the timeline rows, the notifications and their
+deliveries (published after commit).
+"""
+
+from datetime import timedelta
+
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+from django.utils import timezone
+
+from incidents.delegation import Delegates
+from incidents.models import (
+    CriticalFunction,
+    EscalationKind,
+    EscalationNotice,
+    Incident,
+    IncidentRoleField,
+    IncidentStatus,
+    PolicyLevel,
+    RoleAssignment,
+    TimelineEvent,
+)
+from notifications.models import Notification, NotificationEvent
+from notifications.services.outbox import Outbox
+
+# A batch queued this long ago and not run yet is queued again (past the task's time limit).
+QUEUED_FOR = timedelta(seconds=120)
+# The acknowledgement escalation of an incident has ended (its rounds are done, or its level
+# pages nobody): never due again, until its severity changes.
+ACK_ENDED = timedelta(days=36500)
+
+
+def escalations_due(*, now=None):
+    """Active incidents with a status update due, or an acknowledgement stage due (or not
+    looked at yet), and no batch of theirs queued and pending."""
+    now = now or timezone.now()
+    ack_next_at = ExpressionWrapper(
+        F("declared_at") + F("ack_escalation_next"), output_field=DateTimeField()
+    )
+    ack_due = Q(acknowledged_at=None) & (Q(ack_escalation_next=None) | Q(ack_next_at__lte=now))
+    return list(
+        Incident.objects.filter(status__in=IncidentStatus.active())
+        .annotate(ack_next_at=ack_next_at)
+        .filter(Q(update_reminders=True, next_update_due__lte=now) | ack_due)
+        .exclude(escalation_queued_at__gt=now - QUEUED_FOR)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def escalations_queued(incident_ids, *, now=None, queued=True):
+    """Mark these incidents' batch queued (or, `queued=False`, not queued after all)."""
+    Incident.objects.filter(pk__in=incident_ids).update(
+        escalation_queued_at=(now or timezone.now()) if queued else None
+    )
+
+
+LOCKED_WITH = (
+    "policy_version",
+    "severity",
+    "team",
+    "commander__preference",
+    "responder__preference",
+)
+
+
+def lock_batch(incident_ids):
+    """The active incidents among `incident_ids`, locked; those another transaction holds are
+    left out (their worker is escalating them, or an acknowledgement is being written: the
+    next tick finds them if anything is still due)."""
+    return list(
+        Incident.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related(*LOCKED_WITH)
+        .filter(pk__in=list(incident_ids), status__in=IncidentStatus.active())
+        .order_by("pk")
+    )
+
+
+class BatchReads:
+    def __init__(self, incidents, now):
+        self.now = now
+        self.levels = _levels(incidents)
+        functions = list(CriticalFunction.objects.all())
+        self.functions = {f.slug: f for f in functions if f.is_active}
+        self.function_names = {f.slug: f.name for f in functions}
+        self.commander_function = next(
+            (f for f in functions if f.incident_field == IncidentRoleField.COMMANDER), None
+        )
+        self.roles = _current_roles(incidents)
+        others = {i.commander_id for i in incidents} | {i.responder_id for i in incidents}
+        others |= {user.pk for user in self.roles.values()}
+        self.delegates = Delegates(
+            teams={i.team for i in incidents}, at=now, others=others - {None}
+        )
+        self.notices = _notices(incidents)
+        self.paged = _paged_before_escalating(incidents)
+
+    def level(self, incident):
+        return self.levels.get((incident.policy_version_id, incident.severity_id))
+
+    def function(self, slug):
+        return self.functions.get(slug)
+
+    def current_holder(self, incident, function):
+        if function.incident_field:
+            return getattr(incident, function.incident_field)
+        return self.roles.get((incident.pk, function.pk))
+
+    def notices_of(self, incident, kind):
+        return self.notices.get((incident.pk, kind), [])
+
+    def paged_before_escalating(self, incident):
+        """The pks of whom the incident's pages reached before its acknowledgement escalation
+        began (the response plan's "page function" steps)."""
+        return self.paged.get(incident.pk, set())
+
+
+def _levels(incidents):
+    versions = {i.policy_version_id for i in incidents} - {None}
+    if not versions:
+        return {}
+    levels = PolicyLevel.objects.filter(
+        version_id__in=versions, severity_id__in={i.severity_id for i in incidents}
+    ).prefetch_related("paged_functions")
+    found = {}
+    for level in levels:
+        found.setdefault((level.version_id, level.severity_id), level)
+    return found
+
+
+def _current_roles(incidents):
+    """(incident, function) → the holder of its current role (the first, as it was read one
+    incident at a time)."""
+    roles = (
+        RoleAssignment.objects.filter(incident__in=[i.pk for i in incidents], ended_at=None)
+        .select_related("user__preference")
+        .order_by("incident", "function__position", "started_at")
+    )
+    found = {}
+    for role in roles:
+        found.setdefault((role.incident_id, role.function_id), role.user)
+    return found
+
+
+def _notices(incidents):
+    """The notices already sent of each incident's acknowledgement escalation and of its
+    current update escalation (the one counted from its due time)."""
+    current = Q(kind=EscalationKind.ACKNOWLEDGE) | Q(
+        kind=EscalationKind.UPDATE, anchor=F("incident__next_update_due")
+    )
+    notices = (
+        EscalationNotice.objects.filter(current, incident__in=[i.pk for i in incidents])
+        .prefetch_related("recipients")
+        .order_by("incident", "kind", "anchor", "round", "stage")
+    )
+    found = {}
+    for notice in notices:
+        found.setdefault((notice.incident_id, notice.kind), []).append(notice)
+    return found
+
+
+def _paged_before_escalating(incidents):
+    ids = [i.pk for i in incidents]
+    escalating = EscalationNotice.objects.filter(
+        incident__in=ids, kind=EscalationKind.ACKNOWLEDGE
+    ).values("incident")
+    pages = (
+        Notification.objects.filter(incident__in=ids, event=NotificationEvent.PAGE)
+        .exclude(incident__in=escalating)
+        .values_list("incident_id", "people")
+    )
+    found = {}
+    for incident_id, people in pages:
+        found.setdefault(incident_id, set()).update(people)
+    return found
+
+
+class BatchWrites:
+    """The rows a batch writes, kept in order and written in one insert per table."""
+
+    def __init__(self):
+        self.notices = []  # (notice, recipients)
+        self.events = []
+        self.outbox = Outbox()
+
+    def notice(self, notice, recipients):
+        self.notices.append((notice, list({p.pk: p for p in recipients}.values())))
+
+    def event(self, event):
+        self.events.append(event)
+
+    def write(self):
+        notices = EscalationNotice.objects.bulk_create(n for n, _people in self.notices)
+        through = EscalationNotice.recipients.through
+        through.objects.bulk_create(
+            through(escalationnotice_id=notice.pk, user_id=person.pk)
+            for notice, people in self.notices
+            for person in people
+        )
+        TimelineEvent.objects.bulk_create(self.events)
+        self.outbox.write()
+        return notices
