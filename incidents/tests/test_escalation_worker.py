@@ -107,13 +107,15 @@ def wait_until(condition, processes, timeout=30):
 
 
 def wait_for_ticks(processes, count):
-    """Until `count` escalation batches begun after this call have run to the end (two more
-    than that finish first: the two workers may each have had one under way)."""
+    """Until `count` ticks begun after this call have run to the end (two more than that finish
+    first: the two workers may each have had one under way). A tick that finds nothing due
+    queues no batch, so ticks are counted, not batches."""
     worker = processes[0]
 
     def finished():
         return sum(
-            "escalate_batch[" in line and "succeeded" in line for line in worker.log().splitlines()
+            "send_update_reminders[" in line and "succeeded" in line
+            for line in worker.log().splitlines()
         )
 
     target = finished() + count + 2
