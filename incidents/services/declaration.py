@@ -113,13 +113,14 @@ def _pending_reference():
     return f"~{uuid.uuid4().hex[:19]}"
 
 
-def _take_reference(incident, now, *, named_after_reference):
-    """Give `incident` its reference (and a private incident's channel its name, taken from
-    the reference): nothing written before this shows the stand-in."""
+def _take_reference(incident, now, *, named_after):
+    """Give `incident` its reference and its channel's name (`named_after` the typed name, the
+    title, or for a private incident None: the reference). Both are chosen under the
+    reference's lock, so declarations made at once never pick the same free name; nothing
+    written before this shows the stand-ins."""
     reference = _next_reference(now.year)
-    changes = {"reference": reference}
-    if named_after_reference:
-        changes["channel_name"] = _unique_channel_name(channel_name_part(reference), now)
+    name_part = named_after or channel_name_part(reference)
+    changes = {"reference": reference, "channel_name": _unique_channel_name(name_part, now)}
     Incident.objects.filter(pk=incident.pk).update(**changes)
     for field, value in changes.items():
         setattr(incident, field, value)
@@ -203,12 +204,11 @@ def incident_declare(
     is_private = incident_type.private_by_default if is_private is None else is_private
     pending = _pending_reference()
     # A private incident's channel is named after its reference: its title stays inside.
-    named_after_reference = is_private and not name
-    named_after = name or channel_name_part(pending if named_after_reference else title)
+    named_after = name or (None if is_private else channel_name_part(title))
     incident = Incident(
         reference=pending,
         title=title,
-        channel_name=_unique_channel_name(named_after, now),
+        channel_name=channel_name(channel_name_part(pending), now),  # unique, as its reference
         summary=summary.strip(),
         impact=impact.strip(),
         incident_type=incident_type,
@@ -238,8 +238,8 @@ def incident_declare(
     )
     level = policy_level_of(incident)
     incident.next_update_due = now + update_cadence(incident, level)
-    # The related rows were just read, the channel name was found free, the stand-in reference
-    # is unique and the status is the first one: what is left to check needs no query.
+    # The related rows were just read, the stand-in reference and channel name are unique and
+    # the status is the first one: what is left to check needs no query.
     incident.full_clean(
         exclude=[field.name for field in Incident._meta.fields if field.is_relation],
         validate_unique=False,
@@ -289,5 +289,5 @@ def incident_declare(
     # An incident without a team could later be staffed by its services' owner teams.
     staffing.staff_incident(incident=incident, actor=actor, level=level)
     measure_compliance(incident, new=True)
-    _take_reference(incident, now, named_after_reference=named_after_reference)
+    _take_reference(incident, now, named_after=named_after)
     return incident

@@ -3,10 +3,12 @@ made at once wait for each other while that lock is held: it is taken by the dec
 last write, and nothing written before it shows the stand-in reference."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -29,14 +31,14 @@ def statements_after_the_reference(declare, **fields):
 
 def test_the_reference_is_the_declarations_last_write(declare):
     incident, after = statements_after_the_reference(declare)
-    assert len(after) == 1 and after[0].startswith(f'UPDATE "{Incident._meta.db_table}"'), after
+    # Under the lock: the channel name's uniqueness check, then the incident's update.
+    assert len(after) == 2 and after[1].startswith(f'UPDATE "{Incident._meta.db_table}"'), after
     assert re.fullmatch(rf"INC-{timezone.now().year}-0001", incident.reference)
     assert Incident.objects.get().reference == incident.reference
 
 
 def test_a_private_incident_gets_its_channel_named_after_the_real_reference(declare, security_type):
     incident, after = statements_after_the_reference(declare, incident_type=security_type)
-    # Only the channel name's uniqueness check joins the incident's update under the lock.
     assert len(after) == 2, after
     day = f"{timezone.now():%Y%m%d}"
     stored = Incident.objects.get()
@@ -62,3 +64,24 @@ def test_a_refused_declaration_takes_no_number(declare):
     with pytest.raises(ValidationError):
         declare(title="")
     assert declare().reference == f"INC-{year}-0001"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_declarations_made_at_once_with_one_title_get_channels_of_their_own(declare):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write at a time")
+    start = threading.Barrier(4)
+
+    def run(_number):
+        start.wait()
+        try:
+            return declare(title="Checkout is failing").channel_name
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        names = list(pool.map(run, range(4)))
+
+    day = f"{timezone.now():%Y%m%d}"
+    expected = {f"inc_checkout-is-failing{suffix}_{day}" for suffix in ("", "-2", "-3", "-4")}
+    assert set(names) == expected == set(Incident.objects.values_list("channel_name", flat=True))
