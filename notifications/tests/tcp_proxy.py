@@ -74,6 +74,10 @@ class TcpProxy:
                 _close(client)
                 return
             client.settimeout(None)
+            # As Redis and its clients do: without it Nagle's algorithm meets the peer's
+            # delayed acknowledgement, and a reply split in two waits 40 ms (a request's
+            # whole publishing timeout).
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._keep(client)
             if self.mode == "black_hole":
                 self._pump(client, None)
@@ -84,6 +88,7 @@ class TcpProxy:
                 _close(client)
                 continue
             upstream.settimeout(None)
+            upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._keep(upstream)
             self._pump(client, upstream)
             self._pump(upstream, client)
