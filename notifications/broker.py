@@ -124,8 +124,16 @@ def _request_pool(app):
 
 
 def prepare(app):
-    """Load the broker's client library and Celery's lazy parts once per process, at start:
-    their imports would cost the first request a few hundred milliseconds of its budget."""
-    _request_pool(app)
+    """Load the broker's client library and Celery's lazy parts once per process, at start,
+    and open one connection: their imports and a first connection would cost the first
+    request a few hundred milliseconds of its budget (and, past it, pause every process)."""
+    pool = _request_pool(app)
     app.backend  # noqa: B018 (an attribute loaded on first use)
     app.amqp.router  # noqa: B018
+    if app.conf.task_always_eager:
+        return
+    try:
+        with pool.acquire(block=False) as connection:
+            connection.default_channel  # noqa: B018 - connects (and sends nothing)
+    except Exception as error:  # a broker down at start: the first publish tries again
+        logger.info("No broker connection at start (%r)", error)
