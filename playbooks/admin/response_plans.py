@@ -8,17 +8,18 @@ An active plan keeps its scope (incident type and severity) and is not deleted: 
 first, since activation is where a scope is checked against the other active plans.
 """
 
+from operator import attrgetter
+
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from incidents.admin.refusals import REFUSALS, refusal_messages
+from incidents.admin.actions import apply_each, prefixed
 from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 from playbooks.plans import (
     method_errors,
@@ -112,43 +113,31 @@ class CommunicationMethodInline(admin.TabularInline):
     verbose_name_plural = _("communication methods (rank 0 is the primary, then the backups)")
 
 
-def _apply_each(modeladmin, request, queryset, change, done):
-    """Call `change(plan)` for each plan, all-or-nothing per plan, and report."""
-    changed = []
-    for plan in queryset.order_by("name"):
-        try:
-            with transaction.atomic():
-                change(plan)
-        except REFUSALS as error:
-            for message in refusal_messages(error):
-                modeladmin.message_user(request, f"{plan}: {message}", messages.ERROR)
-        else:
-            changed.append(plan.name)
-    if changed:
-        modeladmin.message_user(
-            request, done % {"count": len(changed), "plans": ", ".join(changed)}, messages.SUCCESS
-        )
+# How `apply_each` names plans, in its success message and in each refusal.
+PLANS = {"name": attrgetter("name"), "names": "plans", "refusal": prefixed(str)}
 
 
 @admin.action(description=_("Activate"), permissions=["change"])
 def activate(modeladmin, request, queryset):
-    _apply_each(
+    apply_each(
         modeladmin,
         request,
-        queryset,
+        queryset.order_by("name"),
         lambda plan: response_plan_activate(plan=plan, actor=request.user),
         ACTIVATED,
+        **PLANS,
     )
 
 
 @admin.action(description=_("Deactivate"), permissions=["change"])
 def deactivate(modeladmin, request, queryset):
-    _apply_each(
+    apply_each(
         modeladmin,
         request,
-        queryset,
+        queryset.order_by("name"),
         lambda plan: response_plan_deactivate(plan=plan, actor=request.user),
         DEACTIVATED,
+        **PLANS,
     )
 
 
