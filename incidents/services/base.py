@@ -8,11 +8,8 @@ from django.utils.translation import gettext as _
 
 from incidents import selectors
 from incidents.exceptions import TransitionNotAllowed
-from incidents.models import (
-    Incident,
-    IncidentStatus,
-    TimelineEvent,
-)
+from incidents.models import Incident, IncidentStatus
+from incidents.timeline import record_event as record_event  # the services' timeline writer
 
 from .compliance import incident_compliance_refresh
 
@@ -21,17 +18,6 @@ CLOCK_SKEW = timedelta(minutes=2)
 
 def measure_compliance(incident):
     incident_compliance_refresh(incident=incident)
-
-
-def record_event(incident, kind, actor, message, *, before=None, after=None):
-    return TimelineEvent.objects.create(
-        incident=incident,
-        kind=kind,
-        actor=actor,
-        message=message,
-        before=before or {},
-        after=after or {},
-    )
 
 
 def lock_incident(incident):
