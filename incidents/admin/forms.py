@@ -91,6 +91,25 @@ class ServiceModelForm(forms.ModelForm):
             self.add_error(None, refusal_messages(error))
 
 
+class SavedByServiceAdmin:
+    """For a ModelAdmin whose form is a ServiceModelForm: the form's service call saved the
+    object while the form validated, so the admin saves nothing more."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user  # a class built for this request only
+        return form
+
+    def save_form(self, request, form, change):
+        return form.result
+
+    def save_model(self, request, obj, form, change):
+        """Nothing left to save: the service saved while the form validated."""
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing left to save: see save_model."""
+
+
 class IncidentDeclareForm(ServiceModelForm):
     """The add form: a declaration from the admin."""
 

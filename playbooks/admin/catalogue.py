@@ -1,6 +1,8 @@
 """The service catalogue and its playbooks in the admin, and the coverage report.
 
-Services are plain records (no state to guard), saved by the admin. `GuardedModelAdmin` adds the
+Services are saved through `service_create` and `service_update`, called by the form as its last
+check, so a refusal (a service depending on itself) shows on the form and nothing is saved.
+`GuardedModelAdmin` adds the
 object-permissions pages, where `playbooks.approve_playbook` is granted on one service to users
 or groups; those pages are for superusers and holders of `playbooks.change_service` only, and
 the change permission checks the object too (guardian's admin checks only the model).
@@ -18,7 +20,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from playbooks import selectors
+from incidents.admin.forms import SavedByServiceAdmin, ServiceModelForm
+from playbooks import selectors, services
 from playbooks.models import Playbook, PlaybookVersion, Service, VersionStatus
 
 from .versions import version_link
@@ -52,8 +55,25 @@ def _permission_managers_only(view):
     return guarded
 
 
+class ServiceForm(ServiceModelForm):
+    environments = None  # the model's own fields, not the incident's list fields
+    regions = None
+
+    def call_service(self):
+        fields = {f: v for f, v in self.cleaned_data.items() if f in services.SERVICE_FIELDS}
+        dependencies = self.cleaned_data.get("dependencies")
+        if self.instance.pk is None:
+            return services.service_create(
+                actor=self.actor, dependencies=dependencies or (), **fields
+            )
+        return services.service_update(
+            actor=self.actor, service=self.instance, dependencies=dependencies, **fields
+        )
+
+
 @admin.register(Service)
-class ServiceAdmin(GuardedModelAdmin):
+class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
+    form = ServiceForm
     change_form_template = "admin/playbooks/service/change_form.html"
     list_display = [
         "name",
