@@ -5,7 +5,8 @@ Each method row is checked by `method_errors`, its messages shown on the row's f
 plan is checked whole when saved, with its steps and methods as the page would leave them: if
 the edit breaks `plan_errors`, the page is shown again with the messages and nothing is saved.
 An active plan keeps its scope (incident type and severity) and is not deleted: deactivate it
-first, since activation is where a scope is checked against the other active plans.
+first, since activation is where a scope is checked against the other active plans. Who
+activated and deactivated the plan is listed last, read-only.
 """
 
 from operator import attrgetter
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from incidents.admin.actions import apply_each, prefixed
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanEvent, ResponsePlanStep
 from playbooks.plans import (
     method_errors,
     plan_errors,
@@ -113,6 +114,26 @@ class CommunicationMethodInline(admin.TabularInline):
     verbose_name_plural = _("communication methods (rank 0 is the primary, then the backups)")
 
 
+class EventInline(admin.TabularInline):
+    """Who activated and deactivated the plan, and when; written by playbooks/plans.py only."""
+
+    model = ResponsePlanEvent
+    fields = ["created_at", "kind", "actor"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("activations and deactivations")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 # How `apply_each` names plans, in its success message and in each refusal.
 PLANS = {"name": attrgetter("name"), "names": "plans", "refusal": prefixed(str)}
 
@@ -150,7 +171,7 @@ class ResponsePlanAdmin(admin.ModelAdmin):
     actions = [activate, deactivate]
     fields = ["name", "incident_type", "severity", "description", "is_active", "problems"]
     readonly_fields = ["is_active", "problems"]
-    inlines = [StepInline, CommunicationMethodInline]
+    inlines = [StepInline, CommunicationMethodInline, EventInline]
 
     def get_queryset(self, request):
         return (
@@ -179,7 +200,8 @@ class ResponsePlanAdmin(admin.ModelAdmin):
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        kwargs["page"] = request.__dict__.setdefault("_response_plan_formsets", {})
+        if not isinstance(inline, EventInline):  # the records take no part in a save
+            kwargs["page"] = request.__dict__.setdefault("_response_plan_formsets", {})
         return kwargs
 
     @admin.display(description=_("steps"), ordering="n_steps")

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from incidents.models.base import AppendOnlyModel
 from notifications.models.delivery import Channel
 
 
@@ -79,6 +81,35 @@ class ResponsePlan(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PlanEventKind(models.TextChoices):
+    ACTIVATED = "activated", _("Activated")
+    DEACTIVATED = "deactivated", _("Deactivated")
+
+
+class ResponsePlanEvent(AppendOnlyModel):
+    """Who activated or deactivated a plan, and when: the active plans decide who is paged."""
+
+    plan = models.ForeignKey(ResponsePlan, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=12, choices=PlanEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("response plan event")
+        verbose_name_plural = _("response plan events")
+
+    def __str__(self):
+        return f"{self.plan} {self.kind}"
 
 
 class ResponsePlanStep(models.Model):
