@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models.base import AppendOnlyModel
+from incidents.models.base import ActorEvent
 from notifications.models.delivery import Channel
 
 
@@ -88,23 +87,13 @@ class PlanEventKind(models.TextChoices):
     DEACTIVATED = "deactivated", _("Deactivated")
 
 
-class ResponsePlanEvent(AppendOnlyModel):
+class ResponsePlanEvent(ActorEvent):
     """Who activated or deactivated a plan, and when: the active plans decide who is paged."""
 
     plan = models.ForeignKey(ResponsePlan, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=12, choices=PlanEventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(ActorEvent.Meta):
         verbose_name = _("response plan event")
         verbose_name_plural = _("response plan events")
 
