@@ -1,5 +1,7 @@
 """Portal forms. They only parse input; the services decide and refuse (see services.py)."""
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -50,11 +52,15 @@ class ServiceErrorsMixin:
 
 
 class ListField(forms.CharField):
-    """Comma-separated text in, a list of trimmed, non-empty strings out."""
+    """A list of names, typed as text separated by commas or new lines."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
 
     def to_python(self, value):
-        text = super().to_python(value)
-        return [item.strip() for item in text.split(",") if item.strip()]
+        return [
+            part.strip() for part in re.split(r"[,\n]", super().to_python(value)) if part.strip()
+        ]
 
 
 class TierGroupedIterator(ModelChoiceIterator):

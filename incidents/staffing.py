@@ -10,7 +10,8 @@ from incidents.names import display_name
 
 from . import access
 from .delegation import delegate_for
-from .models import CriticalFunction, IncidentRoleField, RoleAssignment, TimelineEvent, TimelineKind
+from .models import CriticalFunction, IncidentRoleField, RoleAssignment, TimelineKind
+from .timeline import record_event
 
 
 def required_functions(level):
@@ -57,21 +58,21 @@ def staff_incident(*, incident, actor, level):
             user, reason = holder.user, holder.explanation
         if user is None:
             gaps.append(function)
-            TimelineEvent.objects.create(
-                incident=incident,
-                kind=TimelineKind.STAFFING_GAP,
-                actor=actor,
-                message=_("Nobody available as %(function)s: %(why)s.")
+            record_event(
+                incident,
+                TimelineKind.STAFFING_GAP,
+                actor,
+                _("Nobody available as %(function)s: %(why)s.")
                 % {"function": function.name, "why": reason},
                 after={"function": function.slug},
             )
             continue
         assign(incident=incident, function=function, user=user, actor=actor, reason=reason)
-        TimelineEvent.objects.create(
-            incident=incident,
-            kind=TimelineKind.ROLE_ASSIGNED,
-            actor=actor,
-            message=_("%(user)s is %(function)s (%(why)s).")
+        record_event(
+            incident,
+            TimelineKind.ROLE_ASSIGNED,
+            actor,
+            _("%(user)s is %(function)s (%(why)s).")
             % {"user": display_name(user), "function": function.name, "why": reason},
             after={"function": function.slug, "user": user.get_username()},
         )

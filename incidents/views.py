@@ -23,6 +23,7 @@ from . import access, panels, selectors, selectors_escalation, services, views_p
 from . import forms as portal_forms
 from .exceptions import TransitionNotAllowed
 from .models import IncidentSource, IncidentStatus, SeverityLevel, UserPreference
+from .views_refusals import show_refusal
 
 PAGE_SIZE = 25
 
@@ -219,12 +220,9 @@ def _act(request, reference, key, action, **service_kwargs):
         return _incident_page(request, incident, bound={key: form}, status=400)
     try:
         action.service(incident=incident, actor=request.user, **form.cleaned_data, **service_kwargs)
-    except ValidationError as error:
-        form.add_service_errors(error)
-        return _incident_page(request, incident, bound={key: form}, status=400)
-    except TransitionNotAllowed as refusal:
-        messages.error(request, refusal.message)
-        return _incident_page(request, incident, bound={key: form}, status=409)
+    except (ValidationError, TransitionNotAllowed) as error:  # PermissionDenied answers 403
+        status = show_refusal(request, error, form)
+        return _incident_page(request, incident, bound={key: form}, status=status)
     messages.success(request, action.done % {"ref": incident.reference})
     return redirect("portal:incident", reference=incident.reference)
 

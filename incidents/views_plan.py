@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .exceptions import TransitionNotAllowed
 from .views import _incident_page
+from .views_refusals import show_refusal
 
 
 @require_POST
@@ -25,12 +26,7 @@ def plan_step_done(request, reference, step_id):
         step = services.incident_complete_plan_step(
             incident=incident, actor=request.user, step_id=step_id
         )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return _incident_page(request, incident, status=400)
-    except TransitionNotAllowed as refusal:
-        messages.error(request, refusal.message)
-        return _incident_page(request, incident, status=409)
+    except (ValidationError, TransitionNotAllowed) as error:  # PermissionDenied answers 403
+        return _incident_page(request, incident, status=show_refusal(request, error))
     messages.success(request, _("Done: %(step)s.") % {"step": step.title})
     return redirect(reverse("portal:incident", args=[incident.reference]) + "#plan")

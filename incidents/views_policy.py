@@ -12,7 +12,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +20,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import chains, selectors_policy, services
-from .exceptions import TransitionNotAllowed
 from .forms import ServiceErrorsMixin
 from .lookups import as_pk
 from .models import Audience, Impact, PolicyStatus, SeverityLevel, Team, Urgency
+from .views_refusals import PORTAL_REFUSALS, show_refusal
 
 # --- Reading a version ----------------------------------------------------------------------
 
@@ -252,17 +251,7 @@ def policy(request):
 
 def _refused(request, error, form, bound_key):
     """Show a refusal: field messages on the form, the others as a message; the page again."""
-    if isinstance(error, ValidationError):
-        form.add_service_errors(error)
-        if not any(name in form.fields for name in getattr(error, "error_dict", {})):
-            messages.error(request, " ".join(error.messages))
-        status = 400
-    elif isinstance(error, TransitionNotAllowed):
-        messages.error(request, error.message)
-        status = 409
-    else:
-        messages.error(request, str(error))
-        status = 403
+    status = show_refusal(request, error, form, unplaced_as_message=True)
     return _policy_page(request, bound={bound_key: form}, status=status)
 
 
@@ -290,7 +279,7 @@ def policy_action(request, number, action):
             services.policy_reject(actor=request.user, version=version, **form.cleaned_data)
         else:
             services.policy_submit(actor=request.user, version=version)
-    except (ValidationError, TransitionNotAllowed, PermissionDenied) as error:
+    except PORTAL_REFUSALS as error:
         return _refused(request, error, form, bound_key)
     version.refresh_from_db()
     if action == "sign-off" and version.status == PolicyStatus.EFFECTIVE:

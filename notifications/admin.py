@@ -8,9 +8,8 @@ of the incidents `access` lets them see, and those about no incident.
 
 import json
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from incidents import access
-from incidents.admin.refusals import REFUSALS, refusal_messages
+from incidents.admin.actions import apply_each
 from incidents.models import Incident
 from incidents.names import display_name
 from notifications.models import Delivery, DeliveryStatus, Notification, WorkerHeartbeat
@@ -142,22 +141,15 @@ class NotificationAdmin(ReadOnly, admin.ModelAdmin):
 @admin.action(description=_("Retry now"), permissions=["retry"])
 def retry_now(modeladmin, request, queryset):
     """Send each selected delivery again; report the successes and every refusal."""
-    retried = []
-    for delivery in queryset.order_by("pk"):
-        try:
-            with transaction.atomic():
-                delivery_retry(delivery=delivery, actor=request.user)
-        except REFUSALS as error:
-            for message in refusal_messages(error):
-                modeladmin.message_user(request, message, messages.ERROR)
-        else:
-            retried.append(f"#{delivery.pk}")
-    if retried:
-        modeladmin.message_user(
-            request,
-            RETRIED % {"count": len(retried), "ids": ", ".join(retried)},
-            messages.SUCCESS,
-        )
+    apply_each(
+        modeladmin,
+        request,
+        queryset.order_by("pk"),
+        lambda delivery: delivery_retry(delivery=delivery, actor=request.user),
+        RETRIED,
+        name=lambda delivery: f"#{delivery.pk}",
+        names="ids",
+    )
 
 
 @admin.register(Delivery)

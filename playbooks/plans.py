@@ -5,7 +5,15 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from .models import CommunicationMethod, PlanAudience, ResponsePlan, StepAction, TargetKind
+from .models import (
+    CommunicationMethod,
+    PlanAudience,
+    PlanEventKind,
+    ResponsePlan,
+    ResponsePlanEvent,
+    StepAction,
+    TargetKind,
+)
 
 SLACK_ONLY_TARGETS = {TargetKind.INCIDENT_CHANNEL, TargetKind.BROADCAST_CHANNEL}
 PERSON_CHANNELS = {"slack", "email", "sms", "voice"}
@@ -98,13 +106,16 @@ def response_plan_activate(*, plan, actor=None):
         )
     if errors:
         raise ValidationError(errors)
-    plan.is_active = True
-    plan.save(update_fields=["is_active"])
+    if not plan.is_active:
+        plan.is_active = True
+        plan.save(update_fields=["is_active"])
+        ResponsePlanEvent.objects.create(plan=plan, kind=PlanEventKind.ACTIVATED, actor=actor)
     return plan
 
 
 @transaction.atomic
 def response_plan_deactivate(*, plan, actor=None):
-    ResponsePlan.objects.filter(pk=plan.pk).update(is_active=False)
+    if ResponsePlan.objects.filter(pk=plan.pk, is_active=True).update(is_active=False):
+        ResponsePlanEvent.objects.create(plan=plan, kind=PlanEventKind.DEACTIVATED, actor=actor)
     plan.is_active = False
     return plan

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from incidents.exceptions import TransitionNotAllowed
+from incidents.views_refusals import PORTAL_REFUSALS, show_refusal
 
 from . import selectors, services
 from .forms import (
@@ -241,17 +240,7 @@ def service_detail(request, slug):
 def _refused(request, service, error, form, bound_key):
     """A refusal in the service's words: field errors on the form (input kept), the others as a
     message; the page again with the matching status."""
-    if isinstance(error, ValidationError):
-        form.add_service_errors(error)
-        if not any(name in form.fields for name in getattr(error, "error_dict", {})):
-            messages.error(request, " ".join(error.messages))
-        status = 400
-    elif isinstance(error, TransitionNotAllowed):
-        messages.error(request, error.message)
-        status = 409
-    else:
-        messages.error(request, str(error))
-        status = 403
+    status = show_refusal(request, error, form, unplaced_as_message=True)
     return _service_page(request, service, bound={bound_key: form}, status=status)
 
 
@@ -318,7 +307,7 @@ def version_action(request, pk, action):
         return _invalid(request, service, form, bound_key)
     try:
         done = _run(action, request.user, version, form.cleaned_data)
-    except (ValidationError, TransitionNotAllowed, PermissionDenied) as error:
+    except PORTAL_REFUSALS as error:
         return _refused(request, service, error, form, bound_key)
     messages.success(request, done)
     return redirect(f"{reverse('playbooks:service', args=[service.slug])}#v{pk}")
@@ -337,7 +326,7 @@ def version_new(request, pk):
         version = services.playbook_version_create(
             actor=request.user, playbook=playbook, **form.cleaned_data
         )
-    except (ValidationError, TransitionNotAllowed, PermissionDenied) as error:
+    except PORTAL_REFUSALS as error:
         return _refused(request, service, error, form, bound_key)
     messages.success(
         request, _("Draft %(version)s created: submit it when it is ready.") % {"version": version}
@@ -355,7 +344,7 @@ def playbook_new(request, slug):
         return _invalid(request, service, form, bound_key)
     try:
         version = services.playbook_create(actor=request.user, service=service, **form.cleaned_data)
-    except (ValidationError, TransitionNotAllowed, PermissionDenied) as error:
+    except PORTAL_REFUSALS as error:
         return _refused(request, service, error, form, bound_key)
     messages.success(
         request,

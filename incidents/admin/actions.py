@@ -3,6 +3,8 @@ successes in one message and every refusal in the service's own words; a refused
 everything as it was. Actions that need input show an intermediate page first
 (`intermediate_page`, which the policy admin's actions use too)."""
 
+from operator import attrgetter
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import transaction
@@ -47,21 +49,46 @@ CANCELLED = ngettext_lazy(
 )
 
 
-def apply_each(modeladmin, request, queryset, change, done, **params):
-    """Call `change(incident)` for each incident, all-or-nothing per incident, and report."""
+def apply_each(
+    modeladmin,
+    request,
+    queryset,
+    change,
+    done,
+    *,
+    name=attrgetter("reference"),
+    names="refs",
+    refusal=None,
+    **params,
+):
+    """Call `change(obj)` for each selected object, all-or-nothing per object, and report.
+
+    The successes go in one message, `done` % params with `count` and, under `names`, the
+    changed objects as `name` calls them (no message when `done` is None); each refusal in the
+    service's own words, passed through `refusal(obj, message)` where a message must say which
+    object it is about. Returns the changed objects as they were selected (the services save
+    fresh copies of them).
+    """
     changed = []
-    for incident in queryset:
+    for obj in queryset:
         try:
             with transaction.atomic():
-                change(incident)
+                change(obj)
         except REFUSALS as error:
             for message in refusal_messages(error):
-                modeladmin.message_user(request, message, messages.ERROR)
+                shown = refusal(obj, message) if refusal else message
+                modeladmin.message_user(request, shown, messages.ERROR)
         else:
-            changed.append(incident.reference)
-    if changed:
-        params.update(count=len(changed), refs=", ".join(changed))
+            changed.append(obj)
+    if changed and done:
+        params.update(count=len(changed), **{names: ", ".join(name(obj) for obj in changed)})
         modeladmin.message_user(request, done % params, messages.SUCCESS)
+    return changed
+
+
+def prefixed(name):
+    """A refusal `apply_each` shows as "<the object's name>: <the service's message>"."""
+    return lambda obj, message: f"{name(obj)}: {message}"
 
 
 def submitted(request):

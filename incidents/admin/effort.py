@@ -5,17 +5,16 @@ Entries are not edited: a wrong one is removed and logged again, so the timeline
 Staff see only the entries of incidents `access` lets them see.
 """
 
-from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from incidents import costing, selectors, services
 from incidents.models import EffortEntry, Incident, IncidentCompliance
 from incidents.services.effort import can_remove
 
+from .actions import apply_each
 from .forms import ServiceModelForm
 from .inlines import RecordInline
-from .refusals import REFUSALS, refusal_messages
 
 
 class EffortLogForm(ServiceModelForm):
@@ -115,13 +114,14 @@ class EffortEntryAdmin(admin.ModelAdmin):
         services.effort_remove(actor=request.user, entry=obj)
 
     def delete_queryset(self, request, queryset):
-        for entry in queryset.select_related("incident"):
-            try:
-                with transaction.atomic():
-                    services.effort_remove(actor=request.user, entry=entry)
-            except REFUSALS as error:
-                for message in refusal_messages(error):
-                    self.message_user(request, message, messages.ERROR)
+        # No message of our own: the admin says how many entries it deleted.
+        apply_each(
+            self,
+            request,
+            queryset.select_related("incident"),
+            lambda entry: services.effort_remove(actor=request.user, entry=entry),
+            None,
+        )
 
 
 class ComplianceInline(RecordInline):

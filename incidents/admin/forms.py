@@ -6,14 +6,13 @@ only re-renders a form that failed validation. The admin runs the whole request 
 transaction and a refused service call saves nothing.
 """
 
-import re
-
 from django import forms
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors, services
+from incidents.forms import ListField
 from incidents.models import (
     CancelReason,
     Incident,
@@ -54,22 +53,13 @@ DECLARATION_FIELDS = [
 ]
 
 
-class ListField(forms.CharField):
-    """A list of names, typed as text separated by commas or new lines."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("Separate names with commas."))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"class": "vTextField"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        return [
-            part.strip() for part in re.split(r"[,\n]", super().to_python(value)) if part.strip()
-        ]
+def admin_list_field(label):
+    return ListField(
+        label=label,
+        required=False,
+        help_text=_("Separate names with commas."),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -77,8 +67,8 @@ class ServiceModelForm(forms.ModelForm):
 
     actor = None  # the signed-in user, set by the admin on the form class it builds per request
 
-    environments = ListField(label=_("Environments"))
-    regions = ListField(label=_("Regions"))
+    environments = admin_list_field(_("Environments"))
+    regions = admin_list_field(_("Regions"))
 
     def call_service(self):
         raise NotImplementedError
@@ -99,6 +89,25 @@ class ServiceModelForm(forms.ModelForm):
                 self.add_error(field if field in self.fields else None, messages)
         else:
             self.add_error(None, refusal_messages(error))
+
+
+class SavedByServiceAdmin:
+    """For a ModelAdmin whose form is a ServiceModelForm: the form's service call saved the
+    object while the form validated, so the admin saves nothing more."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user  # a class built for this request only
+        return form
+
+    def save_form(self, request, form, change):
+        return form.result
+
+    def save_model(self, request, obj, form, change):
+        """Nothing left to save: the service saved while the form validated."""
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing left to save: see save_model."""
 
 
 class IncidentDeclareForm(ServiceModelForm):

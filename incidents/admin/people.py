@@ -28,7 +28,7 @@ from incidents.models import (
 )
 from incidents.names import display_name
 
-from .forms import ServiceModelForm
+from .forms import SavedByServiceAdmin, ServiceModelForm
 from .refusals import REFUSALS, refusal_messages
 
 
@@ -68,25 +68,11 @@ class PeopleServiceForm(ServiceModelForm):
         return {field: self.cleaned_data[field] for field in self.changed_data}
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(SavedByServiceAdmin, admin.ModelAdmin):
     """Saves and deletes through services: the form's service call already saved."""
 
     remove_service = None  # staticmethod(services.<entity>_remove)
     remove_argument = None  # its keyword for the object
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user  # a class built for this request only
-        return form
-
-    def save_form(self, request, form, change):
-        return form.result
-
-    def save_model(self, request, obj, form, change):
-        """Nothing left to save: the service saved while the form validated."""
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing left to save: see save_model."""
 
     def delete_model(self, request, obj):
         self.remove_service(actor=request.user, **{self.remove_argument: obj})

@@ -38,7 +38,7 @@ from incidents.models import (
     Urgency,
 )
 
-from .actions import intermediate_page, submitted
+from .actions import apply_each, intermediate_page, prefixed, submitted
 from .chain_field import ChainField
 from .forms import ServiceModelForm
 from .inlines import RecordInline
@@ -335,33 +335,23 @@ REJECTED = ngettext_lazy(
 )
 
 
-def _apply_each(modeladmin, request, queryset, change, done, **params):
-    """Call `change(version)` for each version, all-or-nothing per version, and report."""
-    changed = []
-    for version in queryset.order_by("number"):
-        try:
-            with transaction.atomic():
-                change(version)
-        except REFUSALS as error:
-            for message in refusal_messages(error):
-                modeladmin.message_user(request, f"v{version.number}: {message}", messages.ERROR)
-        else:
-            changed.append(version)
-    if changed:
-        names = ", ".join(f"v{version.number}" for version in changed)
-        params.update(count=len(changed), versions=names)
-        modeladmin.message_user(request, done % params, messages.SUCCESS)
-    return changed
+def _short_name(version):
+    return f"v{version.number}"
+
+
+# How `apply_each` names versions, in its success message and in each refusal.
+VERSIONS = {"name": _short_name, "names": "versions", "refusal": prefixed(_short_name)}
 
 
 @admin.action(description=_("Submit for sign-off"), permissions=["manage"])
 def submit(modeladmin, request, queryset):
-    _apply_each(
+    apply_each(
         modeladmin,
         request,
-        queryset,
+        queryset.order_by("number"),
         lambda version: services.policy_submit(actor=request.user, version=version),
         SUBMITTED,
+        **VERSIONS,
     )
 
 
@@ -371,15 +361,16 @@ def sign_off(modeladmin, request, queryset):
     if not form.is_valid():
         return intermediate_page(modeladmin, request, queryset, form, title=_("Sign off"))
     team = form.cleaned_data["team"]
-    signed = _apply_each(
+    signed = apply_each(
         modeladmin,
         request,
-        queryset,
+        queryset.order_by("number"),
         lambda version: services.policy_sign_off(
             actor=request.user, version=version, team=team, comment=form.cleaned_data["comment"]
         ),
         SIGNED,
         team=team.name,
+        **VERSIONS,
     )
     in_force = PolicyVersion.objects.filter(
         pk__in=[v.pk for v in signed], status=PolicyStatus.EFFECTIVE
@@ -398,14 +389,15 @@ def reject(modeladmin, request, queryset):
     form = RejectForm(submitted(request))
     if not form.is_valid():
         return intermediate_page(modeladmin, request, queryset, form, title=_("Reject"))
-    _apply_each(
+    apply_each(
         modeladmin,
         request,
-        queryset,
+        queryset.order_by("number"),
         lambda version: services.policy_reject(
             actor=request.user, version=version, reason=form.cleaned_data["reason"]
         ),
         REJECTED,
+        **VERSIONS,
     )
 
 

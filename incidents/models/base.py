@@ -1,6 +1,9 @@
 """What several models share."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(ValueError):
@@ -26,3 +29,21 @@ class AppendOnlyModel(models.Model):
     def _refuse_change(self):
         plural = str(self._meta.verbose_name_plural)
         raise AppendOnlyError(f"{plural[:1].upper()}{plural[1:]} are append-only.")
+
+
+class ActorEvent(AppendOnlyModel):
+    """An append-only record of who did something, and when; the subclass says to what."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]

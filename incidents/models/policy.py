@@ -5,10 +5,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import AppendOnlyModel
+from .base import ActorEvent
 from .function import CriticalFunction
 from .severity import Priority, SeverityLevel
 from .team import Team
@@ -195,7 +194,7 @@ class PolicyEventKind(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
-class PolicyEvent(AppendOnlyModel):
+class PolicyEvent(ActorEvent):
     """Append-only audit of a version: who changed, submitted, signed, rejected it, and when.
 
     A rejection clears the sign-offs; its event keeps who had signed and the reason.
@@ -203,15 +202,6 @@ class PolicyEvent(AppendOnlyModel):
 
     version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=12, choices=PolicyEventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     message = models.TextField(_("message"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 

@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import AppendOnlyModel
+from .base import ActorEvent
 
 
 class SlackLinkAction(models.TextChoices):
@@ -21,7 +20,7 @@ class SlackLinkMethod(models.TextChoices):
     UNPROVEN = "unproven", _("Cleared: typed in before links were proven")
 
 
-class SlackIdentityEvent(AppendOnlyModel):
+class SlackIdentityEvent(ActorEvent):
     """Append-only audit of the Slack member id linked to a Beacon account: who linked or
     unlinked which id for whose account, how and when. A `/incident link` link's one-time
     nonce is kept on the row of the link it made, so the link works once."""
@@ -35,16 +34,7 @@ class SlackIdentityEvent(AppendOnlyModel):
     slack_user_id = models.CharField(_("Slack user id"), max_length=32)
     action = models.CharField(_("action"), max_length=8, choices=SlackLinkAction.choices)
     method = models.CharField(_("how"), max_length=16, choices=SlackLinkMethod.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
     nonce = models.CharField(_("link nonce"), max_length=64, blank=True)
-    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,10 +1,8 @@
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import AppendOnlyModel
+from .base import ActorEvent
 from .incident import Incident
 
 
@@ -40,20 +38,11 @@ class TimelineKind(models.TextChoices):
     ESCALATION_SKIPPED = "escalation_skip", _("Skipped in an escalation")
 
 
-class TimelineEvent(AppendOnlyModel):
+class TimelineEvent(ActorEvent):
     """Append-only record of everything that happened to an incident."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     message = models.TextField(_("message"), blank=True)
     before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), default=dict, blank=True, encoder=DjangoJSONEncoder)

@@ -10,11 +10,9 @@ from django.utils.translation import gettext as _
 
 from incidents import selectors
 from incidents.exceptions import TransitionNotAllowed
-from incidents.models import (
-    Incident,
-    IncidentStatus,
-    TimelineEvent,
-)
+from incidents.models import Incident, IncidentStatus
+from incidents.timeline import record_event as record_event  # the services' timeline writer
+from incidents.timeline import timeline_event as timeline_event
 
 from .compliance import incident_compliance_refresh
 
@@ -23,24 +21,6 @@ CLOCK_SKEW = timedelta(minutes=2)
 
 def measure_compliance(incident, *, new=False):
     incident_compliance_refresh(incident=incident, new=new)
-
-
-def record_event(incident, kind, actor, message, *, before=None, after=None):
-    event = timeline_event(incident, kind, actor, message, before=before, after=after)
-    event.save()
-    return event
-
-
-def timeline_event(incident, kind, actor, message, *, before=None, after=None):
-    """A timeline row not saved yet, for callers that write many at once."""
-    return TimelineEvent(
-        incident=incident,
-        kind=kind,
-        actor=actor,
-        message=message,
-        before=before or {},
-        after=after or {},
-    )
 
 
 def lock_incident(incident):

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import access
-from incidents.models import EffortEntry, TimelineEvent, TimelineKind, UserPreference
+from incidents.models import EffortEntry, TimelineKind, UserPreference
 from incidents.names import display_name
 
-from .base import lock_incident
+from .base import lock_incident, record_event
 
 MIN_HOURS = Decimal("0.25")
 MAX_HOURS = Decimal("24")
@@ -100,11 +100,11 @@ def effort_log(*, actor, incident, hours, worked_on, function=None, note="") -> 
         "day": worked_on.isoformat(),
         "as": as_function,
     }
-    TimelineEvent.objects.create(
-        incident=incident,
-        kind=TimelineKind.EFFORT_LOGGED,
-        actor=actor,
-        message=f"{message} {note}".strip(),
+    record_event(
+        incident,
+        TimelineKind.EFFORT_LOGGED,
+        actor,
+        f"{message} {note}".strip(),
         after={
             "entry": entry.pk,
             "user": actor.get_username(),
@@ -155,11 +155,11 @@ def effort_remove(*, actor, entry) -> None:
     }
     entry.delete()
     # No kind of its own: the effort log's own correction, with the removed entry in `before`.
-    TimelineEvent.objects.create(
-        incident=incident,
-        kind=TimelineKind.EFFORT_LOGGED,
-        actor=actor,
-        message=message,
+    record_event(
+        incident,
+        TimelineKind.EFFORT_LOGGED,
+        actor,
+        message,
         before=before,
         after={"removed": True},
     )

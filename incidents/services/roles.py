@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 
 from incidents import access, selectors, staffing
 from incidents.exceptions import TransitionNotAllowed
-from incidents.models import RoleAssignment, TimelineEvent, TimelineKind
+from incidents.models import RoleAssignment, TimelineKind
 from incidents.names import display_name
 
 from . import announce
-from .base import lock_incident, require_active
+from .base import lock_incident, record_event, require_active
 
 
 @transaction.atomic
@@ -56,11 +56,11 @@ def incident_hand_over_role(*, incident, actor, function, to_user, note="") -> R
         else _("%(new)s took %(function)s.")
         % {"new": display_name(to_user), "function": function.name}
     )
-    TimelineEvent.objects.create(
-        incident=incident,
-        kind=TimelineKind.ROLE_HANDED_OVER,
-        actor=actor,
-        message=f"{message} {note}".strip(),
+    record_event(
+        incident,
+        TimelineKind.ROLE_HANDED_OVER,
+        actor,
+        f"{message} {note}".strip(),
         before=before,
         after={"function": function.slug, "user": to_user.get_username()},
     )
@@ -89,11 +89,11 @@ def role_flag_handover_due(*, assignment_id, now=None) -> bool:
         return False
     assignment.handover_reminded_at = now
     assignment.save(update_fields=["handover_reminded_at"])
-    TimelineEvent.objects.create(
-        incident=incident,
-        kind=TimelineKind.HANDOVER_DUE,
-        actor=None,
-        message=_("%(user)s has been %(function)s for over %(hours)s hours: hand over.")
+    record_event(
+        incident,
+        TimelineKind.HANDOVER_DUE,
+        None,
+        _("%(user)s has been %(function)s for over %(hours)s hours: hand over.")
         % {
             "user": display_name(assignment.user),
             "function": assignment.function.name,

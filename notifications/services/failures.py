@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import TimelineKind
 from incidents.selectors import policy_level
+from incidents.timeline import record_event
 from notifications.models import DeliveryStatus
 
 from .claims import locked, reclaimed
@@ -101,13 +102,6 @@ def _fail_over(delivery):
         _record_on_timeline(delivery, notification, rank)
 
 
-def _record_event(incident, kind, actor, message, **data):
-    # The incident services import this package: importing theirs at load time is a cycle.
-    from incidents.services.base import record_event
-
-    record_event(incident, kind, actor, message, **data)
-
-
 def _record_on_timeline(delivery, notification, rank):
     what = _(
         "%(audience)s: %(channel)s to %(address)s failed after %(attempts)s attempt(s) (%(error)s)"
@@ -127,7 +121,7 @@ def _record_on_timeline(delivery, notification, rank):
             _("%(what)s; sending by %(backup)s instead."),
         )
         backup = notification.methods[rank]["channel"]
-    _record_event(
+    record_event(
         notification.incident,
         kind,
         None,
@@ -151,7 +145,7 @@ def delivery_retry(*, delivery, actor):
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
     if delivery.notification.incident_id:
-        _record_event(
+        record_event(
             delivery.notification.incident,
             TimelineKind.DELIVERY_RETRIED,
             actor,

@@ -5,12 +5,11 @@ first (incidents' `intermediate_page`, with admin/playbooks/playbookversion/acti
 """
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from incidents.admin.actions import intermediate_page, submitted
-from incidents.admin.refusals import REFUSALS, refusal_messages
+from incidents.admin.actions import apply_each, intermediate_page, submitted
+from incidents.admin.refusals import refusal_messages
 from playbooks import services
 from playbooks.models import VersionStatus
 
@@ -43,10 +42,15 @@ VERIFIED = ngettext_lazy(
 )
 
 
+def named(version, message):
+    """A service's message, naming the version it is about."""
+    name = str(version)
+    return message if name in message else f"{name}: {message}"
+
+
 def refusal_lines(version, error):
     """The service's messages, each naming the version it is about."""
-    name = str(version)
-    return [m if name in m else f"{name}: {m}" for m in refusal_messages(error)]
+    return [named(version, message) for message in refusal_messages(error)]
 
 
 def report_refusal(modeladmin, request, version, error):
@@ -54,26 +58,18 @@ def report_refusal(modeladmin, request, version, error):
         modeladmin.message_user(request, message, messages.ERROR)
 
 
-def apply_each(modeladmin, request, queryset, change, done):
-    """Call `change(version)` for each version, all-or-nothing per version, and report."""
-    changed = []
-    for version in queryset.select_related("playbook__service").order_by("playbook", "number"):
-        try:
-            with transaction.atomic():
-                changed.append(change(version))
-        except REFUSALS as error:
-            report_refusal(modeladmin, request, version, error)
-    if changed:
-        names = ", ".join(str(version) for version in changed)
-        modeladmin.message_user(
-            request, done % {"count": len(changed), "versions": names}, messages.SUCCESS
-        )
-    return changed
+def in_order(queryset):
+    return queryset.select_related("playbook__service").order_by("playbook", "number")
+
+
+# How `apply_each` names versions, in its success message and in each refusal.
+VERSIONS = {"name": str, "names": "versions", "refusal": named}
 
 
 def report_approvals(modeladmin, request, versions):
     """After approvals: which versions are now in force, which still wait for someone."""
     for version in versions:
+        version.refresh_from_db(fields=["status"])
         if version.status == VersionStatus.APPROVED:
             text = _("%(version)s is now the approved version.") % {"version": version}
         else:
@@ -90,9 +86,10 @@ def submit(modeladmin, request, queryset):
     apply_each(
         modeladmin,
         request,
-        queryset,
+        in_order(queryset),
         lambda version: services.playbook_version_submit(actor=request.user, version=version),
         SUBMITTED,
+        **VERSIONS,
     )
 
 
@@ -104,11 +101,12 @@ def approve(modeladmin, request, queryset):
     approved = apply_each(
         modeladmin,
         request,
-        queryset,
+        in_order(queryset),
         lambda version: services.playbook_version_approve(
             actor=request.user, version=version, comment=form.cleaned_data["comment"]
         ),
         APPROVED,
+        **VERSIONS,
     )
     report_approvals(modeladmin, request, approved)
     return None
@@ -122,11 +120,12 @@ def reject(modeladmin, request, queryset):
     apply_each(
         modeladmin,
         request,
-        queryset,
+        in_order(queryset),
         lambda version: services.playbook_version_reject(
             actor=request.user, version=version, reason=form.cleaned_data["reason"]
         ),
         REJECTED,
+        **VERSIONS,
     )
     return None
 
@@ -136,9 +135,10 @@ def reopen(modeladmin, request, queryset):
     apply_each(
         modeladmin,
         request,
-        queryset,
+        in_order(queryset),
         lambda version: services.playbook_version_reopen(actor=request.user, version=version),
         REOPENED,
+        **VERSIONS,
     )
 
 
@@ -150,11 +150,16 @@ def verify(modeladmin, request, queryset):
             modeladmin, request, queryset, form, title=gettext_lazy("Record a verification")
         )
 
-    def record(version):
-        services.playbook_version_verify(actor=request.user, version=version, **form.cleaned_data)
-        return version
-
-    apply_each(modeladmin, request, queryset, record, VERIFIED)
+    apply_each(
+        modeladmin,
+        request,
+        in_order(queryset),
+        lambda version: services.playbook_version_verify(
+            actor=request.user, version=version, **form.cleaned_data
+        ),
+        VERIFIED,
+        **VERSIONS,
+    )
     return None
 
 

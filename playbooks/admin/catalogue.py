@@ -1,6 +1,9 @@
 """The service catalogue and its playbooks in the admin, and the coverage report.
 
-Services are plain records (no state to guard), saved by the admin. `GuardedModelAdmin` adds the
+Services are saved through `service_create` and `service_update`, called by the form as its last
+check, so a refusal (a service depending on itself) shows on the form and nothing is saved. A
+playbook is added through `playbook_create`, with its first draft; its title, service and type
+are then edited here as a plain record. `GuardedModelAdmin` adds the
 object-permissions pages, where `playbooks.approve_playbook` is granted on one service to users
 or groups; those pages are for superusers and holders of `playbooks.change_service` only, and
 the change permission checks the object too (guardian's admin checks only the model).
@@ -18,7 +21,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from playbooks import selectors
+from incidents.admin.forms import SavedByServiceAdmin, ServiceModelForm
+from playbooks import selectors, services
 from playbooks.models import Playbook, PlaybookVersion, Service, VersionStatus
 
 from .versions import version_link
@@ -52,8 +56,34 @@ def _permission_managers_only(view):
     return guarded
 
 
+class ServiceForm(ServiceModelForm):
+    environments = None  # the model's own fields, not the incident's list fields
+    regions = None
+
+    def call_service(self):
+        fields = {f: v for f, v in self.cleaned_data.items() if f in services.SERVICE_FIELDS}
+        dependencies = self.cleaned_data.get("dependencies")
+        if self.instance.pk is None:
+            return services.service_create(
+                actor=self.actor, dependencies=dependencies or (), **fields
+            )
+        return services.service_update(
+            actor=self.actor, service=self.instance, dependencies=dependencies, **fields
+        )
+
+
+class PlaybookAddForm(ServiceModelForm):
+    environments = None
+    regions = None
+
+    def call_service(self):
+        draft = services.playbook_create(actor=self.actor, **self.cleaned_data)
+        return draft.playbook
+
+
 @admin.register(Service)
-class ServiceAdmin(GuardedModelAdmin):
+class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
+    form = ServiceForm
     change_form_template = "admin/playbooks/service/change_form.html"
     list_display = [
         "name",
@@ -195,6 +225,27 @@ class PlaybookAdmin(admin.ModelAdmin):
     search_fields = ["title", "service__name"]
     fields = ["service", "incident_type", "title"]
     inlines = [VersionInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = PlaybookAddForm
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user  # a class built for this request only
+        return form
+
+    def save_form(self, request, form, change):
+        return super().save_form(request, form, change) if change else form.result
+
+    def save_model(self, request, obj, form, change):
+        if change:  # added by playbook_create while the form validated
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # the versions are read-only; the first draft is the service's
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def get_queryset(self, request):
         return (

@@ -5,21 +5,23 @@ Each method row is checked by `method_errors`, its messages shown on the row's f
 plan is checked whole when saved, with its steps and methods as the page would leave them: if
 the edit breaks `plan_errors`, the page is shown again with the messages and nothing is saved.
 An active plan keeps its scope (incident type and severity) and is not deleted: deactivate it
-first, since activation is where a scope is checked against the other active plans.
+first, since activation is where a scope is checked against the other active plans. Who
+activated and deactivated the plan is listed last, read-only.
 """
 
+from operator import attrgetter
+
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from incidents.admin.refusals import REFUSALS, refusal_messages
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from incidents.admin.actions import apply_each, prefixed
+from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanEvent, ResponsePlanStep
 from playbooks.plans import (
     method_errors,
     plan_errors,
@@ -112,43 +114,51 @@ class CommunicationMethodInline(admin.TabularInline):
     verbose_name_plural = _("communication methods (rank 0 is the primary, then the backups)")
 
 
-def _apply_each(modeladmin, request, queryset, change, done):
-    """Call `change(plan)` for each plan, all-or-nothing per plan, and report."""
-    changed = []
-    for plan in queryset.order_by("name"):
-        try:
-            with transaction.atomic():
-                change(plan)
-        except REFUSALS as error:
-            for message in refusal_messages(error):
-                modeladmin.message_user(request, f"{plan}: {message}", messages.ERROR)
-        else:
-            changed.append(plan.name)
-    if changed:
-        modeladmin.message_user(
-            request, done % {"count": len(changed), "plans": ", ".join(changed)}, messages.SUCCESS
-        )
+class EventInline(admin.TabularInline):
+    """Who activated and deactivated the plan, and when; written by playbooks/plans.py only."""
+
+    model = ResponsePlanEvent
+    fields = ["created_at", "kind", "actor"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("activations and deactivations")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# How `apply_each` names plans, in its success message and in each refusal.
+PLANS = {"name": attrgetter("name"), "names": "plans", "refusal": prefixed(str)}
 
 
 @admin.action(description=_("Activate"), permissions=["change"])
 def activate(modeladmin, request, queryset):
-    _apply_each(
+    apply_each(
         modeladmin,
         request,
-        queryset,
+        queryset.order_by("name"),
         lambda plan: response_plan_activate(plan=plan, actor=request.user),
         ACTIVATED,
+        **PLANS,
     )
 
 
 @admin.action(description=_("Deactivate"), permissions=["change"])
 def deactivate(modeladmin, request, queryset):
-    _apply_each(
+    apply_each(
         modeladmin,
         request,
-        queryset,
+        queryset.order_by("name"),
         lambda plan: response_plan_deactivate(plan=plan, actor=request.user),
         DEACTIVATED,
+        **PLANS,
     )
 
 
@@ -161,7 +171,7 @@ class ResponsePlanAdmin(admin.ModelAdmin):
     actions = [activate, deactivate]
     fields = ["name", "incident_type", "severity", "description", "is_active", "problems"]
     readonly_fields = ["is_active", "problems"]
-    inlines = [StepInline, CommunicationMethodInline]
+    inlines = [StepInline, CommunicationMethodInline, EventInline]
 
     def get_queryset(self, request):
         return (
@@ -190,7 +200,8 @@ class ResponsePlanAdmin(admin.ModelAdmin):
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        kwargs["page"] = request.__dict__.setdefault("_response_plan_formsets", {})
+        if not isinstance(inline, EventInline):  # the records take no part in a save
+            kwargs["page"] = request.__dict__.setdefault("_response_plan_formsets", {})
         return kwargs
 
     @admin.display(description=_("steps"), ordering="n_steps")

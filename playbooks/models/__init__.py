@@ -10,7 +10,9 @@ from .playbook import (
 from .response_plan import (
     CommunicationMethod,
     PlanAudience,
+    PlanEventKind,
     ResponsePlan,
+    ResponsePlanEvent,
     ResponsePlanStep,
     StepAction,
     TargetKind,
@@ -21,7 +23,9 @@ from .verification import Verification, VerificationMethod, VerificationOutcome
 __all__ = [
     "CommunicationMethod",
     "PlanAudience",
+    "PlanEventKind",
     "ResponsePlan",
+    "ResponsePlanEvent",
     "ResponsePlanStep",
     "StepAction",
     "TargetKind",

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from incidents.models.base import ActorEvent
 from notifications.models.delivery import Channel
 
 
@@ -79,6 +80,25 @@ class ResponsePlan(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PlanEventKind(models.TextChoices):
+    ACTIVATED = "activated", _("Activated")
+    DEACTIVATED = "deactivated", _("Deactivated")
+
+
+class ResponsePlanEvent(ActorEvent):
+    """Who activated or deactivated a plan, and when: the active plans decide who is paged."""
+
+    plan = models.ForeignKey(ResponsePlan, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=12, choices=PlanEventKind.choices)
+
+    class Meta(ActorEvent.Meta):
+        verbose_name = _("response plan event")
+        verbose_name_plural = _("response plan events")
+
+    def __str__(self):
+        return f"{self.plan} {self.kind}"
 
 
 class ResponsePlanStep(models.Model):
