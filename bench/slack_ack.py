@@ -10,13 +10,15 @@ and creates, migrates and drops the PostgreSQL database BENCH_DATABASE_NAME (def
 file. The server is gunicorn (3 workers × 4 threads) serving config.wsgi with production
 settings (the database cache), and the benchmark's URLconf (bench/slack_ack_urls.py: the
 project's URLs plus /bench/signed-ok/, behind the same `verified` decorator). No Celery worker
-runs: the response plans are queued, not run, and purged at the end. The cache of the bot's
+runs: a submission is answered at once and stores its declaration (an inbox row) for the pages
+worker; those tasks are queued, not run, counted and purged at the end. The cache of the bot's
 channels is filled once before, as the periodic task does.
 
 Three requests, each measured against the floor posting the same bodies:
 - `views.open`: `/incident declare` to /slack/commands/ (Beacon opens the declare modal);
 - the live name check: a keystroke in the name field (block_actions, Beacon updates the view);
-- the submission: the declare modal's `view_submission`, each a new incident.
+- the submission: the declare modal's `view_submission`, each a new declaration (answered
+  "Declaring…"; the worker that would declare it does not run).
 Each sender posts its requests one after the other, on a keep-alive connection; two requests
 per sender and endpoint warm the server up first and are not counted.
 """
@@ -179,8 +181,9 @@ def signed(body):
     }
 
 
-def declared(response):
-    return response.json().get("response_action") == "update"
+def declaring(response):
+    body = response.json()
+    return body.get("response_action") == "update" and "Declaring" in json.dumps(body)
 
 
 def measure(url, bodies_by_sender, answered=lambda response: True):
@@ -236,6 +239,12 @@ def purge_queues():
         return sum(conn.default_channel.queue_purge(queue) or 0 for queue in QUEUES)
 
 
+def pending_declarations():
+    from incidents.models import SlackDeclaration
+
+    return SlackDeclaration.objects.filter(state="pending").count()
+
+
 def main(latency):
     database_url, drop_database = create_database()
     print(f"Database: {database_url}")
@@ -289,7 +298,7 @@ def main(latency):
                 "declare submission (view_submission)": (
                     f"{url}/slack/interactivity/",
                     [submissions(view, answers, n, count) for n in range(SENDERS)],
-                    declared,
+                    declaring,
                 ),
             }
             results = {}
@@ -303,7 +312,7 @@ def main(latency):
                 samples = measure(target, measured, answered)
                 calls = Counter(m for m, _p in slack_api.calls()[before:])
                 results[label] = (samples, measure(floor, measured), calls)
-            queued = purge_queues()
+            queued = (purge_queues(), pending_declarations())
         finally:
             if server is not None:
                 server.terminate()
@@ -335,7 +344,10 @@ def report(results, queued, latency):
             f"    ratio    p50 {p50 / f50:.1f}, p99 {p99 / f99:.1f}; "
             f"p99 {p99 / SLACK_LIMIT_MS:.0%} of Slack's {SLACK_LIMIT_MS} ms"
         )
-    print(f"Response plans queued meanwhile (purged, no worker ran): {queued}")
+    tasks, rows = queued
+    print(
+        f"Declarations stored: {rows} pending rows; tasks queued (purged, no worker ran): {tasks}"
+    )
 
 
 if __name__ == "__main__":
