@@ -33,7 +33,7 @@ PERIODIC_TASKS = {
     "policy compliance of open incidents": ("incidents.tasks.refresh_open_compliance", 300),
     "status-update reminders and escalation": ("incidents.tasks.send_update_reminders", 60),
     "outbox sweeper": ("notifications.tasks.sweep", 30),
-    "Slack declarations left pending": ("incidents.tasks.sweep_slack_declarations", 30),
+    "Slack declarations left pending": ("incidents.tasks.sweep_slack_declarations", 10),
     "delegate coverage coming into view": ("incidents.tasks.check_delegate_coverage", 86400),
     "the bot's Slack channels, cached": ("incidents.tasks.refresh_slack_channels", 600),
 }

@@ -56,7 +56,8 @@ FIELD_BLOCKS = {
     "broadcast_channel": "broadcast",
     "slack_participants": "invitees",
 }
-# What of the declaration `declaration_checked` checks at once.
+# What of the declaration `declaration_checked` checks at once (the broadcast channel was
+# checked by `check_broadcast`, with the same rule; the worker's declaration checks it again).
 CHECKED = (
     "title",
     "name",
@@ -67,7 +68,6 @@ CHECKED = (
     "exceeds_one_hour",
     "confirm_definition",
     "services",
-    "broadcast_channel",
     "slack_participants",
     "impact_level",
     "urgency",
@@ -282,11 +282,14 @@ def _check_name(name, errors):
         errors["name"] = problem
 
 
-def _people(values, errors):
+def _people(ctx, values, errors):
     people = {}
     for block in ("commander", "responder"):
         slack_id = values.get(block)
-        people[block] = beacon_user(slack_id) if slack_id else None
+        if slack_id == ctx.slack_user_id:  # the declarer, found already
+            people[block] = ctx.user
+        else:
+            people[block] = beacon_user(slack_id) if slack_id else None
         if slack_id and people[block] is None:
             errors[block] = _("This person has no Beacon account linked to Slack.")
     # Invitees without a Beacon account join the channel as Slack-only participants.
@@ -334,7 +337,7 @@ def submit(ctx, view):
     errors = {}
     check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
     _check_name(values.get("name"), errors)
-    people = _people(values, errors)
+    people = _people(ctx, values, errors)
     if errors:
         return replies.modal_errors(errors)
     declaration = _declaration(values, people)

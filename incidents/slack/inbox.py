@@ -140,7 +140,9 @@ def show(row_id):
 
 def pending_ids(*, now=None):
     """Rows still pending after the sweep's grace: their task was lost or never queued."""
-    grace = (now or timezone.now()) - timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS)
+    grace = (now or timezone.now()) - timedelta(
+        seconds=settings.SLACK_DECLARATION_SWEEP_GRACE_SECONDS
+    )
     rows = SlackDeclaration.objects.filter(
         state=SlackDeclarationState.PENDING, created_at__lte=grace
     )

@@ -102,7 +102,7 @@ def test_the_sweep_declares_a_row_left_pending_once(
     assert sweep_slack_declarations() == 0  # still within the grace
     SlackDeclaration.objects.update(
         created_at=SlackDeclaration.objects.get().created_at
-        - timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS + 1)
+        - timedelta(seconds=settings.SLACK_DECLARATION_SWEEP_GRACE_SECONDS + 1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_slack_declarations() == 1

@@ -41,6 +41,7 @@ def test_a_slack_declaration_while_the_broker_is_down_is_answered_then_declared_
     # redis_proxy comes before workers: the worker stops before the proxy does.
     proxy, proxy_url = redis_proxy
     settings.SLACK_SIGNING_SECRET = SECRET
+    settings.SLACK_DECLARATION_SWEEP_GRACE_SECONDS = 1
     fake_slack.add_user("U0CORA", "cora", commander.email)
     outage = factories.IncidentTypeFactory(name="Outage", slug="outage")
     sev2 = factories.SeverityFactory(name="SEV2", rank=2)
