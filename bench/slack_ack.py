@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -186,8 +187,15 @@ def declaring(response):
     return body.get("response_action") == "update" and "Declaring" in json.dumps(body)
 
 
-def measure(url, bodies_by_sender, answered=lambda response: True):
-    """Milliseconds each request took to be answered, every sender posting at once."""
+def publishing_ms(response):
+    """What the answer spent publishing tasks (PublishBudgetMiddleware's Server-Timing)."""
+    found = re.search(r"publish;dur=([\d.]+)", response.headers.get("Server-Timing", ""))
+    return float(found.group(1)) if found else 0.0
+
+
+def measure(url, bodies_by_sender, answered=lambda response: True, publishing=None):
+    """Milliseconds each request took to be answered, every sender posting at once (and
+    those it spent publishing, appended to `publishing`)."""
 
     def send(bodies):
         times = []
@@ -197,6 +205,8 @@ def measure(url, bodies_by_sender, answered=lambda response: True):
                 started = time.perf_counter()
                 response = session.post(url, data=body, headers=headers, timeout=30)
                 times.append((time.perf_counter() - started) * 1000)
+                if publishing is not None:
+                    publishing.append(publishing_ms(response))
                 if not (response.ok and answered(response)):
                     sys.exit(f"{url} answered {response.status_code}: {response.text[:500]}")
         return times
@@ -308,10 +318,10 @@ def main(latency):
                 floor = f"{url}/bench/signed-ok/"
                 measure(floor, warm_up)
                 measure(target, warm_up, answered)
-                before = len(slack_api.calls())
-                samples = measure(target, measured, answered)
+                before, publishing = len(slack_api.calls()), []
+                samples = measure(target, measured, answered, publishing)
                 calls = Counter(m for m, _p in slack_api.calls()[before:])
-                results[label] = (samples, measure(floor, measured), calls)
+                results[label] = (samples, measure(floor, measured), calls, publishing)
             queued = (purge_queues(), pending_declarations())
         finally:
             if server is not None:
@@ -334,7 +344,7 @@ def report(results, queued, latency):
         f"endpoint, gunicorn {WORKERS} workers × {THREADS} threads; Web API {latency * 1000:g} ms "
         f"per call; {CHANNELS} channels, the bot in {BOT_CHANNELS}"
     )
-    for label, (samples, floor, calls) in results.items():
+    for label, (samples, floor, calls, publishing) in results.items():
         (p50, p99), (f50, f99) = percentiles(samples), percentiles(floor)
         per_request = ", ".join(f"{m} {n / len(samples):.2g}" for m, n in calls.most_common())
         print(f"  {label}; Web API calls per request: {per_request or 'none'}")
@@ -344,6 +354,9 @@ def report(results, queued, latency):
             f"    ratio    p50 {p50 / f50:.1f}, p99 {p99 / f99:.1f}; "
             f"p99 {p99 / SLACK_LIMIT_MS:.0%} of Slack's {SLACK_LIMIT_MS} ms"
         )
+        if any(publishing):
+            q50, q99 = percentiles(publishing)
+            print(f"    of which publishing tasks: p50 {q50:.1f} ms, p99 {q99:.1f} ms")
     tasks, rows = queued
     print(
         f"Declarations stored: {rows} pending rows; tasks queued (purged, no worker ran): {tasks}"
