@@ -1,5 +1,6 @@
 """The declare modal: prefilled from Beacon's configuration, checked live (the channel name),
-submitted through `incident_declare`. A replayed submission declares once."""
+submitted into the inbox and declared by a worker through `incident_declare` (inbox.py).
+A replayed submission declares once."""
 
 from contextlib import suppress
 from functools import partial
