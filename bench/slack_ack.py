@@ -10,13 +10,15 @@ and creates, migrates and drops the PostgreSQL database BENCH_DATABASE_NAME (def
 file. The server is gunicorn (3 workers × 4 threads) serving config.wsgi with production
 settings (the database cache), and the benchmark's URLconf (bench/slack_ack_urls.py: the
 project's URLs plus /bench/signed-ok/, behind the same `verified` decorator). No Celery worker
-runs: the response plans are queued, not run, and purged at the end. The cache of the bot's
+runs: a submission is answered at once and stores its declaration (an inbox row) for the pages
+worker; those tasks are queued, not run, counted and purged at the end. The cache of the bot's
 channels is filled once before, as the periodic task does.
 
 Three requests, each measured against the floor posting the same bodies:
 - `views.open`: `/incident declare` to /slack/commands/ (Beacon opens the declare modal);
 - the live name check: a keystroke in the name field (block_actions, Beacon updates the view);
-- the submission: the declare modal's `view_submission`, each a new incident.
+- the submission: the declare modal's `view_submission`, each a new declaration (answered
+  "Declaring…"; the worker that would declare it does not run).
 Each sender posts its requests one after the other, on a keep-alive connection; two requests
 per sender and endpoint warm the server up first and are not counted.
 """
@@ -26,6 +28,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -179,12 +182,20 @@ def signed(body):
     }
 
 
-def declared(response):
-    return response.json().get("response_action") == "update"
+def declaring(response):
+    body = response.json()
+    return body.get("response_action") == "update" and "Declaring" in json.dumps(body)
 
 
-def measure(url, bodies_by_sender, answered=lambda response: True):
-    """Milliseconds each request took to be answered, every sender posting at once."""
+def publishing_ms(response):
+    """What the answer spent publishing tasks (PublishBudgetMiddleware's Server-Timing)."""
+    found = re.search(r"publish;dur=([\d.]+)", response.headers.get("Server-Timing", ""))
+    return float(found.group(1)) if found else 0.0
+
+
+def measure(url, bodies_by_sender, answered=lambda response: True, publishing=None):
+    """Milliseconds each request took to be answered, every sender posting at once (and
+    those it spent publishing, appended to `publishing`)."""
 
     def send(bodies):
         times = []
@@ -194,6 +205,8 @@ def measure(url, bodies_by_sender, answered=lambda response: True):
                 started = time.perf_counter()
                 response = session.post(url, data=body, headers=headers, timeout=30)
                 times.append((time.perf_counter() - started) * 1000)
+                if publishing is not None:
+                    publishing.append(publishing_ms(response))
                 if not (response.ok and answered(response)):
                     sys.exit(f"{url} answered {response.status_code}: {response.text[:500]}")
         return times
@@ -234,6 +247,12 @@ def purge_queues():
 
     with app.connection_for_write() as conn:
         return sum(conn.default_channel.queue_purge(queue) or 0 for queue in QUEUES)
+
+
+def pending_declarations():
+    from incidents.models import SlackDeclaration
+
+    return SlackDeclaration.objects.filter(state="pending").count()
 
 
 def main(latency):
@@ -289,7 +308,7 @@ def main(latency):
                 "declare submission (view_submission)": (
                     f"{url}/slack/interactivity/",
                     [submissions(view, answers, n, count) for n in range(SENDERS)],
-                    declared,
+                    declaring,
                 ),
             }
             results = {}
@@ -299,11 +318,11 @@ def main(latency):
                 floor = f"{url}/bench/signed-ok/"
                 measure(floor, warm_up)
                 measure(target, warm_up, answered)
-                before = len(slack_api.calls())
-                samples = measure(target, measured, answered)
+                before, publishing = len(slack_api.calls()), []
+                samples = measure(target, measured, answered, publishing)
                 calls = Counter(m for m, _p in slack_api.calls()[before:])
-                results[label] = (samples, measure(floor, measured), calls)
-            queued = purge_queues()
+                results[label] = (samples, measure(floor, measured), calls, publishing)
+            queued = (purge_queues(), pending_declarations())
         finally:
             if server is not None:
                 server.terminate()
@@ -325,7 +344,7 @@ def report(results, queued, latency):
         f"endpoint, gunicorn {WORKERS} workers × {THREADS} threads; Web API {latency * 1000:g} ms "
         f"per call; {CHANNELS} channels, the bot in {BOT_CHANNELS}"
     )
-    for label, (samples, floor, calls) in results.items():
+    for label, (samples, floor, calls, publishing) in results.items():
         (p50, p99), (f50, f99) = percentiles(samples), percentiles(floor)
         per_request = ", ".join(f"{m} {n / len(samples):.2g}" for m, n in calls.most_common())
         print(f"  {label}; Web API calls per request: {per_request or 'none'}")
@@ -335,7 +354,13 @@ def report(results, queued, latency):
             f"    ratio    p50 {p50 / f50:.1f}, p99 {p99 / f99:.1f}; "
             f"p99 {p99 / SLACK_LIMIT_MS:.0%} of Slack's {SLACK_LIMIT_MS} ms"
         )
-    print(f"Response plans queued meanwhile (purged, no worker ran): {queued}")
+        if any(publishing):
+            q50, q99 = percentiles(publishing)
+            print(f"    of which publishing tasks: p50 {q50:.1f} ms, p99 {q99:.1f} ms")
+    tasks, rows = queued
+    print(
+        f"Declarations stored: {rows} pending rows; tasks queued (purged, no worker ran): {tasks}"
+    )
 
 
 if __name__ == "__main__":

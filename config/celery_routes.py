@@ -17,6 +17,9 @@ TASK_ROUTES = {
     # Escalations page people: beside the pages, never behind a broadcast's batches.
     "incidents.tasks.escalate_batch": {"queue": "pages"},
     "incidents.tasks.check_delegate_coverage": {"queue": "default"},
+    # A declaration from Slack, and the sweep of those left pending: urgent, beside the pages.
+    "incidents.tasks.declare_from_slack": {"queue": "pages"},
+    "incidents.tasks.sweep_slack_declarations": {"queue": "pages"},
     "incidents.tasks.refresh_slack_channels": {"queue": "default"},
     "incidents.tasks.refresh_slack_channel": {"queue": "default"},
     "notifications.tasks.deliver": {"queue": "notifications"},
@@ -30,6 +33,7 @@ PERIODIC_TASKS = {
     "policy compliance of open incidents": ("incidents.tasks.refresh_open_compliance", 300),
     "status-update reminders and escalation": ("incidents.tasks.send_update_reminders", 60),
     "outbox sweeper": ("notifications.tasks.sweep", 30),
+    "Slack declarations left pending": ("incidents.tasks.sweep_slack_declarations", 10),
     "delegate coverage coming into view": ("incidents.tasks.check_delegate_coverage", 86400),
     "the bot's Slack channels, cached": ("incidents.tasks.refresh_slack_channels", 600),
 }

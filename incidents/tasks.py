@@ -14,7 +14,7 @@ from incidents.services.escalation import (
     escalations_queued,
 )
 from incidents.services.roles import role_flag_handover_due
-from incidents.slack import channel_cache
+from incidents.slack import channel_cache, inbox
 from notifications.broker import try_publish
 from notifications.channels import RetryableError
 from notifications.channels.slack import slack_configured
@@ -87,6 +87,26 @@ def run_response_plan(incident_id):
     from incidents.services.response_plan import response_plan_run
 
     response_plan_run(incident_id)
+
+
+# A declaration is urgent: on the pages queue. The row makes a retry harmless.
+@shared_task(
+    name="incidents.tasks.declare_from_slack",
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def declare_from_slack(declaration_id):
+    """Declare a Slack declare modal's submission (its inbox row), once."""
+    return inbox.declare(declaration_id)
+
+
+@shared_task(name="incidents.tasks.sweep_slack_declarations", ignore_result=True, **RETRY)
+@runs_alone
+def sweep_slack_declarations():
+    """Queue again the Slack declarations still pending after the grace: the broker was down
+    at submission, or the worker died. Returns how many were queued."""
+    return sum(try_publish(declare_from_slack, (pk,)) for pk in inbox.pending_ids())
 
 
 # Slack's channel listing: a 429 is retried after the Retry-After Slack gave (or a backoff).

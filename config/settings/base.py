@@ -291,6 +291,12 @@ SLACK_COMMAND = env("SLACK_COMMAND", default="/incident")
 # budget, each call at most SLACK_ACK_CALL_TIMEOUT.
 SLACK_ACK_BUDGET_SECONDS = env.float("SLACK_ACK_BUDGET_SECONDS", default=2.5)
 SLACK_ACK_CALL_TIMEOUT = env.float("SLACK_ACK_CALL_TIMEOUT", default=1.5)
+# A worker updates a declare modal no sooner than this after its submission: the "Declaring…"
+# answer must have reached Slack first, or it would replace the declared view.
+SLACK_DECLARED_VIEW_DELAY_SECONDS = env.float("SLACK_DECLARED_VIEW_DELAY_SECONDS", default=1.0)
+# A declaration from Slack still pending this long after its submission is queued again by
+# the sweep (every 10 s): its task was never published (the broker was away), or was lost.
+SLACK_DECLARATION_SWEEP_GRACE_SECONDS = env.int("SLACK_DECLARATION_SWEEP_GRACE_SECONDS", default=10)
 # The bot's channels, cached (incidents/slack/channel_cache.py): refreshed every
 # SLACK_CHANNELS_REFRESH_SECONDS and by Slack's channel events, kept at most
 # SLACK_CHANNELS_CACHE_SECONDS without a refresh.

@@ -27,6 +27,7 @@ from .preference import UserPreference
 from .roles import RoleAssignment
 from .sequence import ReferenceSequence
 from .severity import Priority, SeverityLevel
+from .slack_declaration import SlackDeclaration, SlackDeclarationState
 from .slack_identity import SlackIdentityEvent, SlackLinkAction, SlackLinkMethod
 from .slack_participant import SlackParticipant
 from .status_update import StatusUpdate
@@ -72,6 +73,8 @@ __all__ = [
     "ReferenceSequence",
     "RoleAssignment",
     "SeverityLevel",
+    "SlackDeclaration",
+    "SlackDeclarationState",
     "SlackIdentityEvent",
     "SlackLinkAction",
     "SlackLinkMethod",

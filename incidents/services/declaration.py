@@ -4,6 +4,7 @@ transaction (see lifecycle.py for the refusal conventions)."""
 import re
 import uuid
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,42 +127,45 @@ def _take_reference(incident, now, *, named_after):
         setattr(incident, field, value)
 
 
-@transaction.atomic
-def incident_declare(
+class CheckedDeclaration(NamedTuple):
+    """A declaration's input, cleaned: what `incident_declare` writes in place of what it got."""
+
+    title: str
+    name: str
+    services: list
+    broadcast_channel: str
+    slack_participants: list
+    priority: object
+    priority_override_reason: str
+
+
+def declaration_checked(
     *,
     actor,
+    now,
     title,
+    name,
     incident_type,
     severity,
     affects_customers,
     unplanned,
     exceeds_one_hour,
     confirm_definition=False,
-    name="",
-    summary="",
-    impact="",
-    priority=None,
     services: Iterable = (),
-    environments: Iterable[str] = (),
-    regions: Iterable[str] = (),
-    is_private=None,
-    is_drill=False,
-    source=IncidentSource.PORTAL,
-    commander=None,
-    responder=None,
-    invitees=(),
-    slack_participants=(),
-    broadcast_channel="",
     impact_started_at=None,
     detected_at=None,
-    team=None,
+    broadcast_channel="",
+    slack_participants=(),
     impact_level="",
     urgency="",
+    priority=None,
     priority_override_reason="",
-) -> Incident:
+) -> CheckedDeclaration:
+    """Check a declaration without writing anything: PermissionDenied, or ValidationError
+    with the fields' messages. A front that declares later (Slack's, in a worker) refuses
+    the common mistakes at once with it."""
     if not access.can_declare(actor):
         raise PermissionDenied(_("You are not allowed to declare incidents."))
-    now = timezone.now()
     errors = {}
     title = (title or "").strip()
     name = (name or "").strip()
@@ -200,6 +204,75 @@ def incident_declare(
         )
     if errors:
         raise ValidationError(errors)
+    return CheckedDeclaration(
+        title=title,
+        name=name,
+        services=services,
+        broadcast_channel=broadcast_channel,
+        slack_participants=slack_participants,
+        priority=priority,
+        priority_override_reason=priority_override_reason,
+    )
+
+
+@transaction.atomic
+def incident_declare(
+    *,
+    actor,
+    title,
+    incident_type,
+    severity,
+    affects_customers,
+    unplanned,
+    exceeds_one_hour,
+    confirm_definition=False,
+    name="",
+    summary="",
+    impact="",
+    priority=None,
+    services: Iterable = (),
+    environments: Iterable[str] = (),
+    regions: Iterable[str] = (),
+    is_private=None,
+    is_drill=False,
+    source=IncidentSource.PORTAL,
+    commander=None,
+    responder=None,
+    invitees=(),
+    slack_participants=(),
+    broadcast_channel="",
+    impact_started_at=None,
+    detected_at=None,
+    team=None,
+    impact_level="",
+    urgency="",
+    priority_override_reason="",
+) -> Incident:
+    now = timezone.now()
+    checked = declaration_checked(
+        actor=actor,
+        now=now,
+        title=title,
+        name=name,
+        incident_type=incident_type,
+        severity=severity,
+        affects_customers=affects_customers,
+        unplanned=unplanned,
+        exceeds_one_hour=exceeds_one_hour,
+        confirm_definition=confirm_definition,
+        services=services,
+        impact_started_at=impact_started_at,
+        detected_at=detected_at,
+        broadcast_channel=broadcast_channel,
+        slack_participants=slack_participants,
+        impact_level=impact_level,
+        urgency=urgency,
+        priority=priority,
+        priority_override_reason=priority_override_reason,
+    )
+    title, name, services = checked.title, checked.name, checked.services
+    broadcast_channel, slack_participants = checked.broadcast_channel, checked.slack_participants
+    priority, priority_override_reason = checked.priority, checked.priority_override_reason
 
     is_private = incident_type.private_by_default if is_private is None else is_private
     pending = _pending_reference()

@@ -1,36 +1,42 @@
 """The declare modal: prefilled from Beacon's configuration, checked live (the channel name),
-submitted through `incident_declare`. A replayed submission declares once."""
+submitted into the inbox and declared by a worker through `incident_declare` (inbox.py).
+A replayed submission declares once."""
 
 from contextlib import suppress
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
 
-from incidents import services
 from incidents.delegation import delegate_for
 from incidents.models import (
     CriticalFunction,
     Impact,
     Incident,
     IncidentRoleField,
-    IncidentSource,
     IncidentType,
     PriorityMatrixCell,
     SeverityLevel,
     Urgency,
 )
-from incidents.services.declaration import CHANNEL_NAME_PART, channel_name
+from incidents.services.declaration import (
+    CHANNEL_NAME_PART,
+    channel_name,
+    declaration_checked,
+)
+from incidents.tasks import declare_from_slack
+from notifications.broker import try_publish
 from playbooks.models import Service
 
-from . import channel_cache, replies
+from . import channel_cache, inbox, replies
 from .channels import broadcast_select, check_broadcast
 from .client import SlackUnavailable, call
 from .forms import input_block, select, values_of
 from .incident_choice import open_view
 from .payload import VIEW_ID, identifier, listing, mapping, pk, text
-from .replay import once, replayed
 from .replies import option
 from .replies import text as plain_text
 from .users import beacon_user, invitee, slack_id_of
@@ -51,6 +57,23 @@ FIELD_BLOCKS = {
     "broadcast_channel": "broadcast",
     "slack_participants": "invitees",
 }
+# What of the declaration `declaration_checked` checks at once (the broadcast channel was
+# checked by `check_broadcast`, with the same rule; the worker's declaration checks it again).
+CHECKED = (
+    "title",
+    "name",
+    "incident_type",
+    "severity",
+    "affects_customers",
+    "unplanned",
+    "exceeds_one_hour",
+    "confirm_definition",
+    "services",
+    "slack_participants",
+    "impact_level",
+    "urgency",
+    "priority",
+)
 
 
 def todays_channel(name):
@@ -260,11 +283,14 @@ def _check_name(name, errors):
         errors["name"] = problem
 
 
-def _people(values, errors):
+def _people(ctx, values, errors):
     people = {}
     for block in ("commander", "responder"):
         slack_id = values.get(block)
-        people[block] = beacon_user(slack_id) if slack_id else None
+        if slack_id == ctx.slack_user_id:  # the declarer, found already
+            people[block] = ctx.user
+        else:
+            people[block] = beacon_user(slack_id) if slack_id else None
         if slack_id and people[block] is None:
             errors[block] = _("This person has no Beacon account linked to Slack.")
     # Invitees without a Beacon account join the channel as Slack-only participants.
@@ -303,29 +329,37 @@ def _declaration(values, people):
 
 
 def submit(ctx, view):
-    done = replayed(ctx, view)
-    if done:  # Slack retried, or the same submission was replayed
-        return replies.modal_update(_declared_view(done))
+    """Check what can be checked at once (field errors), store the declaration and answer
+    "Declaring…"; a worker declares (inbox.py). A replayed submission answers from its row."""
+    row = inbox.of_view(view["id"])
+    if row is not None:  # Slack retried, or the same submission was replayed
+        return _answer(ctx, row)
     values = values_of(view)
     errors = {}
     check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
     _check_name(values.get("name"), errors)
-    people = _people(values, errors)
+    people = _people(ctx, values, errors)
     if errors:
         return replies.modal_errors(errors)
     declaration = _declaration(values, people)
     try:
-        done = once(ctx, view, lambda: _declare(ctx, declaration))
+        declaration_checked(
+            actor=ctx.user, now=timezone.now(), **{k: declaration[k] for k in CHECKED}
+        )
     except ValidationError as error:
         return replies.modal_errors(_field_errors(error))
     except PermissionDenied as error:
         return replies.modal_errors({"title": str(error)})
-    return replies.modal_update(_declared_view(done))
+    row, new = inbox.submitted(ctx, view["id"], declaration)
+    if new:
+        transaction.on_commit(partial(try_publish, declare_from_slack, (row.pk,)))
+    return _answer(ctx, row)
 
 
-def _declare(ctx, declaration):
-    incident = services.incident_declare(actor=ctx.user, source=IncidentSource.SLACK, **declaration)
-    return {"reference": incident.reference, "channel": incident.channel_name}
+def _answer(ctx, row):
+    if row.user_id != ctx.user.pk:  # a view id is its member's: say nothing of the row
+        return replies.modal_errors({"title": _("This form was already submitted.")})
+    return replies.modal_update(inbox.view_of(row))
 
 
 def _field_errors(error):
@@ -335,16 +369,3 @@ def _field_errors(error):
         FIELD_BLOCKS.get(field, "title"): " ".join(messages)
         for field, messages in error.message_dict.items()
     }
-
-
-def _declared_view(done):
-    reference = done["reference"]
-    channel = done.get("channel") or Incident.objects.get(reference=reference).channel_name
-    return replies.notice_view(
-        _("Incident declared"),
-        _(
-            "*%(ref)s* is declared. Beacon is creating #%(channel)s, inviting people and "
-            "broadcasting; the commander will be reminded to post updates."
-        )
-        % {"ref": reference, "channel": channel},
-    )

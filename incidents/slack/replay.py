@@ -1,6 +1,7 @@
-"""A modal submission acts once: Slack retries, and a replayed request must not declare,
-post or resolve twice. The result is kept under the view's id, in the action's transaction.
-The interactivity dispatcher has checked the view's id and callback id."""
+"""A modal submission acts once: Slack retries, and a replayed request must not post or
+resolve twice. The result is kept under the view's id, in the action's transaction. (The
+declare modal has its own guard: its inbox row, unique per view id; see inbox.py.) The
+interactivity dispatcher has checked the view's id and callback id."""
 
 import hashlib
 

@@ -1,12 +1,13 @@
 """Declaring from Slack: signed requests through the Django test client, the Slack Web API a
 local fake driven by the real slack_sdk client."""
 
+import json
 import time
 
 import pytest
 from django.core import mail
 
-from incidents.models import Incident, IncidentSource, PlanStepState
+from incidents.models import Incident, IncidentSource, PlanStepState, SlackDeclaration
 from incidents.tests import factories
 from incidents.tests.slack_requests import SECRET, command, interact, submission, suggest
 
@@ -70,13 +71,19 @@ def test_submitting_declares_and_slack_does_the_rest(
     assert incident.plan_steps.get(action="broadcast").state == PlanStepState.DONE
 
 
-def test_a_replayed_submission_declares_once(client, slack, answers):
+def test_a_replayed_submission_declares_once(
+    client, slack, answers, django_capture_on_commit_callbacks
+):
     view = open_declare(client, slack)
-    payload = submission(view, answers())
-    first = interact(client, payload)
-    again = interact(client, payload)
-    assert Incident.objects.count() == 1
-    assert first.json() == again.json()
+    payload = submission(view, answers(), view_id=view["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = interact(client, payload)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = interact(client, payload)
+    incident = Incident.objects.get()
+    assert "Declaring *Checkout is failing*" in json.dumps(first.json())
+    assert incident.reference in json.dumps(again.json())  # answered from the declared row
+    assert SlackDeclaration.objects.get().incident == incident
 
 
 @pytest.mark.parametrize(
@@ -94,7 +101,7 @@ def test_bad_input_is_shown_in_the_modal(client, slack, answers, changes, block,
     body = response.json()
     assert body["response_action"] == "errors"
     assert message in body["errors"][block]
-    assert not Incident.objects.exists()
+    assert not Incident.objects.exists() and not SlackDeclaration.objects.exists()
 
 
 def test_a_taken_channel_name_is_refused(client, slack, answers):
@@ -147,8 +154,6 @@ def test_unknown_subcommand_shows_help(client, slack):
 
 
 def test_url_verification(client, slack):
-    import json
-
     from incidents.tests.slack_requests import signed_headers
 
     body = json.dumps({"type": "url_verification", "challenge": "abc"})

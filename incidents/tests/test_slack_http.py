@@ -1,6 +1,7 @@
 """Slack over real HTTP: signed requests, as Slack sends them, to the running server; the Web
-API is the local fake. Tasks run eagerly in the server's thread after commit, so the response
-plan has run when the submission is answered."""
+API is the local fake. Tasks run eagerly in the server's thread after commit, so the
+declaration (from its inbox row) and its response plan have run when the submission is
+answered "Declaring…", and the modal then updated with the reference."""
 
 import hashlib
 import hmac
@@ -60,7 +61,10 @@ def declare(live_server, slack, **answers):
     response = post(live_server, "/slack/interactivity/", {"payload": json.dumps(payload)})
     assert response.status_code == 200
     assert response.json()["response_action"] == "update", response.json()
-    return Incident.objects.get(channel_name=todays_channel(answers["name"]))
+    assert "Declaring" in json.dumps(response.json())
+    incident = Incident.objects.get(channel_name=todays_channel(answers["name"]))
+    assert incident.reference in json.dumps(slack.views[view["id"]])
+    return incident
 
 
 def answers(incident_type, severity, **changes):
@@ -98,6 +102,7 @@ def test_a_declaration_over_http_creates_invites_and_broadcasts(live_server, sla
         "conversations.invite",
         "chat.postMessage",
         "chat.postMessage",
+        "views.update",  # the declarer's modal shows the reference (after commit, as the plan)
     ]
     assert {"U0CORA", "U0RUDY", "U0ADA"} <= channel.members
     assert channel.topic.startswith(f"SEV2 · {incident.title}") and len(channel.topic) == 250

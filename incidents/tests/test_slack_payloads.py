@@ -176,10 +176,13 @@ def test_control_characters_in_modal_text_are_a_field_error(client, slack, answe
     assert not Incident.objects.exists()
 
 
-def test_a_multiline_text_keeps_its_newlines(client, slack, answers):
+def test_a_multiline_text_keeps_its_newlines(
+    client, slack, answers, django_capture_on_commit_callbacks
+):
     view = open_declare(client, slack)
     summary = "EU customers get 502.\nSince 10:02.\tStill failing."
-    body = interact(client, submission(view, answers(summary=summary))).json()
+    with django_capture_on_commit_callbacks(execute=True):  # the worker declares
+        body = interact(client, submission(view, answers(summary=summary))).json()
     assert body["response_action"] == "update", body
     assert Incident.objects.get().summary == summary
 

@@ -1,0 +1,76 @@
+"""A declaration from Slack's modal while the broker is away: answered at once from its inbox
+row, then declared exactly once by a real worker when the sweep queues it again."""
+
+import json
+import time
+
+import pytest
+
+from incidents.models import Incident, SlackDeclaration, SlackDeclarationState
+from incidents.tasks import sweep_slack_declarations
+from incidents.tests import factories
+from incidents.tests.slack_requests import SECRET, command, interact, submission
+from notifications.tests.brokers import celery_broker
+
+
+def _answers(outage, sev2):
+    return {
+        "title": "Checkout is failing",
+        "name": "checkout-502",
+        "incident_type": outage.pk,
+        "severity": sev2.pk,
+        "commander": "U0CORA",
+        "definition": ["affects_customers", "unplanned", "exceeds_one_hour"],
+    }
+
+
+def _sweep_until(condition, worker, *, timeout=30):
+    """Run the Slack declarations' sweep once a second (as beat does, only more often)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting after {timeout} s; the worker's log ends:\n{worker.log()}")
+        sweep_slack_declarations()
+        time.sleep(1)
+
+
+@pytest.mark.broker
+def test_a_slack_declaration_while_the_broker_is_down_is_answered_then_declared_once(
+    redis_proxy, broker, workers, fake_slack, commander, client, settings, capsys
+):
+    # redis_proxy comes before workers: the worker stops before the proxy does.
+    proxy, proxy_url = redis_proxy
+    settings.SLACK_SIGNING_SECRET = SECRET
+    settings.SLACK_DECLARATION_SWEEP_GRACE_SECONDS = 1
+    fake_slack.add_user("U0CORA", "cora", commander.email)
+    outage = factories.IncidentTypeFactory(name="Outage", slug="outage")
+    sev2 = factories.SeverityFactory(name="SEV2", rank=2)
+    with celery_broker(proxy_url, task_always_eager=False, broker_transport_options=broker.options):
+        command(client, "declare")
+        view = fake_slack.last_view()
+        payload = submission(view, _answers(outage, sev2), view_id=view["id"])
+        proxy.down()
+        started = time.monotonic()
+        answer = interact(client, payload).json()
+        seconds = time.monotonic() - started
+        assert "Declaring *Checkout is failing*" in json.dumps(answer)
+        row = SlackDeclaration.objects.get()
+        assert row.state == SlackDeclarationState.PENDING and not Incident.objects.exists()
+        again = interact(client, payload).json()  # Slack retries: the same row answers
+        assert again == answer and SlackDeclaration.objects.count() == 1
+
+        proxy.up()
+        worker = workers(
+            proxy_url,
+            BEACON_TEST_SLACK_BOT_TOKEN=fake_slack.token,
+            BEACON_TEST_SLACK_API_URL=fake_slack.url + "/api/",
+        )
+        _sweep_until(lambda: "is declared" in json.dumps(fake_slack.views[view["id"]]), worker)
+        for _ in range(3):  # more sweeps find nothing left to declare
+            assert sweep_slack_declarations() == 0
+    with capsys.disabled():
+        print(f"\nanswered in {seconds * 1000:.0f} ms with the broker down")
+    incident = Incident.objects.get()
+    row.refresh_from_db()
+    assert row.state == SlackDeclarationState.DECLARED and row.incident == incident
+    assert incident.reference in json.dumps(fake_slack.views[view["id"]])
