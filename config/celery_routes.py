@@ -20,6 +20,7 @@ TASK_ROUTES = {
     # A declaration from Slack, and the sweep of those left pending: urgent, beside the pages.
     "incidents.tasks.declare_from_slack": {"queue": "pages"},
     "incidents.tasks.sweep_slack_declarations": {"queue": "pages"},
+    "incidents.tasks.show_slack_declaration": {"queue": "notifications"},
     "incidents.tasks.refresh_slack_channels": {"queue": "default"},
     "incidents.tasks.refresh_slack_channel": {"queue": "default"},
     "notifications.tasks.deliver": {"queue": "notifications"},

@@ -97,8 +97,24 @@ def run_response_plan(incident_id):
     time_limit=90,
 )
 def declare_from_slack(declaration_id):
-    """Declare a Slack declare modal's submission (its inbox row), once."""
-    return inbox.declare(declaration_id)
+    """Declare a Slack declare modal's submission (its inbox row), once; then update the
+    modal with the reference (or the refusal)."""
+    return inbox.declare(declaration_id, then=_show_declaration)
+
+
+def _show_declaration(row):
+    inbox.show_later(row, show_slack_declaration)
+
+
+@shared_task(
+    name="incidents.tasks.show_slack_declaration",
+    ignore_result=True,
+    soft_time_limit=20,
+    time_limit=30,
+)
+def show_slack_declaration(declaration_id):
+    """Show a Slack declaration's outcome in the declarer's modal (views.update)."""
+    inbox.show(declaration_id)
 
 
 @shared_task(name="incidents.tasks.sweep_slack_declarations", ignore_result=True, **RETRY)

@@ -297,6 +297,8 @@ SLACK_DECLARED_VIEW_DELAY_SECONDS = env.float("SLACK_DECLARED_VIEW_DELAY_SECONDS
 # A declaration from Slack still pending this long after its submission is queued again by
 # the sweep (every 10 s): its task was never published (the broker was away), or was lost.
 SLACK_DECLARATION_SWEEP_GRACE_SECONDS = env.int("SLACK_DECLARATION_SWEEP_GRACE_SECONDS", default=10)
+# A declaration that fails this often with an unexpected error is refused (the declarer told).
+BEACON_SLACK_DECLARATION_MAX_ATTEMPTS = env.int("BEACON_SLACK_DECLARATION_MAX_ATTEMPTS", default=5)
 # The bot's channels, cached (incidents/slack/channel_cache.py): refreshed every
 # SLACK_CHANNELS_REFRESH_SECONDS and by Slack's channel events, kept at most
 # SLACK_CHANNELS_CACHE_SECONDS without a refresh.

@@ -43,6 +43,9 @@ class SlackDeclaration(models.Model):
         verbose_name=_("incident"),
     )
     refusal = models.TextField(_("refusal"), blank=True)
+    # Tries that ended in an unexpected error; past BEACON_SLACK_DECLARATION_MAX_ATTEMPTS the
+    # row is refused (the declarer is told) instead of being retried for ever.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

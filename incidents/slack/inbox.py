@@ -8,7 +8,6 @@ died) is queued again by the periodic sweep. After the declaration the modal is 
 the reference, or with the refusal when the service refused meanwhile."""
 
 import logging
-import time
 from datetime import timedelta
 from functools import partial
 
@@ -29,6 +28,7 @@ from incidents.models import (
     SlackDeclaration,
     SlackDeclarationState,
 )
+from notifications.broker import try_publish
 from notifications.channels.slack import slack_configured
 from playbooks.models import Service
 
@@ -94,9 +94,12 @@ def submitted(ctx, view_id, declaration):
     return row, True
 
 
-def declare(row_id):
-    """Declare a pending row's incident, once; then show the outcome in the modal. Returns
-    the row's state, or None when it was not pending (declared or refused already)."""
+def declare(row_id, *, then):
+    """Declare a pending row's incident, once; `then(row)` after commit (to show the outcome
+    in the modal). Returns the row's state, or None when it was not pending (declared or
+    refused already)."""
+    if not _attempt(row_id, then):
+        return None
     with transaction.atomic():
         row = SlackDeclaration.objects.select_for_update().filter(pk=row_id).first()
         if row is None or row.state != SlackDeclarationState.PENDING:
@@ -109,9 +112,43 @@ def declare(row_id):
                 row.state = SlackDeclarationState.DECLARED
             except (ValidationError, PermissionDenied) as error:  # the policy changed meanwhile
                 row.state, row.refusal = SlackDeclarationState.REFUSED, refusal_of(error)
-        row.save(update_fields=["state", "incident", "refusal", "updated_at"])
-        transaction.on_commit(partial(show, row.pk))
+        _settle(row, then)
     return row.state
+
+
+def _attempt(row_id, then):
+    """Count a try before it starts (an unexpected error rolls the declaration back, not
+    this); a row that failed that way too often is refused, and the declarer told. False when
+    there is nothing (left) to declare."""
+    with transaction.atomic():
+        row = SlackDeclaration.objects.select_for_update().filter(pk=row_id).first()
+        if row is None or row.state != SlackDeclarationState.PENDING:
+            return False
+        if row.attempts >= settings.BEACON_SLACK_DECLARATION_MAX_ATTEMPTS:
+            logger.error("Slack declaration %s failed %s times: refused", row.pk, row.attempts)
+            with override(row.language):
+                row.state = SlackDeclarationState.REFUSED
+                row.refusal = _("Beacon could not declare it (the error is logged).")
+            _settle(row, then)
+            return False
+        row.attempts += 1
+        row.save(update_fields=["attempts", "updated_at"])
+    return True
+
+
+def _settle(row, then):
+    row.save(update_fields=["state", "incident", "refusal", "updated_at"])
+    transaction.on_commit(partial(then, row))
+
+
+def show_later(row, task):
+    """Queue `task(row id)`, which shows the outcome: the answer "Declaring…" may still be on
+    its way to Slack, and an update that lands before it is overwritten by it, so the modal is
+    updated a moment after the submission (a countdown: no worker waits)."""
+    age = (timezone.now() - row.created_at).total_seconds()
+    delay = max(0.0, settings.SLACK_DECLARED_VIEW_DELAY_SECONDS - age)
+    if not try_publish(task, (row.pk,), countdown=delay or None):
+        logger.warning("Slack declaration %s: the modal's update could not be queued", row.pk)
 
 
 def refusal_of(error):
@@ -126,10 +163,6 @@ def show(row_id):
     if not slack_configured():
         return
     row = SlackDeclaration.objects.select_related("incident").get(pk=row_id)
-    # The answer "Declaring…" may still be on its way to Slack: an update before it lands
-    # would be overwritten by it.
-    age = (timezone.now() - row.created_at).total_seconds()
-    time.sleep(max(0.0, min(settings.SLACK_DECLARED_VIEW_DELAY_SECONDS - age, 1.0)))
     with override(row.language):
         view = view_of(row)
     try:

@@ -75,11 +75,37 @@ def test_a_refusal_at_declaration_time_is_shown_in_the_modal(
     outage.is_active = False  # withdrawn between the submission and the worker
     outage.save()
     with django_capture_on_commit_callbacks(execute=True):
-        assert inbox.declare(SlackDeclaration.objects.get().pk) == SlackDeclarationState.REFUSED
+        assert (
+            declare_from_slack(SlackDeclaration.objects.get().pk) == SlackDeclarationState.REFUSED
+        )
     row = SlackDeclaration.objects.get()
     assert "no longer offered" in row.refusal and not Incident.objects.exists()
     assert "no longer offered" in shown(slack, view_id)
     assert "/incident declare` again" in shown(slack, view_id)
+
+
+def test_a_declaration_failing_unexpectedly_is_retried_then_refused_and_the_declarer_told(
+    slack, submit, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.BEACON_SLACK_DECLARATION_MAX_ATTEMPTS = 2
+    _answer, view_id = submit()
+    row = SlackDeclaration.objects.get()
+
+    def broken(**_arguments):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(inbox.services, "incident_declare", broken)
+    for _try in range(2):
+        with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+            declare_from_slack(row.pk)
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (SlackDeclarationState.PENDING, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert declare_from_slack(row.pk) is None  # a third try: refused, not retried
+    row.refresh_from_db()
+    assert row.state == SlackDeclarationState.REFUSED and not Incident.objects.exists()
+    assert "could not declare it" in shown(slack, view_id)
+    assert inbox.pending_ids() == []
 
 
 def test_a_replay_by_another_member_is_told_nothing_of_the_row(
