@@ -113,26 +113,35 @@ def _first_deliveries(notification, people):
         method = Method(**notification.methods[rank])
         pairs = addresses(method, incident=notification.incident, people=people)
         if pairs:
-            reached = {
-                _key(notification, rank, method, address): (address, person)
-                for address, person in pairs
-            }
-            return [
-                Delivery(
-                    idempotency_key=key,
-                    notification=notification,
-                    channel=method.channel,
-                    address=address,
-                    recipient=person,
-                    method_rank=rank,
-                )
-                for key, (address, person) in reached.items()
-            ]
+            return list(
+                _unsaved(notification, rank, method, _reached(notification, rank, method, pairs))
+            )
     return []
 
 
 def _key(notification, rank, method, address):
     return f"n{notification.pk}:{rank}:{method.channel}:{address}"[:250]
+
+
+def _reached(notification, rank, method, pairs):
+    """{idempotency key: (address, person)} of a method's (address, person) pairs."""
+    return {
+        _key(notification, rank, method, address): (address, person) for address, person in pairs
+    }
+
+
+def _unsaved(notification, rank, method, reached, *, failed_from=None, skipped=()):
+    for key, (address, person) in reached.items():
+        if key not in skipped:
+            yield Delivery(
+                idempotency_key=key,
+                notification=notification,
+                channel=method.channel,
+                address=address,
+                recipient=person,
+                method_rank=rank,
+                failed_over_from=failed_from,
+            )
 
 
 def open_next_method(notification, *, after_rank, people, failed_from=None):
@@ -145,25 +154,12 @@ def open_next_method(notification, *, after_rank, people, failed_from=None):
         pairs = addresses(method, incident=notification.incident, people=people)
         if not pairs:
             continue
-        reached = {
-            _key(notification, rank, method, address): (address, person)
-            for address, person in pairs
-        }
+        reached = _reached(notification, rank, method, pairs)
         # A method opened again (a failover replayed) adds only whom it did not reach yet.
         existing = notification.deliveries.filter(method_rank=rank, idempotency_key__in=reached)
         existing = set(existing.values_list("idempotency_key", flat=True))
         created = Delivery.objects.bulk_create(
-            Delivery(
-                idempotency_key=key,
-                notification=notification,
-                channel=method.channel,
-                address=address,
-                recipient=person,
-                method_rank=rank,
-                failed_over_from=failed_from,
-            )
-            for key, (address, person) in reached.items()
-            if key not in existing
+            _unsaved(notification, rank, method, reached, failed_from=failed_from, skipped=existing)
         )
         new_ids = [delivery.pk for delivery in created]
         transaction.on_commit(partial(publish, new_ids, page=is_page(notification)))
