@@ -49,7 +49,12 @@ def escalation_state(incident):
     states = []
     acknowledgement = chains.ack_chain(level)
     if acknowledgement is not None:
-        sent = [n for n in notices if n.kind == EscalationKind.ACKNOWLEDGE]
+        # One acknowledgement escalation whatever its anchor (a declaration time corrected
+        # after its first pages): its notices in the order of the chain.
+        sent = sorted(
+            (n for n in notices if n.kind == EscalationKind.ACKNOWLEDGE),
+            key=lambda notice: (notice.round, notice.stage),
+        )
         stopped = ""
         if incident.acknowledged_at:
             stopped = _("acknowledged at %(at)s") % {"at": f"{incident.acknowledged_at:%H:%M}"}

@@ -12,6 +12,7 @@ from incidents.services.escalation import (
     escalate_incidents,
     escalations_due,
     escalations_queued,
+    incident_escalate,
 )
 from incidents.services.roles import role_flag_handover_due
 from incidents.slack import channel_cache, inbox
@@ -83,10 +84,16 @@ def escalate_batch(incident_ids):
 
 @shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)
 def run_response_plan(incident_id):
-    """Run an incident's pending automated plan steps (retries are scheduled by the service)."""
+    """Run an incident's pending automated plan steps (retries are scheduled by the service),
+    then the stages of its escalations already due: the acknowledgement chain's first pages go
+    out beside the plan's (knowing whom it paged), not at the next tick, up to a minute later."""
     from incidents.services.response_plan import response_plan_run
 
     response_plan_run(incident_id)
+    try:
+        incident_escalate(incident_id=incident_id)
+    except Exception:  # the periodic tick sends them anyway
+        logger.exception("Could not escalate incident %s after its plan", incident_id)
 
 
 # A declaration is urgent: on the pages queue. The row makes a retry harmless.

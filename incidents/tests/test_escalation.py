@@ -165,11 +165,8 @@ def test_a_level_that_pages_without_a_chain_takes_the_default_one(
         (1, 3, ["pat"]),
         (1, 4, ["erin"]),
     ]
-    assert pages_to(incident) == [[org.cora.pk], [org.pat.pk], [org.erin.pk]]  # Pat once
-    assert messages(incident, TimelineKind.PAGED)[2] == (
-        "Acknowledgement escalation, round 1 of 2, stage 3: paged nobody new (the commander's "
-        "backup) by sms, voice, slack, email. (Pat Lee already told a moment ago.)"
-    )
+    # Pat at 0 as the communications lead, and again at the target as the commander's backup.
+    assert pages_to(incident) == [[org.cora.pk], [org.pat.pk], [org.pat.pk], [org.erin.pk]]
 
 
 # --- The status-update escalation -----------------------------------------------------------
@@ -253,17 +250,19 @@ def test_an_unavailable_backup_is_skipped_with_the_reason(sev2_incident, org, se
     assert notice.skipped[0]["user"] == org.pat.pk
 
 
-def test_an_unavailable_commander_is_skipped_with_the_reason(sev1_incident, org):
+def test_an_unavailable_commander_is_skipped_with_the_reason(declared, sev1, org):
     away(org.cora, reason="sick")
+    sev1_incident = declared(severity=sev1)
     at_declaration(sev1_incident, 5)
-    # Pat stands in for Cora, is the communications lead, and is her backup: paged once.
+    # Pat stands in for Cora and is the communications lead: paged once at 0; at the target
+    # again, as her backup.
     assert sent(sev1_incident, ACK)[:3] == [(1, 1, ["pat"]), (1, 2, ["pat"]), (1, 3, ["pat"])]
     skips = messages(sev1_incident, TimelineKind.ESCALATION_SKIPPED)
     assert skips[0].startswith(
         "Acknowledgement escalation, round 1 of 2, stage 1 (the commander): skipped Cora Diaz, "
         "who is unavailable (sick) until "
     )
-    assert pages_to(sev1_incident) == [[org.pat.pk]]  # Pat once, for the two stages
+    assert pages_to(sev1_incident) == [[org.pat.pk], [org.pat.pk]]  # once for the two at 0
 
 
 def test_an_unavailable_commander_is_not_reminded_first(sev2_incident, org):
@@ -339,7 +338,16 @@ def test_duplicate_ticks_send_each_stage_once(sev1_incident, org):
     for _tick in range(3):
         at_declaration(sev1_incident, 5)
     assert len(sent(sev1_incident, ACK)) == 3
-    assert pages_to(sev1_incident) == [[org.cora.pk], [org.pat.pk]]  # Pat once for two stages
+    assert pages_to(sev1_incident) == [[org.cora.pk], [org.pat.pk], [org.pat.pk]]  # 0, 0 and 5
+
+
+def test_the_stages_at_declaration_go_out_with_the_response_plan_before_any_tick(
+    sev1_incident, org
+):
+    """Paged at declaration, not at the next tick (up to a minute later)."""
+    assert sent(sev1_incident, ACK) == [(1, 1, ["cora"]), (1, 2, ["pat"])]
+    assert pages_to(sev1_incident) == [[org.cora.pk], [org.pat.pk]]
+    assert at_declaration(sev1_incident, 0.5) == []  # the tick finds them sent
 
 
 def test_the_periodic_task_escalates_on_the_clock(sev1_incident, org):
@@ -360,7 +368,11 @@ def test_the_periodic_task_queues_the_due_incidents_a_batch_at_a_time(
     queued = []
     settings.BEACON_ESCALATION_BATCH = 2
     monkeypatch.setattr(tasks, "try_publish", lambda task, args: queued.append(args) or True)
-    with django_assert_num_queries(2):  # the due ids and their queued mark, whatever their number
+    due = max(incident.next_update_due for incident in incidents)
+    with (
+        time_machine.travel(due, tick=False),
+        django_assert_num_queries(2),  # the due ids and their queued mark, whatever their number
+    ):
         assert tasks.send_update_reminders() == 3
     assert sorted(pk for (batch,) in queued for pk in batch) == sorted(i.pk for i in incidents)
     assert [len(batch) for (batch,) in queued] == [2, 2, 1]
@@ -384,10 +396,11 @@ def test_one_failing_incident_does_not_hold_up_the_others(sev1_incident, declare
         return real(incident, *args)
 
     monkeypatch.setattr(escalation, "_escalate", failing_for_sev1)
+    before = sent(sev1_incident, ACK)  # the stages at 0, sent with the response plan
     with pytest.raises(escalation.EscalationFailed, match=str(sev1_incident.pk)):
         escalation.escalate_due(now=other.next_update_due)
     assert sent(other, UPDATE) == [(1, 1, ["cora"])]
-    assert not EscalationNotice.objects.filter(incident=sev1_incident).exists()
+    assert sent(sev1_incident, ACK) == before and sent(sev1_incident, UPDATE) == []
 
 
 def test_a_paged_executive_with_a_stakeholders_rights_may_acknowledge(org, sev2_incident):
