@@ -18,6 +18,9 @@ class ServiceModelForm(forms.ModelForm):
     def _post_clean(self):
         # After the field and model checks, like django.contrib.auth's UserCreationForm.
         super()._post_clean()
+        self._call_service_when_valid()
+
+    def _call_service_when_valid(self):
         if self.errors:
             return
         try:

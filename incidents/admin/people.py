@@ -53,12 +53,7 @@ class PeopleServiceForm(ServiceModelForm):
             )
         except ValidationError as error:
             self._update_errors(error)
-        if self.errors:
-            return
-        try:
-            self.result = self.call_service()
-        except REFUSALS as error:
-            self._add_refusal(error)
+        self._call_service_when_valid()
 
     def _changes(self):
         return {field: self.cleaned_data[field] for field in self.changed_data}
