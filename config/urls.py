@@ -5,8 +5,8 @@ from config import api_docs, health
 from incidents import views_sms
 from incidents.slack import views as slack
 
-handler400 = "incidents.api.errors.bad_request"
-handler404 = "incidents.api.errors.not_found"
+handler400 = "core.api.errors.bad_request"
+handler404 = "core.api.errors.not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.names import display_name
+from core.names import display_name
 
 from .models import CriticalFunction, Delegation, Team, Unavailability
 

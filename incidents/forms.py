@@ -1,14 +1,13 @@
 """Portal forms. They only parse input; the services decide and refuse (see services.py)."""
 
-import re
-
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ListField, ServiceErrorsMixin
 from playbooks.models import Service
 
 from . import selectors, selectors_policy, services
@@ -29,38 +28,6 @@ from .services import WORKING_TRANSITIONS
 WORKING_STATES = [
     status for status in IncidentStatus if any(status in t for t in WORKING_TRANSITIONS.values())
 ]
-
-
-class ServiceErrorsMixin:
-    """Show a service's ValidationError on the form and focus the first field in error."""
-
-    def add_service_errors(self, error: ValidationError):
-        if hasattr(error, "error_dict"):
-            by_field = error.message_dict
-        else:
-            by_field = {NON_FIELD_ERRORS: error.messages}
-        for field, messages in by_field.items():
-            known = field in self.fields and field != NON_FIELD_ERRORS
-            self.add_error(field if known else None, messages)
-        self.focus_first_error()
-
-    def focus_first_error(self):
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["autofocus"] = True
-                return
-
-
-class ListField(forms.CharField):
-    """A list of names, typed as text separated by commas or new lines."""
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        return [
-            part.strip() for part in re.split(r"[,\n]", super().to_python(value)) if part.strip()
-        ]
 
 
 class TierGroupedIterator(ModelChoiceIterator):

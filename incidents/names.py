@@ -1,11 +1,6 @@
 from django.utils.translation import gettext as _
 
 
-def display_name(user):
-    """How Beacon names a person everywhere: their full name, else their username."""
-    return user.get_full_name() or user.get_username()
-
-
 def outbound_name(incident):
     """How an incident is named in whatever leaves Beacon (messages, channel topics,
     webhooks): its title, or for a private incident its reference only."""

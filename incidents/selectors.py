@@ -3,8 +3,9 @@
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 
+from core.lookups import as_pk
+
 from . import access
-from .lookups import as_pk
 from .models import (
     ApiToken,
     Incident,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from incidents import access, services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import AckVia, Incident, IncidentStatus, UserPreference
 from notifications.channels.webhook import signature
 from notifications.models import Delivery

@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.exceptions import TransitionNotAllowed
+from core.views_refusals import show_refusal
 from playbooks import selectors as playbook_selectors
 
 from . import access, panels, selectors, selectors_escalation, services, views_people, views_tokens
 from . import forms as portal_forms
-from .exceptions import TransitionNotAllowed
 from .models import IncidentSource, IncidentStatus, SeverityLevel, UserPreference
-from .views_refusals import show_refusal
 
 PAGE_SIZE = 25
 

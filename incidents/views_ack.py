@@ -9,11 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.exceptions import TransitionNotAllowed
+from core.names import display_name
+from incidents.names import outbound_name
+
 from . import access, services
 from .ack_links import ack_link_read
-from .exceptions import TransitionNotAllowed
 from .models import AckVia
-from .names import display_name, outbound_name
 
 TEMPLATE = "incidents/ack_link.html"
 

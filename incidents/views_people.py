@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from incidents.names import display_name
+from core.forms import ServiceErrorsMixin
+from core.names import display_name
 
 from . import selectors, services, staffing
 from .delegation import SPOF_HORIZON, coverage, single_points_of_failure
-from .forms import ActionForm, ServiceErrorsMixin, UserChoiceField
+from .forms import ActionForm, UserChoiceField
 from .models import CriticalFunction, Unavailability, UnavailabilityReason
 from .models.delegation import ORGANISATION_FIRST
 

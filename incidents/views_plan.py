@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.exceptions import TransitionNotAllowed
+from core.views_refusals import show_refusal
+
 from . import selectors, services
-from .exceptions import TransitionNotAllowed
 from .views import _incident_page
-from .views_refusals import show_refusal
 
 
 @require_POST

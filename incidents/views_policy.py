@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from core.forms import ServiceErrorsMixin
+from core.lookups import as_pk
+from core.views_refusals import PORTAL_REFUSALS, show_refusal
+
 from . import chains, selectors_policy, services
-from .forms import ServiceErrorsMixin
-from .lookups import as_pk
 from .models import Audience, Impact, PolicyStatus, SeverityLevel, Team, Urgency
-from .views_refusals import PORTAL_REFUSALS, show_refusal
 
 # --- Reading a version ----------------------------------------------------------------------
 

@@ -17,10 +17,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from core.admin.actions import apply_each
+from core.names import display_name
 from incidents import access
-from incidents.admin.actions import apply_each
 from incidents.models import Incident
-from incidents.names import display_name
 from notifications.models import Delivery, DeliveryStatus, Notification, WorkerHeartbeat
 from notifications.services import delivery_retry
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from guardian.shortcuts import get_users_with_perms
 
-from incidents.names import display_name
+from core.names import display_name
 from notifications.links import absolute_url
 from notifications.models import NotificationEvent
 from notifications.services import notify_people

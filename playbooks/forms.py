@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from incidents.forms import ServiceErrorsMixin
+from core.forms import ServiceErrorsMixin
 from incidents.models import IncidentType
 
 from .models import VerificationMethod, VerificationOutcome

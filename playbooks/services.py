@@ -16,8 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.exceptions import TransitionNotAllowed
-from incidents.names import display_name
+from core.exceptions import TransitionNotAllowed
+from core.names import display_name
 
 from . import announce
 from .models import (

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from incidents.views_refusals import PORTAL_REFUSALS, show_refusal
+from core.views_refusals import PORTAL_REFUSALS, show_refusal
 
 from . import selectors, services
 from .forms import (

@@ -1,4 +1,4 @@
-"""Request bodies keep the JSON types the schema documents (incidents/api/strict.py): every
+"""Request bodies keep the JSON types the schema documents (core/api/strict.py): every
 body field of every operation refuses a value of another type, and accepts its own."""
 
 import json

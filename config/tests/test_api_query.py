@@ -1,5 +1,5 @@
 """Query parameters are typed in the schema, and a value their type refuses answers 400 naming
-the parameter (incidents/api/query.py), over every parameter of every operation."""
+the parameter (core/api/query.py), over every parameter of every operation."""
 
 import pytest
 

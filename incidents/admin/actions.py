@@ -1,22 +1,17 @@
 """The incident admin's actions. Each calls the services once per selected incident, reports the
 successes in one message and every refusal in the service's own words; a refused incident keeps
-everything as it was. Actions that need input show an intermediate page first
-(`intermediate_page`, which the policy admin's actions use too)."""
+everything as it was (core.admin.actions.apply_each). Actions that need input show an
+intermediate page first."""
 
-from operator import attrgetter
-
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.db import transaction
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from core.admin.actions import apply_each, intermediate_page, submitted
 from incidents import services
 from incidents.models import AckVia, IncidentStatus
 
 from . import forms
-from .refusals import REFUSALS, refusal_messages
 
 ACKNOWLEDGED = ngettext_lazy(
     "Acknowledged %(count)d incident: %(refs)s.",
@@ -47,72 +42,6 @@ CLOSED = ngettext_lazy(
 CANCELLED = ngettext_lazy(
     "Cancelled %(count)d incident: %(refs)s.", "Cancelled %(count)d incidents: %(refs)s.", "count"
 )
-
-
-def apply_each(
-    modeladmin,
-    request,
-    queryset,
-    change,
-    done,
-    *,
-    name=attrgetter("reference"),
-    names="refs",
-    refusal=None,
-    **params,
-):
-    """Call `change(obj)` for each selected object, all-or-nothing per object, and report.
-
-    The successes go in one message, `done` % params with `count` and, under `names`, the
-    changed objects as `name` calls them (no message when `done` is None); each refusal in the
-    service's own words, passed through `refusal(obj, message)` where a message must say which
-    object it is about. Returns the changed objects as they were selected (the services save
-    fresh copies of them).
-    """
-    changed = []
-    for obj in queryset:
-        try:
-            with transaction.atomic():
-                change(obj)
-        except REFUSALS as error:
-            for message in refusal_messages(error):
-                shown = refusal(obj, message) if refusal else message
-                modeladmin.message_user(request, shown, messages.ERROR)
-        else:
-            changed.append(obj)
-    if changed and done:
-        params.update(count=len(changed), **{names: ", ".join(name(obj) for obj in changed)})
-        modeladmin.message_user(request, done % params, messages.SUCCESS)
-    return changed
-
-
-def prefixed(name):
-    """A refusal `apply_each` shows as "<the object's name>: <the service's message>"."""
-    return lambda obj, message: f"{name(obj)}: {message}"
-
-
-def submitted(request):
-    """The intermediate page's data once it was submitted; None while it is first shown."""
-    return request.POST if "apply" in request.POST else None
-
-
-def intermediate_page(modeladmin, request, queryset, form, *, title, template="action_form"):
-    """The page asking for an action's input, for the selected objects: the model's
-    `admin/<app>/<model>/<template>.html`, which extends admin/incidents/action_form.html."""
-    opts = modeladmin.model._meta
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "opts": opts,
-        "objects": queryset,
-        "form": form,
-        "media": modeladmin.media + form.media,
-        "action": request.POST["action"],
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(
-        request, f"admin/{opts.app_label}/{opts.model_name}/{template}.html", context
-    )
 
 
 @admin.action(description=_("Acknowledge"), permissions=["change"])

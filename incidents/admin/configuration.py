@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.refusals import REFUSALS, refusal_messages
 from incidents import services
 from incidents.models import (
     ExitCriterion,
@@ -16,8 +17,6 @@ from incidents.models import (
     SlackLinkMethod,
     UserPreference,
 )
-
-from .refusals import REFUSALS, refusal_messages
 
 
 class ExitCriterionInline(admin.TabularInline):

@@ -8,21 +8,17 @@ Staff see only the entries of incidents `access` lets them see.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.actions import apply_each
+from core.admin.forms import ServiceModelForm
 from incidents import costing, selectors, services
 from incidents.models import EffortEntry, Incident, IncidentCompliance
 from incidents.services.effort import can_remove
 
-from .actions import apply_each
-from .forms import ServiceModelForm
 from .inlines import RecordInline
 
 
 class EffortLogForm(ServiceModelForm):
     """The add form: the signed-in user logs their own time."""
-
-    # ServiceModelForm's incident list fields have no place here.
-    environments = None
-    regions = None
 
     class Meta:
         model = EffortEntry

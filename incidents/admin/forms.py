@@ -11,8 +11,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.forms import ServiceModelForm
+from core.forms import ListField
 from incidents import selectors, services
-from incidents.forms import ListField
 from incidents.models import (
     CancelReason,
     Incident,
@@ -21,8 +22,6 @@ from incidents.models import (
     SeverityLevel,
 )
 from playbooks.models import Service
-
-from .refusals import REFUSALS, refusal_messages
 
 WORKING_STATUSES = [
     IncidentStatus.INVESTIGATING,
@@ -62,55 +61,14 @@ def admin_list_field(label):
     )
 
 
-class ServiceModelForm(forms.ModelForm):
-    """A model form whose validation ends with a service call; `result` is what it returned."""
-
-    actor = None  # the signed-in user, set by the admin on the form class it builds per request
+class IncidentServiceForm(ServiceModelForm):
+    """A ServiceModelForm for an incident, whose environments and regions are typed as text."""
 
     environments = admin_list_field(_("Environments"))
     regions = admin_list_field(_("Regions"))
 
-    def call_service(self):
-        raise NotImplementedError
 
-    def _post_clean(self):
-        # After the field and model checks, like django.contrib.auth's UserCreationForm.
-        super()._post_clean()
-        if self.errors:
-            return
-        try:
-            self.result = self.call_service()
-        except REFUSALS as error:
-            self._add_refusal(error)
-
-    def _add_refusal(self, error):
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, refusal_messages(error))
-
-
-class SavedByServiceAdmin:
-    """For a ModelAdmin whose form is a ServiceModelForm: the form's service call saved the
-    object while the form validated, so the admin saves nothing more."""
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user  # a class built for this request only
-        return form
-
-    def save_form(self, request, form, change):
-        return form.result
-
-    def save_model(self, request, obj, form, change):
-        """Nothing left to save: the service saved while the form validated."""
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing left to save: see save_model."""
-
-
-class IncidentDeclareForm(ServiceModelForm):
+class IncidentDeclareForm(IncidentServiceForm):
     """The add form: a declaration from the admin."""
 
     name = forms.CharField(
@@ -154,7 +112,7 @@ class IncidentDeclareForm(ServiceModelForm):
         )
 
 
-class IncidentDetailsForm(ServiceModelForm):
+class IncidentDetailsForm(IncidentServiceForm):
     """The change form: the descriptive fields `services.incident_update_details` edits."""
 
     class Meta:

@@ -17,6 +17,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
+from core.admin.refusals import REFUSALS, refusal_messages
+from core.names import display_name
 from incidents import services
 from incidents.delegation import SPOF_HORIZON, coverage, single_points_of_failure
 from incidents.models import (
@@ -26,17 +29,10 @@ from incidents.models import (
     TeamMembership,
     Unavailability,
 )
-from incidents.names import display_name
-
-from .forms import SavedByServiceAdmin, ServiceModelForm
-from .refusals import REFUSALS, refusal_messages
 
 
 class PeopleServiceForm(ServiceModelForm):
-    """A ServiceModelForm without the incident's list fields; the service checks uniqueness."""
-
-    environments = None
-    regions = None
+    """A ServiceModelForm whose service checks uniqueness."""
 
     def _post_clean(self):
         """ModelForm's, with the model's field checks only, then the service call.
@@ -57,12 +53,7 @@ class PeopleServiceForm(ServiceModelForm):
             )
         except ValidationError as error:
             self._update_errors(error)
-        if self.errors:
-            return
-        try:
-            self.result = self.call_service()
-        except REFUSALS as error:
-            self._add_refusal(error)
+        self._call_service_when_valid()
 
     def _changes(self):
         return {field: self.cleaned_data[field] for field in self.changed_data}

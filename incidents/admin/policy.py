@@ -22,6 +22,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from core.admin.actions import apply_each, intermediate_page, prefixed, submitted
+from core.admin.forms import ServiceModelForm
+from core.admin.refusals import REFUSALS, refusal_messages
 from incidents import chains, selectors_policy, services
 from incidents.models import (
     Audience,
@@ -38,24 +41,13 @@ from incidents.models import (
     Urgency,
 )
 
-from .actions import apply_each, intermediate_page, prefixed, submitted
 from .chain_field import ChainField
-from .forms import ServiceModelForm
 from .inlines import RecordInline
-from .refusals import REFUSALS, refusal_messages
-
-
-class PolicyServiceForm(ServiceModelForm):
-    """A ServiceModelForm without the incident's list fields."""
-
-    environments = None
-    regions = None
-
 
 # --- Forms ----------------------------------------------------------------------------------
 
 
-class PolicyDraftAddForm(PolicyServiceForm):
+class PolicyDraftAddForm(ServiceModelForm):
     copy_from = forms.ModelChoiceField(
         label=_("Start from"),
         queryset=PolicyVersion.objects.all(),
@@ -72,7 +64,7 @@ class PolicyDraftAddForm(PolicyServiceForm):
         return services.policy_draft_create(actor=self.actor, **self.cleaned_data)
 
 
-class PolicyDraftForm(PolicyServiceForm):
+class PolicyDraftForm(ServiceModelForm):
     class Meta:
         model = PolicyVersion
         fields = ["summary"]
@@ -607,7 +599,7 @@ def _rank(field, choices):
     )
 
 
-class PriorityMatrixCellForm(PolicyServiceForm):
+class PriorityMatrixCellForm(ServiceModelForm):
     class Meta:
         model = PriorityMatrixCell
         fields = ["impact", "urgency", "priority"]

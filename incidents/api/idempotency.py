@@ -12,32 +12,12 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
+from core.api.idempotency import HEADER, KEY_MAX_LENGTH, REPLAYED_HEADER, IdempotencyKeyReused
 from incidents.models import IdempotencyKey
-
-HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
-KEY_MAX_LENGTH = IdempotencyKey._meta.get_field("key").max_length
-
-HEADER_PARAMETER = OpenApiParameter(
-    HEADER,
-    {"type": "string", "maxLength": KEY_MAX_LENGTH},
-    OpenApiParameter.HEADER,
-    description=_(
-        "A unique key per request. A retry with the same key and body gets the first response "
-        "back without repeating the change."
-    ),
-)
-
-
-class IdempotencyKeyReused(APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = _("This Idempotency-Key was already used for a different request.")
-    default_code = "idempotency_key_reused"
 
 
 def _request_hash(request):

@@ -27,6 +27,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.query import QuerySerializer
+from core.api.strict import InputSerializer, StrictTypes
+from core.names import display_name
 from incidents import services
 from incidents.delegation import coverage, delegate_for, single_points_of_failure
 from incidents.models import (
@@ -40,11 +43,8 @@ from incidents.models import (
     UnavailabilityReason,
 )
 from incidents.models.delegation import ORGANISATION_FIRST
-from incidents.names import display_name
 
 from .idempotency import idempotent
-from .query import QuerySerializer
-from .strict import InputSerializer, StrictTypes
 
 User = get_user_model()
 USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH)

@@ -6,7 +6,7 @@ history; POST to start a draft, and the actions `levels` (set a level of a draft
 `/api/v1/priority-matrix/`: the impact × urgency grid, its `suggest` lookup, POST to set a cell.
 
 Every signed-in user may read the policy; the services decide who may change it: ValidationError
-(400), TransitionNotAllowed (409), PermissionDenied (403), see incidents/api/errors.py.
+(400), TransitionNotAllowed (409), PermissionDenied (403), see core/api/errors.py.
 """
 
 from django.http import Http404
@@ -17,6 +17,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.query import QuerySerializer
+from core.api.schema import ErrorSerializer
+from core.api.strict import InputSerializer
 from incidents import selectors_policy, services
 from incidents.models import (
     Audience,
@@ -36,9 +39,6 @@ from incidents.models import (
 )
 
 from .idempotency import idempotent
-from .query import QuerySerializer
-from .schema import ErrorSerializer
-from .strict import InputSerializer
 
 
 def _username(**kwargs):

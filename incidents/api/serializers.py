@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.strict import InputSerializer
 from incidents import access, costing, selectors, staffing
 from incidents.models import (
     CancelReason,
@@ -33,7 +34,6 @@ from playbooks.models import Service
 
 from .effort import ComplianceSerializer, EffortSummarySerializer
 from .people import IncidentRoleSerializer
-from .strict import InputSerializer
 
 User = get_user_model()
 

@@ -2,7 +2,7 @@
 
 Incidents are loaded through the selectors, so one the user may not see answers 404 and is
 absent from lists. Services refuse with ValidationError (400), TransitionNotAllowed (409) or
-PermissionDenied (403); see incidents/api/errors.py.
+PermissionDenied (403); see core/api/errors.py.
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.api.idempotency import KEY_MAX_LENGTH
+
 
 class IdempotencyKey(models.Model):
     """An API client's `Idempotency-Key` and the response its POST got, for replaying retries."""
@@ -14,7 +16,7 @@ class IdempotencyKey(models.Model):
         related_name="+",
         verbose_name=_("user"),
     )
-    key = models.CharField(_("key"), max_length=255)
+    key = models.CharField(_("key"), max_length=KEY_MAX_LENGTH)
     method = models.CharField(_("method"), max_length=10)
     path = models.CharField(_("path"), max_length=255)
     request_hash = models.CharField(_("request body hash"), max_length=64)

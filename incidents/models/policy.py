@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .base import ActorEvent
+from core.models import ActorEvent
+
 from .function import CriticalFunction
 from .severity import Priority, SeverityLevel
 from .team import Team

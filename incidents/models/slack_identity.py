@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .base import ActorEvent
+from core.models import ActorEvent
 
 
 class SlackLinkAction(models.TextChoices):

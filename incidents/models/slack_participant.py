@@ -4,7 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import AppendOnlyModel
+from core.models import AppendOnlyModel
+
 from .incident import Incident
 from .preference import SLACK_USER_ID
 

@@ -2,7 +2,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import ActorEvent
+from core.models import ActorEvent
+
 from .incident import Incident
 
 

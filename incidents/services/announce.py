@@ -4,8 +4,9 @@ decides the methods."""
 
 from django.utils.translation import gettext as _
 
+from core.names import display_name
 from incidents.ack_links import ack_link_url
-from incidents.names import display_name, outbound_name
+from incidents.names import outbound_name
 from notifications.links import absolute_url
 from notifications.services import channel_archive_request, notify_incident, notify_people
 from playbooks.plans import response_plan_for

@@ -8,8 +8,8 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from incidents import selectors
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import Incident, IncidentStatus
 from incidents.timeline import record_event as record_event  # the services' timeline writer
 from incidents.timeline import timeline_event as timeline_event

@@ -11,9 +11,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.names import display_name
 from incidents import access
 from incidents.models import EffortEntry, TimelineKind, UserPreference
-from incidents.names import display_name
 
 from .base import lock_incident, record_event
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.names import display_name
 from incidents import chains
 from incidents.models import (
     EscalationKind,
@@ -32,7 +33,7 @@ from incidents.models import (
     StageTarget,
     TimelineKind,
 )
-from incidents.names import display_name, outbound_name
+from incidents.names import outbound_name
 
 from . import announce
 from .base import timeline_event

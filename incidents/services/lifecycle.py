@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exceptions import TransitionNotAllowed
 from incidents import access, staffing
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     AckVia,
     CancelReason,

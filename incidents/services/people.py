@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.names import display_name
 from incidents.models import (
     CriticalFunction,
     Delegation,
@@ -29,7 +30,6 @@ from incidents.models import (
     Unavailability,
     UnavailabilityReason,
 )
-from incidents.names import display_name
 
 from . import people_announce
 

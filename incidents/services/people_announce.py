@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.names import display_name
 from incidents import roles
 from incidents.delegation import SPOF_HORIZON, coverage
 from incidents.models import TeamMembership
-from incidents.names import display_name
 from notifications.links import absolute_url
 from notifications.models import Notification, NotificationEvent
 from notifications.services import notify_people

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from incidents import access
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import IncidentPlaybook, IncidentPlaybookStep, TimelineKind
 from playbooks.models import PlaybookVersion, VersionStatus
 

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exceptions import TransitionNotAllowed
+from core.names import display_name
 from incidents import chains, selectors, selectors_policy
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     Audience,
     Impact,
@@ -37,7 +38,6 @@ from incidents.models import (
     StaffingModel,
     Urgency,
 )
-from incidents.names import display_name
 
 from . import policy_announce
 

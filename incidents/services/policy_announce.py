@@ -4,8 +4,8 @@ Written to the outbox in the caller's transaction; nobody is told what they did 
 
 from django.utils.translation import gettext as _
 
+from core.names import display_name
 from incidents import selectors_policy
-from incidents.names import display_name
 from notifications.links import absolute_url
 from notifications.models import NotificationEvent
 from notifications.services import notify_people

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.names import display_name
 from incidents import access
 from incidents.delegation import delegate_for
 from incidents.models import (
@@ -26,7 +27,7 @@ from incidents.models import (
     PlanStepState,
     TimelineKind,
 )
-from incidents.names import display_name, outbound_name
+from incidents.names import outbound_name
 from notifications.broker import try_publish
 from notifications.channels import DeliveryError, RetryableError
 from notifications.channels.slack import slack_configured

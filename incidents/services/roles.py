@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
+from core.names import display_name
 from incidents import access, selectors, staffing
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import RoleAssignment, TimelineKind
-from incidents.names import display_name
 
 from . import announce
 from .base import lock_incident, record_event, require_active

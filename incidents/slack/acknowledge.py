@@ -4,8 +4,8 @@ linked Beacon account, with that account's rights; the answer is an ephemeral no
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from incidents import access, services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import AckVia, Incident
 from incidents.services.announce import ACK_BUTTON
 

@@ -4,8 +4,8 @@ unsettled one; a click checks it off through `incident_check_exit_criterion`."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from incidents import access, services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import IncidentCriterion
 from notifications.rendering import slack_escaped as escaped
 

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.names import display_name
 from incidents import services
 from incidents.models import SlackLinkMethod
-from incidents.names import display_name
 
 from . import replies
 from .users import linked_user

@@ -4,8 +4,8 @@ how people and moments read in Slack."""
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
 
+from core.names import display_name
 from incidents import selectors
-from incidents.names import display_name
 
 from . import replies
 from .client import SlackUnavailable, call

@@ -7,7 +7,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from incidents.lookups import as_pk
+from core.lookups import as_pk
 from incidents.models.preference import SLACK_USER_ID
 
 # Control characters but tab, newline and carriage return, and lone surrogates (JSON can carry

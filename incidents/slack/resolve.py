@@ -5,8 +5,8 @@ the resolution is announced)."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from incidents import selectors, services
-from incidents.exceptions import TransitionNotAllowed
 
 from . import replies
 from .channels import broadcast_select, check_broadcast

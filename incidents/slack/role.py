@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from incidents import services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import CriticalFunction
 
 from . import replies

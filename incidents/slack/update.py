@@ -4,8 +4,8 @@ posted through `incident_post_update`."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from incidents import services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.forms import WORKING_STATES
 
 from . import replies

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.exceptions import TransitionNotAllowed
 from incidents import services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     ApiToken,
     CancelReason,

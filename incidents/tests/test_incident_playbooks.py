@@ -4,8 +4,8 @@ version of each and copies its steps as a checklist; completing a step is in the
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.exceptions import TransitionNotAllowed
 from incidents import services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     Incident,
     IncidentPlaybook,

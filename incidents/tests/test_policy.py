@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
+from core.exceptions import TransitionNotAllowed
+from core.models import AppendOnlyError
 from incidents import selectors, selectors_policy, services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     Incident,
     PolicyEvent,
@@ -19,7 +20,6 @@ from incidents.models import (
     PolicyVersion,
     PriorityMatrixCell,
 )
-from incidents.models.base import AppendOnlyError
 from incidents.tests import factories
 from incidents.tests import policy_factories as pf
 

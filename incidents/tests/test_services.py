@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.exceptions import TransitionNotAllowed
+from core.models import AppendOnlyError
 from incidents import services
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     CancelReason,
     Incident,
@@ -13,7 +14,6 @@ from incidents.models import (
     TimelineEvent,
     TimelineKind,
 )
-from incidents.models.base import AppendOnlyError
 from incidents.tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AppendOnlyError
 from incidents import services
 from incidents.models import SlackIdentityEvent, SlackLinkMethod, UserPreference
-from incidents.models.base import AppendOnlyError
 from incidents.tests import factories
 from incidents.tests.slack_requests import SECRET, command
 

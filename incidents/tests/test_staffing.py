@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.exceptions import TransitionNotAllowed
 from incidents import services, staffing, tasks
-from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     PolicyLevel,
     PolicyStatus,

@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from incidents.admin.actions import apply_each, intermediate_page, submitted
-from incidents.admin.refusals import refusal_messages
+from core.admin.actions import apply_each, intermediate_page, submitted
+from core.admin.refusals import refusal_messages
 from playbooks import services
 from playbooks.models import VersionStatus
 

@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from incidents.admin.forms import SavedByServiceAdmin, ServiceModelForm
+from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
 from playbooks import selectors, services
 from playbooks.models import Playbook, PlaybookVersion, Service, VersionStatus
 
@@ -57,9 +57,6 @@ def _permission_managers_only(view):
 
 
 class ServiceForm(ServiceModelForm):
-    environments = None  # the model's own fields, not the incident's list fields
-    regions = None
-
     def call_service(self):
         fields = {f: v for f, v in self.cleaned_data.items() if f in services.SERVICE_FIELDS}
         dependencies = self.cleaned_data.get("dependencies")
@@ -73,9 +70,6 @@ class ServiceForm(ServiceModelForm):
 
 
 class PlaybookAddForm(ServiceModelForm):
-    environments = None
-    regions = None
-
     def call_service(self):
         draft = services.playbook_create(actor=self.actor, **self.cleaned_data)
         return draft.playbook

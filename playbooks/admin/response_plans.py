@@ -20,7 +20,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from incidents.admin.actions import apply_each, prefixed
+from core.admin.actions import apply_each, prefixed
 from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanEvent, ResponsePlanStep
 from playbooks.plans import (
     method_errors,

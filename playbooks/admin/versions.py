@@ -28,9 +28,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
+from core.admin.refusals import REFUSALS, refusal_messages
+from core.names import display_name
 from incidents.admin import inlines as incident_inlines
-from incidents.admin.refusals import REFUSALS, refusal_messages
-from incidents.names import display_name
 from playbooks import selectors, services
 from playbooks.models import (
     PlaybookApproval,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from incidents.api.strict import InputSerializer
+from core.api.strict import InputSerializer
 from incidents.models import IncidentType, Team
 from playbooks import selectors, services
 from playbooks.models import (

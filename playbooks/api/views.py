@@ -9,7 +9,7 @@
 
 Everything is read through `selectors.visible_services`: a restricted service, its playbooks
 and versions answer 404 and are absent from lists. Services refuse with ValidationError (400),
-TransitionNotAllowed (409) or PermissionDenied (403); see incidents/api/errors.py.
+TransitionNotAllowed (409) or PermissionDenied (403); see core/api/errors.py.
 """
 
 import django_filters
@@ -22,8 +22,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.query import IntegerFilter
 from incidents.api.idempotency import idempotent
-from incidents.api.query import IntegerFilter
 from playbooks import selectors, services
 from playbooks.models import Playbook, PlaybookEvent, PlaybookVersion, Service, VersionStatus
 

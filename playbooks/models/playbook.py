@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models.base import AppendOnlyModel
+from core.models import AppendOnlyModel
 
 from .service import Service
 

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models.base import ActorEvent
+from core.models import ActorEvent
 from notifications.models.delivery import Channel
 
 

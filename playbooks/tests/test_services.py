@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from incidents.exceptions import TransitionNotAllowed
-from incidents.models.base import AppendOnlyError
+from core.exceptions import TransitionNotAllowed
+from core.models import AppendOnlyError
 from incidents.tests.factories import UserFactory
 from playbooks import selectors, services
 from playbooks.models import PlaybookEvent, VersionStatus

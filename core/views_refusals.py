@@ -9,7 +9,7 @@ are shown as a message, in the service's own words, on the page drawn again.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from .exceptions import TransitionNotAllowed
+from core.exceptions import TransitionNotAllowed
 
 PORTAL_REFUSALS = (ValidationError, TransitionNotAllowed, PermissionDenied)
 

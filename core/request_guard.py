@@ -28,8 +28,8 @@ from django.shortcuts import render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from incidents.api.errors import API_PREFIX
-from incidents.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.api.errors import API_PREFIX
+from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 
 SKIPPED_PREFIXES = ("/slack/",)
 REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from incidents.exceptions import TransitionNotAllowed
+from core.exceptions import TransitionNotAllowed
 
 REFUSALS = (ValidationError, TransitionNotAllowed, PermissionDenied)
 

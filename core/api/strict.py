@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from .query import FALSE, TRUE
+from core.api.query import FALSE, TRUE
 
 TEXT = (
     serializers.CharField,

@@ -1,0 +1,3 @@
+def display_name(user):
+    """How Beacon names a person everywhere: their full name, else their username."""
+    return user.get_full_name() or user.get_username()
