@@ -1,5 +1,7 @@
 """What several models share."""
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -18,15 +20,15 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             self._refuse_change()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         self._refuse_change()
 
-    def _refuse_change(self):
+    def _refuse_change(self) -> NoReturn:
         plural = str(self._meta.verbose_name_plural)
         raise AppendOnlyError(f"{plural[:1].upper()}{plural[1:]} are append-only.")
 

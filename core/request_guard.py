@@ -20,9 +20,10 @@ Refused: what XML 1.0 cannot carry, and the controls it discourages; no one type
 
 import json
 import re
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.text import capfirst
@@ -38,10 +39,12 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 PATH = "path"  # the field named when the address itself holds the character
 COOKIE = "Cookie"
 
+Texts = Iterator[tuple[str, str]]  # (the field it was found in, a text the client sent)
 
-def _json_texts(document):
+
+def _json_texts(document: object) -> Texts:
     """(dotted path, text) for every key and string in a JSON document, without recursion."""
-    stack = [("", document)]
+    stack: list[tuple[str, object]] = [("", document)]
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
@@ -55,7 +58,7 @@ def _json_texts(document):
                 stack.append((child, item))
 
 
-def _multipart_parts(body, boundary):
+def _multipart_parts(body: bytes, boundary: bytes) -> int | None:
     """The number of parts in a multipart body, or None when it has no closing boundary."""
     delimiters = re.finditer(rb"(?:\A|\r\n)--" + re.escape(boundary) + rb"(--)?", body)
     for parts, delimiter in enumerate(delimiters):
@@ -64,10 +67,10 @@ def _multipart_parts(body, boundary):
     return None
 
 
-def _check_every_part_read(request):
+def _check_every_part_read(request: HttpRequest) -> None:
     """Django's parser skips, silently, a part without a name and whatever follows a missing
     closing boundary: what the client sent would be lost, so the body is refused instead."""
-    boundary = request.content_params.get("boundary", "").encode("ascii", "replace")
+    boundary = (request.content_params or {}).get("boundary", "").encode("ascii", "replace")
     parts = _multipart_parts(request.body, boundary)
     read = sum(len(values) for _name, values in request.POST.lists())
     read += sum(len(files) for _name, files in request.FILES.lists())
@@ -75,7 +78,7 @@ def _check_every_part_read(request):
         raise MultiPartParserError("A part has no name, or the closing boundary is missing.")
 
 
-def _form_texts(request):
+def _form_texts(request: HttpRequest) -> Texts:
     multipart = request.content_type == "multipart/form-data"
     if multipart:
         request.body  # noqa: B018 - kept (within the upload limit) to count the parts
@@ -99,7 +102,7 @@ def _form_texts(request):
             yield name, upload.name or ""
 
 
-def _body_texts(request):
+def _body_texts(request: HttpRequest) -> Texts:
     if request.content_type == "application/json":
         try:
             document = json.loads(request.body.decode(request.encoding or settings.DEFAULT_CHARSET))
@@ -110,7 +113,7 @@ def _body_texts(request):
         yield from _form_texts(request)
 
 
-def _texts(request):
+def _texts(request: HttpRequest) -> Texts:
     yield PATH, request.path
     for name, values in request.GET.lists():
         yield name, name
@@ -124,7 +127,7 @@ def _texts(request):
     yield from _body_texts(request)
 
 
-def _first_refused(request):
+def _first_refused(request: HttpRequest) -> tuple[str, str] | None:
     """(field, character) of the first refused character in the request's text, or None."""
     for field, text in _texts(request):
         found = REFUSED.search(text)
@@ -133,7 +136,7 @@ def _first_refused(request):
     return None
 
 
-def _message(field, character, *, named):
+def _message(field: str, character: str, *, named: bool) -> str:
     kind = (
         _("a control character") if CONTROLS.match(character) else _("a character that is not text")
     )
@@ -152,10 +155,10 @@ def _message(field, character, *, named):
 
 
 class ControlCharacterMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(SKIPPED_PREFIXES):
             return self.get_response(request)
         try:
@@ -170,7 +173,7 @@ class ControlCharacterMiddleware:
         api = request.path_info.startswith(API_PREFIX)
         return self._refuse(request, field, _message(field, character, named=not api))
 
-    def _refuse(self, request, field, message):
+    def _refuse(self, request: HttpRequest, field: str, message: str) -> HttpResponse:
         if request.path_info.startswith(API_PREFIX):
             return JsonResponse({field: [message]}, status=400)
         return render(request, "request_refused.html", {"message": message}, status=400)

@@ -8,13 +8,22 @@ are shown as a message, in the service's own words, on the page drawn again.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
 
+from core.admin.refusals import Refusal
 from core.exceptions import TransitionNotAllowed
+from core.forms import ServiceErrorsMixin
 
 PORTAL_REFUSALS = (ValidationError, TransitionNotAllowed, PermissionDenied)
 
 
-def show_refusal(request, error, form=None, *, unplaced_as_message=False):
+def show_refusal(
+    request: HttpRequest,
+    error: Refusal,
+    form: ServiceErrorsMixin | None = None,
+    *,
+    unplaced_as_message: bool = False,
+) -> int:
     """Show `error` for the page about to be drawn again; return that page's status.
 
     With `unplaced_as_message`, a ValidationError that names none of the form's fields is

@@ -1,28 +1,34 @@
 """What every admin's bulk actions share: call a service once per selected object and report
 (`apply_each`), and ask for an action's input on an intermediate page first."""
 
-from operator import attrgetter
+from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from operator import attrgetter
+from typing import Any
+
+from django import forms
 from django.contrib import messages
-from django.contrib.admin import helpers
+from django.contrib.admin import ModelAdmin, helpers
 from django.db import transaction
+from django.http import HttpRequest, QueryDict
 from django.template.response import TemplateResponse
 
 from core.admin.refusals import REFUSALS, refusal_messages
 
 
 def apply_each(
-    modeladmin,
-    request,
-    queryset,
-    change,
-    done,
+    modeladmin: ModelAdmin[Any],
+    request: HttpRequest,
+    queryset: Iterable[Any],
+    change: Callable[[Any], object],
+    done: str | None,
     *,
-    name=attrgetter("reference"),
-    names="refs",
-    refusal=None,
-    **params,
-):
+    name: Callable[[Any], str] = attrgetter("reference"),
+    names: str = "refs",
+    refusal: Callable[[Any, str], str] | None = None,
+    **params: Any,
+) -> list[Any]:
     """Call `change(obj)` for each selected object, all-or-nothing per object, and report.
 
     The successes go in one message, `done` % params with `count` and, under `names`, the
@@ -31,7 +37,7 @@ def apply_each(
     object it is about. Returns the changed objects as they were selected (the services save
     fresh copies of them).
     """
-    changed = []
+    changed: list[Any] = []
     for obj in queryset:
         try:
             with transaction.atomic():
@@ -48,17 +54,25 @@ def apply_each(
     return changed
 
 
-def prefixed(name):
+def prefixed(name: Callable[[Any], str]) -> Callable[[Any, str], str]:
     """A refusal `apply_each` shows as "<the object's name>: <the service's message>"."""
     return lambda obj, message: f"{name(obj)}: {message}"
 
 
-def submitted(request):
+def submitted(request: HttpRequest) -> QueryDict | None:
     """The intermediate page's data once it was submitted; None while it is first shown."""
     return request.POST if "apply" in request.POST else None
 
 
-def intermediate_page(modeladmin, request, queryset, form, *, title, template="action_form"):
+def intermediate_page(
+    modeladmin: ModelAdmin[Any],
+    request: HttpRequest,
+    queryset: Iterable[Any],
+    form: forms.BaseForm,
+    *,
+    title: str,
+    template: str = "action_form",
+) -> TemplateResponse:
     """The page asking for an action's input, for the selected objects: the model's
     `admin/<app>/<model>/<template>.html`, which extends admin/incidents/action_form.html."""
     opts = modeladmin.model._meta

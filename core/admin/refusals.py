@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from core.exceptions import TransitionNotAllowed
 
 REFUSALS = (ValidationError, TransitionNotAllowed, PermissionDenied)
+Refusal = ValidationError | TransitionNotAllowed | PermissionDenied
 
 
-def refusal_messages(error):
+def refusal_messages(error: Refusal) -> list[str]:
     """The service's own messages for a refusal, unchanged."""
     if isinstance(error, TransitionNotAllowed):
         return [error.message]

@@ -13,10 +13,17 @@ parameter, never a silent default. REST_FRAMEWORK's defaults use these classes.
 The portal keeps django-filter's forgiving reading of its own forms.
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import django_filters
 from django import forms
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -24,14 +31,25 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from core.api.types import Field, Serializer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # A yes/no in text (a query or a form): as JSON writes it, or as Python does. django-filter and
 # DRF read both; anything else django-filter would read as "not given".
 TRUE, FALSE = {"true", "True"}, {"false", "False"}
 PAGE_NUMBER = re.compile(r"[0-9]+")
 
+Kinds = Callable[[Any], dict[str, bool]]  # how a (form or serializer) field reads its values
 
-def _refusal(values, *, many=False, blank=False, boolean=False):
+
+def _refusal(
+    values: list[str], *, many: bool = False, blank: bool = False, boolean: bool = False
+) -> StrOrPromise | None:
     """Why these values of one query parameter are refused, or None."""
     if len(values) > 1 and not many:
         return _("Give this parameter once.")
@@ -42,9 +60,11 @@ def _refusal(values, *, many=False, blank=False, boolean=False):
     return None
 
 
-def _refusals(query_params, fields, kinds):
+def _refusals(
+    query_params: QueryDict, fields: Mapping[str, Any], kinds: Kinds
+) -> dict[str, list[StrOrPromise]]:
     """{name: [why]} for the parameters refused; `kinds(field)` says how a field reads."""
-    errors = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     for name, field in fields.items():
         values = query_params.getlist(name)
         refusal = _refusal(values, **kinds(field)) if values else None
@@ -53,7 +73,7 @@ def _refusals(query_params, fields, kinds):
     return errors
 
 
-def _filter_kinds(field):
+def _filter_kinds(field: forms.Field) -> dict[str, bool]:
     return {
         "many": isinstance(field, forms.MultipleChoiceField),
         "blank": type(field) is forms.CharField,
@@ -61,7 +81,7 @@ def _filter_kinds(field):
     }
 
 
-def _serializer_kinds(field):
+def _serializer_kinds(field: Field) -> dict[str, bool]:
     return {
         "many": isinstance(field, (serializers.ListField, serializers.ManyRelatedField)),
         "blank": getattr(field, "allow_blank", False),
@@ -69,26 +89,29 @@ def _serializer_kinds(field):
     }
 
 
-class FilterBackend(DjangoFilterBackend):
-    def filter_queryset(self, request, queryset, view):
+# django-filter ships no types: its classes are Any to the type checker.
+class FilterBackend(DjangoFilterBackend):  # type: ignore[misc]
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> QuerySet[Any]:
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
         errors = _refusals(request.query_params, filterset.form.fields, _filter_kinds)
         if errors:
             raise ValidationError(errors)
-        return super().filter_queryset(request, queryset, view)
+        return cast("QuerySet[Any]", super().filter_queryset(request, queryset, view))
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class IntegerFilter(django_filters.NumberFilter):
+class IntegerFilter(django_filters.NumberFilter):  # type: ignore[misc]  # as FilterBackend
     field_class = forms.IntegerField
 
 
 class Pagination(PageNumberPagination):
     last_page_strings = ()  # "last" is no page number
 
-    def get_page_number(self, request, paginator):
+    def get_page_number(self, request: Request, paginator: Paginator[Any]) -> int:
         values = request.query_params.getlist(self.page_query_param)
         if not values:
             return 1
@@ -96,7 +119,7 @@ class Pagination(PageNumberPagination):
             return int(values[0])
         raise ValidationError({self.page_query_param: [_("Give a page number from 1.")]})
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
@@ -104,11 +127,11 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
-class QuerySerializer(serializers.Serializer):
+class QuerySerializer(Serializer):
     """Parses query parameters (`data=request.query_params`) as FilterBackend reads filters:
     a field that takes one value is given once, and given a value."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: QueryDict) -> Any:
         errors = _refusals(data, self.fields, _serializer_kinds)
         if errors:
             raise ValidationError(errors)

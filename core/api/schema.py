@@ -13,15 +13,24 @@ DEFAULT_SCHEMA_CLASS) rather than endpoint by endpoint:
   body's that of its own serializer class, never one inherited from a mixin.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field as ModelField
+from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.drainage import has_override
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, append_meta, force_instance, get_doc
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import Direction, OpenApiParameter
 from rest_framework import serializers
 
 from .idempotency import HEADER_PARAMETER
+from .types import Field, Serializer
+
+Schema = dict[str, Any]  # a piece of the OpenAPI document
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 JSON = "application/json"
@@ -61,13 +70,15 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(Serializer):
     """An error about the request as a whole."""
 
     detail = serializers.CharField(read_only=True)
 
 
-def _model_field(field):
+def _model_field(
+    field: Field,
+) -> tuple[ModelField[Any, Any] | ForeignObjectRel | None, bool]:
     """The model field a read-only serializer field reads, and whether any link of its source
     may be null, when the source is a chain of model fields; (None, False) otherwise."""
     model = getattr(getattr(field.parent, "Meta", None), "model", None)
@@ -87,18 +98,19 @@ def _model_field(field):
 
 
 class BeaconAutoSchema(AutoSchema):
-    def get_override_parameters(self):
+    def get_override_parameters(self) -> list[OpenApiParameter | Serializer | type[Serializer]]:
         parameters = [*super().get_override_parameters(), RETRY_AFTER]
         if self._is_idempotent():
             parameters.append(HEADER_PARAMETER)
         return parameters
 
-    def get_description(self):
+    # drf-spectacular's AutoSchema drops DRF's arguments here (and ignores the override error).
+    def get_description(self) -> str:  # type: ignore[override]
         action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
         own_doc = self.view.__class__.__dict__.get("__doc__")
         return get_doc(action) or (get_doc(self.view.__class__) if own_doc else "")
 
-    def map_parsers(self):
+    def map_parsers(self) -> list[str]:
         media_types = super().map_parsers()
         serializer = force_instance(self.get_request_serializer())
         fields = getattr(serializer, "fields", {})
@@ -107,19 +119,19 @@ class BeaconAutoSchema(AutoSchema):
             return [media_type for media_type in media_types if media_type == JSON]
         return media_types
 
-    def _resolve_path_parameters(self, variables):
-        parameters = super()._resolve_path_parameters(variables)
+    def _resolve_path_parameters(self, variables: list[str]) -> list[Schema]:
+        parameters: list[Schema] = super()._resolve_path_parameters(variables)
         for parameter in parameters:
             if parameter["schema"] == {"type": "string", "pattern": DIGITS}:
                 parameter["schema"] = {"type": "integer", "minimum": 0}
         return parameters
 
-    def _is_idempotent(self):
+    def _is_idempotent(self) -> bool:
         name = getattr(self.view, "action", None) or self.method.lower()
         handler = getattr(self.view, name, None)
-        return self.method == "POST" and getattr(handler, "idempotent", False)
+        return self.method == "POST" and bool(getattr(handler, "idempotent", False))
 
-    def _error_codes(self):
+    def _error_codes(self) -> list[str]:
         codes = ["400", "401", "403"]
         names_an_object = "{" in self.path
         if names_an_object or (self._is_list_view() and self._get_paginator()):
@@ -131,13 +143,13 @@ class BeaconAutoSchema(AutoSchema):
             codes.append("422")
         return [*codes, "429"]
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Direction = "response") -> Schema:
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
             if code not in responses:
                 if code == "400":
                     self.registry.register_on_missing(FIELD_ERRORS)
-                    body = FIELD_ERRORS.ref
+                    body: Schema | type[ErrorSerializer] = FIELD_ERRORS.ref
                 else:
                     body = ErrorSerializer
                 responses[code] = self._get_response_for_code(body, code, direction=direction)
@@ -146,8 +158,10 @@ class BeaconAutoSchema(AutoSchema):
                 response["description"] = str(ERROR_DESCRIPTIONS[code])
         return responses
 
-    def _map_basic_serializer(self, serializer, direction):
-        schema = super()._map_basic_serializer(serializer, direction)
+    def _map_basic_serializer(
+        self, serializer: Serializer | type[Serializer], direction: Direction
+    ) -> Schema:
+        schema: Schema = super()._map_basic_serializer(serializer, direction)
         serializer_class = type(force_instance(serializer))
         if not serializer_class.__dict__.get("__doc__") and not has_override(
             serializer, "description"
@@ -155,8 +169,10 @@ class BeaconAutoSchema(AutoSchema):
             schema.pop("description", None)  # a mixin's docstring says nothing of this body
         return schema
 
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+    def _map_serializer_field(
+        self, field: Field, direction: Direction, bypass_extensions: bool = False
+    ) -> Schema | None:
+        schema: Schema | None = super()._map_serializer_field(field, direction, bypass_extensions)
         if schema is None or direction != "response" or not field.read_only:
             return schema
         if isinstance(field, (serializers.ListSerializer, serializers.ManyRelatedField)):
@@ -166,7 +182,12 @@ class BeaconAutoSchema(AutoSchema):
             return schema
         if nullable and not schema.get("nullable"):
             schema = append_meta(schema, {"nullable": True})
-        if not model_field.is_relation and model_field.blank:
+        # A relation's own end (ForeignObjectRel) is no ModelField, and has no `blank`.
+        if (
+            isinstance(model_field, ModelField)
+            and not model_field.is_relation
+            and model_field.blank
+        ):
             if "enum" in schema and "" not in schema["enum"]:
                 schema["enum"] = [*schema["enum"], ""]
             elif "format" in schema:

@@ -10,12 +10,24 @@ documents JSON only for bodies that hold them). Every input serializer derives f
 documented field a value of another type.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
+
 from django.db import models
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from core.api.query import FALSE, TRUE
+from core.api.types import Field, Serializer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+Errors = dict[str, list["StrOrPromise"]]  # messages per field, by dotted path
 
 TEXT = (
     serializers.CharField,
@@ -37,7 +49,7 @@ REFUSALS = {
 }
 
 
-def _kind(field):
+def _kind(field: Field) -> str | None:
     """The JSON type the schema documents for a field (as drf-spectacular maps it), or None."""
     if isinstance(field, serializers.BooleanField):
         return "boolean"
@@ -48,7 +60,9 @@ def _kind(field):
     if isinstance(field, serializers.DecimalField):
         return "decimal"  # a string, as DRF renders decimals
     if isinstance(field, serializers.SlugRelatedField):
-        target = field.queryset.model._meta.get_field(field.slug_field)
+        # django-stubs read a serializer's `queryset` through Manager's descriptor.
+        model = field.queryset.model  # type: ignore[arg-type, union-attr]
+        target = model._meta.get_field(field.slug_field)
         return "integer" if isinstance(target, models.IntegerField) else "text"
     if isinstance(field, TEXT):
         return "text"
@@ -59,7 +73,7 @@ def _kind(field):
     return None
 
 
-def _has_kind(value, kind):
+def _has_kind(value: object, kind: str) -> bool:
     if kind == "boolean":
         return isinstance(value, bool)
     if kind in ("integer", "number") and isinstance(value, bool):
@@ -69,7 +83,7 @@ def _has_kind(value, kind):
     return isinstance(value, {"number": int | float, "list": list, "object": dict}.get(kind, str))
 
 
-def _json_refusal(field, value):
+def _json_refusal(field: Field, value: object) -> StrOrPromise | None:
     """Why a JSON value does not have the field's type, or None."""
     kind = _kind(field)
     if kind and not _has_kind(value, kind):
@@ -79,13 +93,15 @@ def _json_refusal(field, value):
     return None
 
 
-def _items(field):
+def _items(field: Field) -> Field:
     """The field that reads each item of a list field."""
-    return getattr(field, "child", None) or getattr(field, "child_relation", None)
+    # Every one of LISTS has one or the other.
+    items = getattr(field, "child", None) or getattr(field, "child_relation", None)
+    return cast("Field", items)
 
 
-def _json_errors(fields, data, prefix=""):
-    errors = {}
+def _json_errors(fields: Mapping[str, Field], data: Mapping[str, Any], prefix: str = "") -> Errors:
+    errors: Errors = {}
     for name, field in fields.items():
         if field.read_only or name not in data or data[name] is None:
             continue
@@ -103,8 +119,8 @@ def _json_errors(fields, data, prefix=""):
     return errors
 
 
-def _form_errors(fields, data):
-    errors = {}
+def _form_errors(fields: Mapping[str, Field], data: QueryDict) -> Errors:
+    errors: Errors = {}
     for name, field in fields.items():
         values = data.getlist(name)
         if field.read_only or not values:
@@ -118,10 +134,17 @@ def _form_errors(fields, data):
     return errors
 
 
-class StrictTypes:
+# Mixed into serializers: the type checker reads it as one.
+if TYPE_CHECKING:
+    _SerializerBase = Serializer
+else:
+    _SerializerBase = object
+
+
+class StrictTypes(_SerializerBase):
     """Mixed into a serializer that reads a request body."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "getlist"):  # a form: text only
             errors = _form_errors(self.fields, data)
         elif isinstance(data, dict):
@@ -133,5 +156,5 @@ class StrictTypes:
         return super().to_internal_value(data)
 
 
-class InputSerializer(StrictTypes, serializers.Serializer):
+class InputSerializer(StrictTypes, Serializer):
     pass
