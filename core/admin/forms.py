@@ -56,7 +56,11 @@ class ServiceModelForm(_ModelForm):
 
 class SavedByServiceAdmin(_ModelAdminBase):
     """For a ModelAdmin whose form is a ServiceModelForm: the form's service call saved the
-    object while the form validated, so the admin saves nothing more."""
+    object while the form validated, so the admin saves nothing more. An admin whose changes,
+    unlike its additions, are plain saves says so in `saved_by_service`."""
+
+    def saved_by_service(self, change: bool) -> bool:
+        return True
 
     def get_form(
         self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
@@ -66,14 +70,21 @@ class SavedByServiceAdmin(_ModelAdminBase):
         return form
 
     def save_form(self, request: HttpRequest, form: ServiceModelForm, change: bool) -> Any:
+        if not self.saved_by_service(change):
+            return super().save_form(request, form, change)
         return form.result
 
     def save_model(
         self, request: HttpRequest, obj: Any, form: ServiceModelForm, change: bool
     ) -> None:
-        """Nothing left to save: the service saved while the form validated."""
+        if not self.saved_by_service(change):
+            super().save_model(request, obj, form, change)
 
     def save_related(
         self, request: HttpRequest, form: ServiceModelForm, formsets: Any, change: bool
     ) -> None:
-        """Nothing left to save: see save_model."""
+        if not self.saved_by_service(change):
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # nothing saved: the change message names nothing of theirs
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

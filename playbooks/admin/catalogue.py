@@ -212,7 +212,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Playbook)
-class PlaybookAdmin(admin.ModelAdmin):
+class PlaybookAdmin(SavedByServiceAdmin, admin.ModelAdmin):
     list_display = ["title", "service", "incident_type", "approved_version", "pending_reviews"]
     list_filter = ["service__tier", "service__owner_team"]
     list_select_related = ["service", "incident_type"]
@@ -220,26 +220,13 @@ class PlaybookAdmin(admin.ModelAdmin):
     fields = ["service", "incident_type", "title"]
     inlines = [VersionInline]
 
+    def saved_by_service(self, change):
+        return not change  # added by playbook_create; its title, service and type plain edits
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = PlaybookAddForm
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user  # a class built for this request only
-        return form
-
-    def save_form(self, request, form, change):
-        return super().save_form(request, form, change) if change else form.result
-
-    def save_model(self, request, obj, form, change):
-        if change:  # added by playbook_create while the form validated
-            super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
-            return
-        for formset in formsets:  # the versions are read-only; the first draft is the service's
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        return super().get_form(request, obj, **kwargs)
 
     def get_queryset(self, request):
         return (
