@@ -85,6 +85,12 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
+    # A new PostgreSQL connection per request costs a backend process and an authentication,
+    # several times what a small request costs: keep each thread's connection for a minute,
+    # checked before it is reused (a connection the database dropped is replaced).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":  # empty URL: no ENGINE
     # Celery workers and the web server write concurrently: wait for the lock, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
