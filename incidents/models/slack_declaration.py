@@ -14,20 +14,29 @@ class SlackDeclarationState(models.TextChoices):
 
 
 class SlackDeclaration(models.Model):
-    """A declare modal's submission, answered at once and declared by a worker: the inbox row
-    the worker (or the sweep, when the task was lost) declares from, exactly once. Its view
-    id is the replay guard: Slack's retries and replays answer from the row."""
+    """A declare modal's submission, stored as Slack sent it and answered at once; a worker
+    (or the sweep, when the task was lost) checks and declares from it, exactly once. Its
+    view id and hash are the replay guard: Slack's retries and replays answer from the row.
+    A submission refused for its fields shows the form again; its next submission (a new
+    hash) is a new row."""
 
-    view_id = models.CharField(_("Slack view id"), max_length=32, unique=True)
+    view_id = models.CharField(_("Slack view id"), max_length=32)
+    view_hash = models.CharField(_("Slack view hash"), max_length=64, blank=True)
+    slack_user_id = models.CharField(_("Slack member id"), max_length=32)
+    # The member's Beacon account, found by the worker.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("declarer"),
     )
     language = models.CharField(_("language"), max_length=16, default="en")
-    # `incident_declare`'s arguments: strings, booleans and primary keys.
-    inputs = models.JSONField(_("declaration's input"), encoder=DjangoJSONEncoder)
+    # The submitted view's `state.values`, as Slack sent them.
+    answers = models.JSONField(_("answers"), encoder=DjangoJSONEncoder)
+    # Block id → message: the fields the worker refused (the form is shown again with them).
+    errors = models.JSONField(_("field errors"), default=dict, blank=True)
     state = models.CharField(
         _("state"),
         max_length=16,
@@ -52,6 +61,16 @@ class SlackDeclaration(models.Model):
     class Meta:
         verbose_name = _("Slack declaration")
         verbose_name_plural = _("Slack declarations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["view_id", "view_hash"], name="slack_declaration_once_per_view_state"
+            ),
+            models.UniqueConstraint(
+                fields=["view_id"],
+                condition=models.Q(state="pending"),
+                name="slack_declaration_one_pending_per_view",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["created_at"],

@@ -139,6 +139,33 @@ class CheckedDeclaration(NamedTuple):
     priority_override_reason: str
 
 
+def declaration_form_errors(
+    *,
+    title: str,
+    name: str,
+    affects_customers: bool,
+    unplanned: bool,
+    exceeds_one_hour: bool,
+    confirm_definition: bool = False,
+) -> dict[str, str]:
+    """The mistakes a declaration's own answers show, without the database (field → message):
+    what a front answering at once can refuse before it stores anything."""
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _("Give the incident a title.")
+    name = (name or "").strip()
+    if name and not CHANNEL_NAME_PART.match(name):
+        errors["name"] = _(
+            "Use 1 to 60 lowercase letters, digits, '-' or '_' for the channel name."
+        )
+    if not (affects_customers and unplanned and exceeds_one_hour) and not confirm_definition:
+        errors["confirm_definition"] = _(
+            "This does not meet the definition of an incident (negatively affects customers, "
+            "was not planned, cannot be resolved within 1 hour). Confirm to declare it anyway."
+        )
+    return errors
+
+
 def declaration_checked(
     *,
     actor,
@@ -162,19 +189,19 @@ def declaration_checked(
     priority_override_reason="",
 ) -> CheckedDeclaration:
     """Check a declaration without writing anything: PermissionDenied, or ValidationError
-    with the fields' messages. A front that declares later (Slack's, in a worker) refuses
-    the common mistakes at once with it."""
+    with the fields' messages (`declaration_form_errors`' among them)."""
     if not access.can_declare(actor):
         raise PermissionDenied(_("You are not allowed to declare incidents."))
-    errors = {}
+    errors = declaration_form_errors(
+        title=title,
+        name=name,
+        affects_customers=affects_customers,
+        unplanned=unplanned,
+        exceeds_one_hour=exceeds_one_hour,
+        confirm_definition=confirm_definition,
+    )
     title = (title or "").strip()
     name = (name or "").strip()
-    if not title:
-        errors["title"] = _("Give the incident a title.")
-    if name and not CHANNEL_NAME_PART.match(name):
-        errors["name"] = _(
-            "Use 1 to 60 lowercase letters, digits, '-' or '_' for the channel name."
-        )
     services = list(dict.fromkeys(services or ()))
     inactive = [service.name for service in services if not service.is_active]
     if inactive:
@@ -197,11 +224,6 @@ def declaration_checked(
         priority=priority,
         override_reason=priority_override_reason,
     )
-    if not (affects_customers and unplanned and exceeds_one_hour) and not confirm_definition:
-        errors["confirm_definition"] = _(
-            "This does not meet the definition of an incident (negatively affects customers, "
-            "was not planned, cannot be resolved within 1 hour). Confirm to declare it anyway."
-        )
     if errors:
         raise ValidationError(errors)
     return CheckedDeclaration(

@@ -3,10 +3,7 @@ submitted into the inbox and declared by a worker through `incident_declare` (in
 A replayed submission declares once."""
 
 from contextlib import suppress
-from functools import partial
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
@@ -25,16 +22,15 @@ from incidents.models import (
 from incidents.services.declaration import (
     CHANNEL_NAME_PART,
     channel_name,
-    declaration_checked,
+    declaration_form_errors,
 )
-from incidents.tasks import declare_from_slack
-from notifications.broker import try_publish
+from notifications.rendering import slack_escaped as escaped
 from playbooks.models import Service
 
-from . import channel_cache, inbox, replies
+from . import channel_cache, replies
 from .channels import broadcast_select, check_broadcast
 from .client import SlackUnavailable, call
-from .forms import input_block, select, values_of
+from .forms import input_block, prefilled, select
 from .incident_choice import open_view
 from .payload import VIEW_ID, identifier, listing, mapping, pk, text
 from .replies import option
@@ -57,23 +53,6 @@ FIELD_BLOCKS = {
     "broadcast_channel": "broadcast",
     "slack_participants": "invitees",
 }
-# What of the declaration `declaration_checked` checks at once (the broadcast channel was
-# checked by `check_broadcast`, with the same rule; the worker's declaration checks it again).
-CHECKED = (
-    "title",
-    "name",
-    "incident_type",
-    "severity",
-    "affects_customers",
-    "unplanned",
-    "exceeds_one_hour",
-    "confirm_definition",
-    "services",
-    "slack_participants",
-    "impact_level",
-    "urgency",
-    "priority",
-)
 
 
 def todays_channel(name):
@@ -232,6 +211,7 @@ def build_view(ctx):
         "submit": plain_text(_("Declare")),
         "close": plain_text(_("Cancel")),
         "blocks": blocks,
+        "private_metadata": ctx.language,  # the submission is answered in it (inbox.py)
     }
 
 
@@ -300,6 +280,48 @@ def _people(ctx, values, errors):
     return people
 
 
+def form_errors(values):
+    """The mistakes the answers show on their own (block id → message): the submission's
+    answer refuses them at once, before anything is stored."""
+    definition = set(values.get("definition") or [])
+    errors = declaration_form_errors(
+        title=values.get("title", ""),
+        name=values.get("name", ""),
+        **{field: field in definition for field in DEFINITION},
+    )
+    return {FIELD_BLOCKS.get(field, "title"): message for field, message in errors.items()}
+
+
+def declaration_of(ctx, values):
+    """(`incident_declare`'s arguments, the field errors found on the way): the broadcast
+    channel, the name and the people are checked here, the rest by the service."""
+    errors = {}
+    check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
+    _check_name(values.get("name"), errors)
+    people = _people(ctx, values, errors)
+    return _declaration(values, people), errors
+
+
+def form_again(ctx, answers, errors):
+    """The declare modal as it was submitted (`answers`: its `state.values`), with the
+    errors under their fields: views.update cannot show Slack's own field errors."""
+    view = prefilled(build_view(ctx), answers)
+    marked = [_marked("error", _("Not declared yet: correct the fields marked below."))]
+    for block in view["blocks"]:
+        marked.append(block)
+        if block.get("block_id") in errors:
+            marked.append(_marked(f"error.{block['block_id']}", errors[block["block_id"]]))
+    shown = {block.get("block_id") for block in view["blocks"]}
+    elsewhere = [message for block, message in errors.items() if block not in shown]
+    if elsewhere:
+        marked.insert(1, _marked("error.other", " ".join(elsewhere)))
+    return {**view, "blocks": marked}
+
+
+def _marked(block_id, message):
+    return {**replies.context(":warning: " + escaped(message)), "block_id": block_id}
+
+
 def _declaration(values, people):
     definition = set(values.get("definition") or [])
     by_pk = {
@@ -328,41 +350,8 @@ def _declaration(values, people):
     }
 
 
-def submit(ctx, view):
-    """Check what can be checked at once (field errors), store the declaration and answer
-    "Declaring…"; a worker declares (inbox.py). A replayed submission answers from its row."""
-    row = inbox.of_view(view["id"])
-    if row is not None:  # Slack retried, or the same submission was replayed
-        return _answer(ctx, row)
-    values = values_of(view)
-    errors = {}
-    check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
-    _check_name(values.get("name"), errors)
-    people = _people(ctx, values, errors)
-    if errors:
-        return replies.modal_errors(errors)
-    declaration = _declaration(values, people)
-    try:
-        declaration_checked(
-            actor=ctx.user, now=timezone.now(), **{k: declaration[k] for k in CHECKED}
-        )
-    except ValidationError as error:
-        return replies.modal_errors(_field_errors(error))
-    except PermissionDenied as error:
-        return replies.modal_errors({"title": str(error)})
-    row, new = inbox.submitted(ctx, view["id"], declaration)
-    if new:
-        transaction.on_commit(partial(try_publish, declare_from_slack, (row.pk,)))
-    return _answer(ctx, row)
-
-
-def _answer(ctx, row):
-    if row.user_id != ctx.user.pk:  # a view id is its member's: say nothing of the row
-        return replies.modal_errors({"title": _("This form was already submitted.")})
-    return replies.modal_update(inbox.view_of(row))
-
-
-def _field_errors(error):
+def field_errors(error):
+    """A service's ValidationError as the modal's field errors (block id → message)."""
     if not hasattr(error, "error_dict"):
         return {"title": " ".join(error.messages)}
     return {

@@ -64,3 +64,41 @@ def _value(element, block):
 
 def _option(chosen, block):
     return text(mapping(chosen, "option").get("value"), "option.value", block=block)
+
+
+def prefilled(view, answers):
+    """`view` with a submitted `state.values` (`answers`) as its inputs' initial values. An
+    option no longer offered is left out: Slack refuses a view whose initial option is not
+    among its options."""
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        answered = (answers.get(block["block_id"]) or {}).get(element["action_id"])
+        if isinstance(answered, dict):
+            element.update(_initial(element, answered))
+    return view
+
+
+def _initial(element, answered):
+    kind = element["type"]
+    offered = {o["value"]: o for o in element.get("options", ())}
+    if kind == "plain_text_input" and answered.get("value"):
+        return {"initial_value": answered["value"]}
+    if kind == "static_select":
+        chosen = offered.get((answered.get("selected_option") or {}).get("value"))
+        return {"initial_option": chosen} if chosen else {}
+    if kind == "external_select" and (answered.get("selected_option") or {}).get("text"):
+        return {"initial_option": answered["selected_option"]}
+    if kind in ("multi_static_select", "checkboxes"):
+        chosen = [
+            offered[o["value"]]
+            for o in answered.get("selected_options") or ()
+            if o.get("value") in offered
+        ]
+        return {"initial_options": chosen} if chosen else {}
+    if kind == "users_select" and answered.get("selected_user"):
+        return {"initial_user": answered["selected_user"]}
+    if kind == "multi_users_select" and answered.get("selected_users"):
+        return {"initial_users": answered["selected_users"]}
+    return {}

@@ -5,7 +5,7 @@ from .payload import VIEW_ID, SlackPayloadError, identifier, listing, mapping, t
 
 # "<prefix>.<name>": the module that owns the prefix handles it.
 ACTIONS = {"declare": declare.act, "criteria": criteria.act, "ack": acknowledge.act}
-SUBMISSIONS = {"declare": declare.submit, "update": update.submit, "resolve": resolve.submit}
+SUBMISSIONS = {"update": update.submit, "resolve": resolve.submit}  # declare: inbox.py
 
 
 def dispatch(kind, payload, ctx):

@@ -2,6 +2,8 @@
 
 from django.http import JsonResponse
 
+from core.responses import JsonAnswerThen
+
 
 def ephemeral(text, blocks=None):
     body = {"response_type": "ephemeral", "text": str(text)}
@@ -17,8 +19,10 @@ def modal_errors(errors):
     )
 
 
-def modal_update(view):
-    return JsonResponse({"response_action": "update", "view": view})
+def modal_update(view, *, then=None):
+    """Replace the modal with `view`; `then()` runs once the answer is sent."""
+    body = {"response_action": "update", "view": view}
+    return JsonResponse(body) if then is None else JsonAnswerThen(body, then=then)
 
 
 def modal_clear():

@@ -14,6 +14,8 @@ from incidents.models import SlackLinkMethod, UserPreference
 from .client import SlackUnavailable, call
 from .payload import USER_ID
 
+SLACK_LANGUAGES = ("en", "fr")  # the Slack front's catalogue (locale/)
+
 
 def language_of(locale):
     return "fr" if (locale or "").lower().startswith("fr") else "en"

@@ -12,18 +12,17 @@ from contextlib import suppress
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from incidents.tasks import refresh_slack_channel
+from incidents.tasks import declare_from_slack, refresh_slack_channel
 from incidents.throttling import throttled
-from notifications.broker import try_publish
+from notifications.broker import publishing_budget, try_publish
 
-from . import channel_cache, commands, interactivity, replies
+from . import channel_cache, commands, declare, inbox, interactivity, replies
 from .channels import broadcast_options
 from .client import answering_within, tell
-from .context import SlackContext
+from .context import member_context
 from .payload import (
     CHANNEL_ID,
     USER_ID,
@@ -35,23 +34,34 @@ from .payload import (
     text,
 )
 from .signature import verified
-from .users import beacon_user, slack_profile
+from .users import slack_profile
 
 
-def slack_endpoint(view):
+def slack_endpoint(view, *, answered_first=None):
     """CSRF-exempt, POST only, signed, then throttled per Slack user (only a signed request
     may spend a member's allowance); a payload Slack would not send answers 400. The Web API
-    calls made meanwhile share Slack's budget."""
+    calls made meanwhile share Slack's budget. `answered_first(request)` may answer before
+    the throttle (None: it does not)."""
+
+    def refusing_bad_payloads(answer):
+        @functools.wraps(answer)
+        def wrapper(request):
+            try:
+                with answering_within(settings.SLACK_ACK_BUDGET_SECONDS):
+                    return answer(request)
+            except SlackPayloadError as error:
+                return HttpResponseBadRequest(str(error), content_type="text/plain")
+
+        return wrapper
+
+    throttled_view = throttled(refusing_bad_payloads(view))
+    first = refusing_bad_payloads(answered_first or (lambda request: None))
 
     @functools.wraps(view)
-    def wrapper(request):
-        try:
-            with answering_within(settings.SLACK_ACK_BUDGET_SECONDS):
-                return view(request)
-        except SlackPayloadError as error:
-            return HttpResponseBadRequest(str(error), content_type="text/plain")
+    def entry(request):
+        return first(request) or throttled_view(request)
 
-    return csrf_exempt(require_POST(verified(throttled(wrapper))))
+    return csrf_exempt(require_POST(verified(entry)))
 
 
 def answers_ssl_check(view):
@@ -70,22 +80,6 @@ def answers_ssl_check(view):
     return csrf_exempt(wrapper)
 
 
-def _context(slack_user_id, **where):
-    """(context, None) for a linked user, or (None, the reply telling how to link), in the
-    member's language."""
-    email, language = slack_profile(slack_user_id)
-    user = beacon_user(slack_user_id, email)
-    if user is not None:
-        ctx = SlackContext(user=user, slack_user_id=slack_user_id, language=language, **where)
-        return ctx, None
-    with translation.override(language):
-        return None, _(
-            "Your Slack account is not linked to a Beacon user. Run `{command} link` to link it "
-            "to your Beacon account (or ask an administrator to give your Beacon account the "
-            "same email address as Slack: {email})."
-        ).format(command=settings.SLACK_COMMAND, email=email or _("none visible to Beacon"))
-
-
 @answers_ssl_check
 @slack_endpoint
 def command(request):
@@ -101,7 +95,7 @@ def command(request):
     if subcommand in commands.FOR_ANY_MEMBER:  # linking: they may not be linked yet
         with translation.override(slack_profile(slack_user_id)[1]):
             return commands.FOR_ANY_MEMBER[subcommand](slack_user_id)
-    ctx, refusal = _context(
+    ctx, refusal = member_context(
         slack_user_id,
         channel_id=identifier(form.get("channel_id"), "channel_id", CHANNEL_ID),
         trigger_id=text(form.get("trigger_id"), "trigger_id"),
@@ -122,20 +116,43 @@ def _id_of(payload, key, pattern, *, required=False):
 
 
 def _payload(request):
-    try:
-        return mapping(json.loads(request.POST.get("payload", "")), "payload")
-    except ValueError as error:
-        raise SlackPayloadError("No interaction payload.") from error
+    """The interaction's payload, read once per request."""
+    if not hasattr(request, "slack_payload"):
+        try:
+            request.slack_payload = json.loads(request.POST.get("payload", ""))
+        except ValueError as error:
+            raise SlackPayloadError("No interaction payload.") from error
+    return mapping(request.slack_payload, "payload")
 
 
-@slack_endpoint
-def interaction(request):
+def _declaration_submitted(request):
+    """The declare modal's submission, answered before the throttle and any lookup: each
+    comes from a modal `/incident declare` opened (throttled), at most one pending at once,
+    and the worker finds the member (inbox.py)."""
+    payload = _payload(request)
+    if payload.get("type") != "view_submission":
+        return None
+    view = mapping(payload.get("view"), "view")
+    if text(view.get("callback_id"), "callback_id") != declare.CALLBACK:
+        return None
+    slack_user_id = _id_of(payload, "user", USER_ID, required=True)
+    return inbox.received(slack_user_id, view, queue=_queue_declaration)
+
+
+def _queue_declaration(row_id):
+    """After the answer: with a request's publishing budget still (a broker that does not
+    answer holds the thread no longer than it would have held the request)."""
+    with publishing_budget():
+        try_publish(declare_from_slack, (row_id,))
+
+
+def _interaction(request):
     payload = _payload(request)
     kind = text(payload.get("type"), "type")
     slack_user_id = _id_of(payload, "user", USER_ID, required=True)
     channel_id = _id_of(payload, "channel", CHANNEL_ID)
     trigger_id = text(payload.get("trigger_id"), "trigger_id")
-    ctx, refusal = _context(slack_user_id, channel_id=channel_id, trigger_id=trigger_id)
+    ctx, refusal = member_context(slack_user_id, channel_id=channel_id, trigger_id=trigger_id)
     if ctx is None:
         if kind == "view_submission":
             return replies.modal_update(replies.notice_view("Beacon", refusal))
@@ -148,6 +165,9 @@ def interaction(request):
             if kind != "view_submission":
                 raise SlackPayloadError("Control characters outside a modal.") from error
             return replies.modal_errors(error.errors)
+
+
+interaction = slack_endpoint(_interaction, answered_first=_declaration_submitted)
 
 
 @slack_endpoint
@@ -197,7 +217,7 @@ def options(request):
     if picker is None:
         raise SlackPayloadError("Not a Beacon picker.")
     slack_user_id = _id_of(payload, "user", USER_ID, required=True)
-    ctx, _refusal = _context(slack_user_id)
+    ctx, _refusal = member_context(slack_user_id)
     if ctx is None:
         return JsonResponse({"options": []})
     query = text(payload.get("value"), "value")

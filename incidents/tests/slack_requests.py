@@ -7,6 +7,8 @@ import json
 import time
 from urllib.parse import urlencode
 
+from django.test import TestCase
+
 SECRET = "test-signing-secret"
 
 
@@ -73,13 +75,13 @@ def state_of(view, answers):
     return {"values": values}
 
 
-def submission(view, answers, *, user="U0CORA", view_id="V0001"):
+def submission(view, answers, *, user="U0CORA", view_id="V0001", view_hash="h1"):
     return {
         "type": "view_submission",
         "user": {"id": user},
         "view": {
             "id": view_id,
-            "hash": "h1",
+            "hash": view_hash,
             "callback_id": view["callback_id"],
             "private_metadata": view.get("private_metadata", ""),
             "state": state_of(view, answers),
@@ -108,3 +110,23 @@ def event(client, event, *, bot="U0BOT0001", **signing):
     return client.post(
         "/slack/events/", body, content_type="application/json", **signed_headers(body, **signing)
     )
+
+
+def declare_errors(client, slack, payload):
+    """The field errors Beacon shows for a declare modal's submission (block id → message):
+    at once in its answer (the answers' own mistakes), or, when the worker refuses a field, in
+    the form it shows again (tasks run eagerly on commit here)."""
+    view_id = payload["view"]["id"]
+    slack.views.setdefault(view_id, {"id": view_id})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        body = interact(client, payload).json()
+    if body.get("response_action") == "errors":
+        return body["errors"]
+    shown = slack.views[view_id].get("blocks") or []
+    return {
+        block["block_id"].removeprefix("error."): block["elements"][0]["text"].removeprefix(
+            ":warning: "
+        )
+        for block in shown
+        if block.get("block_id", "").startswith("error.")
+    }

@@ -9,7 +9,14 @@ from django.core import mail
 
 from incidents.models import Incident, IncidentSource, PlanStepState, SlackDeclaration
 from incidents.tests import factories
-from incidents.tests.slack_requests import SECRET, command, interact, submission, suggest
+from incidents.tests.slack_requests import (
+    SECRET,
+    command,
+    declare_errors,
+    interact,
+    submission,
+    suggest,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,11 +104,26 @@ def test_a_replayed_submission_declares_once(
 )
 def test_bad_input_is_shown_in_the_modal(client, slack, answers, changes, block, message):
     view = open_declare(client, slack)
-    response = interact(client, submission(view, answers(**changes)))
-    body = response.json()
-    assert body["response_action"] == "errors"
-    assert message in body["errors"][block]
-    assert not Incident.objects.exists() and not SlackDeclaration.objects.exists()
+    errors = declare_errors(client, slack, submission(view, answers(**changes)))
+    assert message in errors[block]
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "block"),
+    [
+        ({"name": "Checkout 502!"}, "name"),
+        ({"definition": []}, "definition"),
+        ({"title": " "}, "title"),
+    ],
+)
+def test_the_answers_own_mistakes_are_refused_before_anything_is_stored(
+    client, slack, answers, changes, block
+):
+    view = open_declare(client, slack)
+    body = interact(client, submission(view, answers(**changes))).json()
+    assert body["response_action"] == "errors" and set(body["errors"]) == {block}
+    assert not SlackDeclaration.objects.exists()
 
 
 def test_a_taken_channel_name_is_refused(client, slack, answers):
@@ -109,8 +131,7 @@ def test_a_taken_channel_name_is_refused(client, slack, answers):
 
     slack.add_channel(todays_channel("checkout-502"))
     view = open_declare(client, slack)
-    body = interact(client, submission(view, answers())).json()
-    assert "already exists" in body["errors"]["name"]
+    assert "already exists" in declare_errors(client, slack, submission(view, answers()))["name"]
 
 
 @pytest.mark.parametrize(
@@ -120,16 +141,18 @@ def test_a_taken_channel_name_is_refused(client, slack, answers):
 def test_the_broadcast_channel_must_be_usable(client, slack, answers, archived, member, message):
     war_room = slack.add_channel("war-room", is_archived=archived, bot_member=member)
     view = open_declare(client, slack)
-    body = interact(client, submission(view, answers(broadcast=war_room))).json()
-    assert message in body["errors"]["broadcast"]
+    errors = declare_errors(client, slack, submission(view, answers(broadcast=war_room)))
+    assert message in errors["broadcast"]
 
 
 def test_someone_who_may_not_declare_is_told_in_the_modal(client, slack, answers):
     viewer = factories.UserFactory(username="vic", email="vic@example.com")
     slack.add_user("U0VIC", "vic", viewer.email)
     view = open_declare(client, slack)
-    body = interact(client, submission(view, answers(), user="U0VIC")).json()
-    assert "not allowed to declare" in body["errors"]["title"]
+    payload = submission(view, answers(), user="U0VIC", view_id="VVIC1")
+    assert declare_errors(client, slack, payload) == {}
+    assert "not allowed to declare" in json.dumps(slack.views["VVIC1"])
+    assert not Incident.objects.exists()
 
 
 def test_an_unlinked_user_is_told_how_to_link(client, slack):

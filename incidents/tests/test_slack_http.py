@@ -1,7 +1,7 @@
 """Slack over real HTTP: signed requests, as Slack sends them, to the running server; the Web
-API is the local fake. Tasks run eagerly in the server's thread after commit, so the
-declaration (from its inbox row) and its response plan have run when the submission is
-answered "Declaring…", and the modal then updated with the reference."""
+API is the local fake. Tasks run eagerly in the server's thread: the submission is
+answered "Declaring…", then the declaration (from its inbox row) and its response plan run and
+the modal is updated with the reference."""
 
 import hashlib
 import hmac
@@ -62,6 +62,11 @@ def declare(live_server, slack, **answers):
     assert response.status_code == 200
     assert response.json()["response_action"] == "update", response.json()
     assert "Declaring" in json.dumps(response.json())
+    # The task is queued once the answer is sent: the modal shows the reference soon after.
+    deadline = time.monotonic() + 10
+    while "is declared" not in json.dumps(slack.views[view["id"]]):
+        assert time.monotonic() < deadline, slack.views[view["id"]]
+        time.sleep(0.02)
     incident = Incident.objects.get(channel_name=todays_channel(answers["name"]))
     assert incident.reference in json.dumps(slack.views[view["id"]])
     return incident

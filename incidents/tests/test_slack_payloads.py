@@ -10,6 +10,7 @@ from incidents.models import Incident, StatusUpdate
 from incidents.tests.slack_requests import (
     SECRET,
     command,
+    declare_errors,
     interact,
     post_form,
     signed_headers,
@@ -190,9 +191,8 @@ def test_a_multiline_text_keeps_its_newlines(
 @pytest.mark.parametrize("pk", ["²", "9" * 30, "-1", "1.5", " 1"], ids=repr)
 def test_a_select_value_that_is_no_id_is_a_field_error(client, slack, answers, pk):
     view = open_declare(client, slack)
-    body = interact(client, submission(view, answers(incident_type=pk, severity=pk))).json()
-    assert body["response_action"] == "errors"
-    assert set(body["errors"]) == {"incident_type", "severity"}
+    errors = declare_errors(client, slack, submission(view, answers(incident_type=pk, severity=pk)))
+    assert set(errors) == {"incident_type", "severity"}
     assert not Incident.objects.exists()
 
 

@@ -13,7 +13,14 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import Incident, IncidentStatus
 from incidents.tests import factories
-from incidents.tests.slack_requests import SECRET, command, interact, submission, suggest
+from incidents.tests.slack_requests import (
+    SECRET,
+    command,
+    declare_errors,
+    interact,
+    submission,
+    suggest,
+)
 from notifications.models import Notification
 from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 from playbooks.plans import response_plan_activate
@@ -123,9 +130,9 @@ def test_without_private_candidates_slack_is_not_asked_for_membership(
 
 def broadcast_error(client, slack, answers, user, channel_id):
     view = opened(client, slack, "declare", user)
-    body = interact(client, submission(view, answers(broadcast=channel_id), user=user)).json()
-    assert body["response_action"] == "errors", body
-    return body["errors"]["broadcast"]
+    return declare_errors(
+        client, slack, submission(view, answers(broadcast=channel_id), user=user)
+    )["broadcast"]
 
 
 def test_an_incident_channel_is_refused_as_the_broadcast_channel(client, slack, incidents, answers):

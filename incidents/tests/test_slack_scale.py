@@ -14,6 +14,7 @@ from incidents.tasks import refresh_slack_channels
 from incidents.tests.slack_requests import (
     SECRET,
     command,
+    declare_errors,
     event,
     interact,
     post_form,
@@ -70,8 +71,7 @@ def test_a_name_one_of_the_bots_channels_has_is_refused_from_the_cache(client, s
     slack.add_channel(todays_channel("checkout-502"))
     view = open_declare(client, slack)
     before = len(slack.calls())
-    body = interact(client, submission(view, answers())).json()
-    assert "already exists" in body["errors"]["name"]
+    assert "already exists" in declare_errors(client, slack, submission(view, answers()))["name"]
     assert listings_since(slack, before) == []
 
 
