@@ -10,8 +10,9 @@ and creates, migrates and drops the PostgreSQL database BENCH_DATABASE_NAME (def
 file. The server is gunicorn (3 workers × 4 threads) serving config.wsgi with production
 settings (the database cache), and the benchmark's URLconf (bench/slack_ack_urls.py: the
 project's URLs plus /bench/signed-ok/, behind the same `verified` decorator). No Celery worker
-runs: a submission is answered at once and stores its declaration (an inbox row) for the pages
-worker; those tasks are queued, not run, counted and purged at the end. The cache of the bot's
+runs: a submission is answered at once and stores its answers (an inbox row) for the pages
+worker, which checks and declares; those tasks are queued (after the answer), not run, counted
+and purged at the end. The cache of the bot's
 channels is filled once before, as the periodic task does.
 
 Three requests, each measured against the floor posting the same bodies:
