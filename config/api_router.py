@@ -1,5 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
+from incidents.api.deliveries import DeliveryViewSet
 from incidents.api.effort import ReportViewSet
 from incidents.api.people import (
     CriticalFunctionViewSet,
@@ -10,7 +11,6 @@ from incidents.api.people import (
 )
 from incidents.api.policy import PolicyViewSet, PriorityMatrixViewSet
 from incidents.api.views import IncidentViewSet
-from notifications.api.views import DeliveryViewSet
 from playbooks.api.response_plans import ResponsePlanViewSet
 from playbooks.api.views import PlaybookVersionViewSet, PlaybookViewSet, ServiceViewSet
 

@@ -8,7 +8,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
-        from incidents import metrics, roles, security, throttling  # noqa: F401 (receivers, check)
+        from incidents import metrics, receivers, roles, security, throttling  # noqa: F401 (receivers, check)
 
         metrics.register()
         # After every app, not only this one: other apps' permissions exist only then.

@@ -68,10 +68,15 @@ def _latest_page(sender, reference):
     )
     if reference:
         pages = pages.filter(notification__incident__reference=reference)
-    page = pages.select_related("recipient", "notification__incident").order_by("-pk").first()
+    page = (
+        pages.select_related("recipient", "notification")
+        .prefetch_related("notification__about")
+        .order_by("-pk")
+        .first()
+    )
     if page is None:
         raise SmsReplyRefused(_("No page to this number is waiting for an acknowledgement."), 404)
-    return page.notification.incident, page.recipient
+    return page.notification.about, page.recipient
 
 
 def acknowledge_reply(*, sender: str, text: str) -> Acknowledged:

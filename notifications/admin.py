@@ -2,8 +2,8 @@
 
 Notifications and deliveries are written by the services only: here they are read-only, and
 the one change is "Retry now" on deliveries, which calls `delivery_retry` for each selected one
-(holders of `notifications.change_delivery`). Staff who are not superusers see the outbox rows
-of the incidents `access` lets them see, and those about no incident.
+(holders of `notifications.change_delivery`). Staff see the outbox rows about what the app
+that owns it lets them see (an incident, say: notifications/about.py), and those about nothing.
 """
 
 import json
@@ -19,8 +19,7 @@ from django.utils.translation import ngettext_lazy
 
 from core.admin.actions import apply_each
 from core.names import display_name
-from incidents import access
-from incidents.models import Incident
+from notifications import about
 from notifications.models import Delivery, DeliveryStatus, Notification, WorkerHeartbeat
 from notifications.services import delivery_retry
 
@@ -29,12 +28,6 @@ RETRIED = ngettext_lazy(
     "Queued %(count)d deliveries to be sent again: %(ids)s.",
     "count",
 )
-
-
-def _visible(user, incident_field):
-    """Rows about an incident `user` may see, or about no incident."""
-    incidents = Incident.objects.filter(access.visible_incidents_q(user))
-    return Q(**{f"{incident_field}__isnull": True}) | Q(**{f"{incident_field}__in": incidents})
 
 
 def _delivery_link(delivery):
@@ -79,17 +72,15 @@ class DeliveryInline(ReadOnly, admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["created_at", "event", "audience", "incident", "subject", "delivery_summary"]
+    list_display = ["created_at", "event", "audience", "about_what", "subject", "delivery_summary"]
     list_filter = ["event", "audience", "created_at"]
-    list_select_related = ["incident"]
-    search_fields = ["subject", "incident__reference"]
-    search_help_text = _("Subject or incident reference.")
+    search_help_text = _("Subject, or the reference of what it is about.")
     date_hierarchy = "created_at"
     fields = [
         "created_at",
         "event",
         "audience",
-        "incident",
+        "about_what",
         "subject",
         "method_list",
         "audience_people",
@@ -106,9 +97,17 @@ class NotificationAdmin(ReadOnly, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(_visible(request.user, "incident"))
+            .filter(about.visible_q(request.user))
+            .prefetch_related("about")
             .annotate(**counts)
         )
+
+    def get_search_fields(self, request):
+        return ["subject", *about.search_fields()]
+
+    @admin.display(description=_("about"))
+    def about_what(self, notification):
+        return notification.about
 
     @admin.display(description=_("deliveries"))
     def delivery_summary(self, notification):
@@ -195,7 +194,7 @@ class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(_visible(request.user, "notification__incident"))
+            .filter(about.visible_q(request.user, prefix="notification__"))
             .select_related("notification", "recipient", "failed_over_from")
         )
 

@@ -3,6 +3,7 @@ consumes, and beat. /readyz and the metric read their ages, so a stopped beat or
 no worker consumes ("pages") is named, not guessed from work that is not done."""
 
 import logging
+from collections.abc import Sequence
 
 from django.db import DatabaseError, connection
 from django.utils import timezone
@@ -16,15 +17,15 @@ logger = logging.getLogger(__name__)
 BEAT = "beat"
 
 
-def worker_part(queue):
+def worker_part(queue: str) -> str:
     return f"worker:{queue}"
 
 
-def expected_parts():
+def expected_parts() -> list[str]:
     return [BEAT, *(worker_part(queue) for queue in QUEUES)]
 
 
-def heartbeats_record(*, parts, hostname):
+def heartbeats_record(*, parts: Sequence[str], hostname: str) -> None:
     """One query for all `parts`; the row of each part holds its latest report, whoever sent it."""
     now = timezone.now()
     WorkerHeartbeat.objects.bulk_create(
@@ -35,7 +36,7 @@ def heartbeats_record(*, parts, hostname):
     )
 
 
-def heartbeats_report(*, parts, hostname):
+def heartbeats_report(*, parts: Sequence[str], hostname: str) -> None:
     """Record from a worker's or beat's own loop: a database that is away is logged, never
     raised (the loop must go on), and the connection is closed, so no idle one goes stale."""
     try:
@@ -46,7 +47,7 @@ def heartbeats_report(*, parts, hostname):
         connection.close()
 
 
-def heartbeat_ages():
+def heartbeat_ages() -> dict[str, float | None]:
     """Seconds since each expected part last reported; None for a part never heard from."""
     parts = expected_parts()
     seen = dict(WorkerHeartbeat.objects.filter(name__in=parts).values_list("name", "last_seen"))

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
 
-def absolute_url(viewname, *args):
+def absolute_url(viewname: str, *args: object) -> str:
     # reverse() starts with the script prefix of the request being served (none in a worker),
     # which BEACON_BASE_URL already ends with when Beacon is served under a sub-path.
     path = reverse(viewname, args=args).removeprefix(get_script_prefix())

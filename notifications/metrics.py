@@ -3,6 +3,7 @@ oldest unsent delivery catches a stopped worker or a broker outage before anyone
 and one on a heartbeat's age names the part (beat, the workers of a queue) that stopped."""
 
 import math
+from collections.abc import Iterator
 
 from django.db.models import Count, Min
 from django.utils import timezone
@@ -13,7 +14,7 @@ from .heartbeats import heartbeat_ages
 _registered = False
 
 
-def _gauges():
+def _gauges() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
     return (
         GaugeMetricFamily(
             "beacon_deliveries_unsettled",
@@ -33,10 +34,10 @@ def _gauges():
 
 
 class OutboxCollector:
-    def describe(self):
+    def describe(self) -> Iterator[GaugeMetricFamily]:
         yield from _gauges()
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         from .models import Delivery, DeliveryStatus
 
         by_status, given_up, oldest = _gauges()
@@ -50,8 +51,8 @@ class OutboxCollector:
             for row in rows:
                 by_status.add_metric([row["status"], row["channel"]], row["total"])
             dead = Delivery.objects.filter(dead_at__isnull=False).values("channel")
-            for row in dead.annotate(total=Count("id")):
-                given_up.add_metric([row["channel"]], row["total"])
+            for dead_row in dead.annotate(total=Count("id")):
+                given_up.add_metric([dead_row["channel"]], dead_row["total"])
             due = Delivery.objects.filter(
                 status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
                 next_attempt_at__lte=timezone.now(),
@@ -64,7 +65,7 @@ class OutboxCollector:
         yield oldest
 
 
-def _heartbeat_gauge():
+def _heartbeat_gauge() -> GaugeMetricFamily:
     return GaugeMetricFamily(
         "beacon_heartbeat_age_seconds",
         "Seconds since the part (beat, or a worker of the queue) last reported; +Inf if never",
@@ -73,10 +74,10 @@ def _heartbeat_gauge():
 
 
 class HeartbeatCollector:
-    def describe(self):
+    def describe(self) -> Iterator[GaugeMetricFamily]:
         yield _heartbeat_gauge()
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = _heartbeat_gauge()
         try:
             ages = heartbeat_ages()
@@ -87,7 +88,7 @@ class HeartbeatCollector:
         yield gauge
 
 
-def register():
+def register() -> None:
     global _registered
     if not _registered:
         REGISTRY.register(OutboxCollector())

@@ -11,18 +11,23 @@ to run twice), which is better than not at all.
 import functools
 import logging
 import uuid
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def runs_alone(function):
+
+def runs_alone(function: Callable[P, R]) -> Callable[P, R | None]:
     key = f"beacon:periodic-lock:{function.__module__}.{function.__qualname__}"
 
     @functools.wraps(function)
-    def run(*args, **kwargs):
+    def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
         token = uuid.uuid4().hex
         try:
             taken = cache.add(key, token, timeout=settings.CELERY_TASK_TIME_LIMIT)
@@ -38,5 +43,5 @@ def runs_alone(function):
             if taken and cache.get(key) == token:  # not a lock that expired and was retaken
                 cache.delete(key)
 
-    run.runs_alone = True
+    run.runs_alone = True  # type: ignore[attr-defined]  # a mark the task tests look for
     return run

@@ -4,22 +4,31 @@ A channel's `<event>.txt` wins over its `default.txt`; email adds a subject and 
 Slack adds blocks with the context's `buttons` ({"text", "action_id", "value"}) under the text.
 """
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
 from django.template.loader import render_to_string, select_template
 
+# A template context: what the caller says (headline, body, facts, url, buttons, data…), of
+# whatever types its templates read.
+Context = Mapping[str, Any]
+# A channel's rendered content: text, and per channel a subject, HTML or Slack blocks.
+Content = dict[str, Any]
 
-def _render(channel, event, context, suffix="txt"):
+
+def _render(channel: str, event: str, context: Context, suffix: str = "txt") -> str:
     template = select_template(
         [f"notifications/{channel}/{event}.{suffix}", f"notifications/{channel}/default.{suffix}"]
     )
     return template.render(context).strip()
 
 
-def slack_escaped(value):
+def slack_escaped(value: object) -> str:
     """Slack reads &, < and > as markup: people's text must not become links or mentions."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _for_slack(context):
+def _for_slack(context: Context) -> Context:
     return {
         **context,
         "headline": slack_escaped(context.get("headline", "")),
@@ -28,7 +37,7 @@ def _for_slack(context):
     }
 
 
-def _slack_blocks(text, buttons):
+def _slack_blocks(text: str, buttons: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]:
     button_elements = [
         {
             "type": "button",
@@ -44,10 +53,10 @@ def _slack_blocks(text, buttons):
     ]
 
 
-def render(channel, event, context) -> dict:
+def render(channel: str, event: str, context: Context) -> Content:
     if channel == "slack":
         context = _for_slack(context)
-    content = {"text": _render(channel, event, context)}
+    content: Content = {"text": _render(channel, event, context)}
     if channel == "slack" and context.get("buttons"):
         content["blocks"] = _slack_blocks(content["text"], context["buttons"])
     if channel == "email":
@@ -57,5 +66,5 @@ def render(channel, event, context) -> dict:
     return content
 
 
-def render_all(channels, event, context) -> dict:
+def render_all(channels: Iterable[str], event: str, context: Context) -> Content:
     return {channel: render(channel, event, context) for channel in dict.fromkeys(channels)}

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -167,6 +168,14 @@ class Incident(models.Model):
         blank=True,
         related_name="invited_incidents",
         verbose_name=_("invitees"),
+    )
+    # The outbox's rows about this incident; `Notification.objects.filter(incident=...)` and
+    # `Delivery.objects.filter(notification__incident=...)` query through it.
+    notifications = GenericRelation(
+        "notifications.Notification",
+        content_type_field="about_type",
+        object_id_field="about_id",
+        related_query_name="incident",
     )
 
     # The seed's definition of an incident, as answered by the declarer.

@@ -6,9 +6,10 @@ from django.utils.translation import gettext as _
 
 from core.names import display_name
 from incidents.ack_links import ack_link_url
+from incidents.audiences import notify_incident
 from incidents.names import outbound_name
 from notifications.links import absolute_url
-from notifications.services import channel_archive_request, notify_incident, notify_people
+from notifications.services import channel_archive_request, notify_people
 from playbooks.plans import response_plan_for
 
 from .base import policy_level_of
@@ -138,7 +139,7 @@ def resolved(incident):
 def channel_archived(incident):
     """Archive the incident channel once the announcements written before are out."""
     return channel_archive_request(
-        incident=incident, channel_id=incident.slack_channel_id, channel_name=incident.channel_name
+        about=incident, channel_id=incident.slack_channel_id, channel_name=incident.channel_name
     )
 
 
@@ -162,7 +163,8 @@ def to_people(incident, event, people, headline, *, body="", channels=None, outb
         people=people,
         event=event,
         context=context(incident, headline, body, key_facts(incident)),
-        incident=incident,
+        about=incident,
+        drill=incident.is_drill,
         channels=channels,
         outbox=outbox,
     )
@@ -178,7 +180,8 @@ def _page_with_link(incident, person, headline, body, channels, outbox):
             "ack_url": ack_link_url(incident, person),
             "buttons": [{"text": _("Acknowledge"), "action_id": ACK_BUTTON, "value": incident.pk}],
         },
-        incident=incident,
+        about=incident,
+        drill=incident.is_drill,
         channels=channels,
         outbox=outbox,
     )

@@ -173,7 +173,7 @@ def _paged_before_escalating(incidents):
     pages = (
         Notification.objects.filter(incident__in=ids, event=NotificationEvent.PAGE)
         .exclude(incident__in=escalating)
-        .values_list("incident_id", "people")
+        .values_list("about_id", "people")
     )
     found = {}
     for incident_id, people in pages:

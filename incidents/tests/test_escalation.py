@@ -409,7 +409,7 @@ def test_a_paged_executive_with_a_stakeholders_rights_may_acknowledge(org, sev2_
     assert not access.can_act(erin, incident)
     with pytest.raises(PermissionDenied):
         services.incident_acknowledge(incident=incident, actor=erin)
-    notify_people(people=[erin], event="page", context={"headline": "Wake up"}, incident=incident)
+    notify_people(people=[erin], event="page", context={"headline": "Wake up"}, about=incident)
     services.incident_acknowledge(incident=incident, actor=erin)
     incident.refresh_from_db()
     assert incident.acknowledged_by == erin

@@ -77,7 +77,7 @@ def test_a_batch_sends_each_incident_its_stages_and_skips(declare, org, sev1):
         ]
         skips = Incident.objects.get(pk=pk).timeline.filter(kind=TimelineKind.ESCALATION_SKIPPED)
         assert all("Pat" in event.message for event in skips)
-        pages = Notification.objects.filter(incident_id=pk, event="page")
+        pages = Notification.objects.filter(incident=pk, event="page")
         assert Delivery.objects.filter(notification__in=pages).exists()
 
 

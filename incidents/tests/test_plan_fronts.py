@@ -58,7 +58,7 @@ def delivery(incident, *, audience="responders", event="declared", channel="emai
     notification = Notification.objects.create(
         event=event,
         audience=audience,
-        incident=incident,
+        about=incident,
         subject=f"{event} for {audience}",
         methods=[{"channel": channel, "target": "each_person", "address": ""}],
     )

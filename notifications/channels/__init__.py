@@ -9,12 +9,13 @@ from .base import ChannelAdapter, DeliveryError, OutgoingMessage, PermanentError
 
 
 @cache
-def get_adapter(channel) -> ChannelAdapter:
+def get_adapter(channel: str) -> ChannelAdapter:
     try:
         path = settings.BEACON_CHANNEL_ADAPTERS[channel]
     except KeyError:
         raise PermanentError(f"No adapter is registered for the {channel!r} channel.") from None
-    return import_string(path)()
+    adapter: ChannelAdapter = import_string(path)()
+    return adapter
 
 
 __all__ = [

@@ -4,6 +4,7 @@ either return the provider's reference or raise a retryable or permanent error."
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 # The event of a delivery that archives the (Slack) channel it is addressed to, not a message.
 ARCHIVE_CHANNEL = "channel_archive"
@@ -17,18 +18,18 @@ class OutgoingMessage:
     address: str
     event: str
     subject: str
-    content: dict  # this channel's rendering: text, and html for email
-    data: dict = field(default_factory=dict)  # the event's facts, for machine receivers
+    content: dict[str, Any]  # this channel's rendering: text, and html for email
+    data: dict[str, Any] = field(default_factory=dict)  # the event's facts, for receivers
 
     @property
-    def text(self):
-        return self.content.get("text") or self.subject
+    def text(self) -> str:
+        return str(self.content.get("text") or self.subject)
 
 
 class DeliveryError(Exception):
     retryable = False
 
-    def __init__(self, message, *, retry_after=None):
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -54,7 +55,7 @@ class ChannelAdapter:
         raise NotImplementedError
 
 
-def parse_retry_after(value):
+def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None."""
     if not value:
         return None

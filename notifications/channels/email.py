@@ -4,7 +4,7 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from .base import ChannelAdapter, PermanentError, RetryableError
+from .base import ChannelAdapter, OutgoingMessage, PermanentError, RetryableError
 
 
 class EmailAdapter(ChannelAdapter):
@@ -12,7 +12,7 @@ class EmailAdapter(ChannelAdapter):
 
     channel = "email"
 
-    def send(self, message):
+    def send(self, message: OutgoingMessage) -> str:
         message_id = make_msgid(idstring=f"beacon-{message.delivery_id}")
         email = EmailMultiAlternatives(
             subject=message.content.get("subject") or message.subject,

@@ -1,6 +1,7 @@
 """JSON over HTTP for the webhook-style adapters, with one mapping of failures."""
 
 import json
+from collections.abc import Mapping
 
 import requests
 from django.conf import settings
@@ -11,10 +12,12 @@ RETRYABLE_STATUSES = {408, 425, 429}
 
 
 class HttpAdapter(ChannelAdapter):
-    def __init__(self):
+    def __init__(self) -> None:
         self.session = requests.Session()
 
-    def post(self, url, payload, headers=None):
+    def post(
+        self, url: str, payload: Mapping[str, object], headers: Mapping[str, str] | None = None
+    ) -> requests.Response:
         body = json.dumps(payload, separators=(",", ":"), default=str).encode()
         try:
             response = self.session.post(
@@ -36,5 +39,5 @@ class HttpAdapter(ChannelAdapter):
             )
         raise PermanentError(reason)
 
-    def sign(self, body):
+    def sign(self, body: bytes) -> dict[str, str]:
         return {}

@@ -1,3 +1,4 @@
+from .base import OutgoingMessage
 from .http import HttpAdapter
 
 
@@ -6,7 +7,7 @@ class MattermostAdapter(HttpAdapter):
 
     channel = "mattermost"
 
-    def send(self, message):
+    def send(self, message: OutgoingMessage) -> str:
         payload = {
             "text": message.text,
             "props": {"beacon_delivery_id": message.delivery_id},

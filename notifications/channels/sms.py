@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .base import PermanentError
+from .base import OutgoingMessage, PermanentError
 from .http import HttpAdapter
 
 
@@ -10,10 +10,10 @@ class SmsAdapter(HttpAdapter):
     channel = "sms"
     mode = "sms"
 
-    def is_configured(self):
+    def is_configured(self) -> bool:
         return bool(settings.BEACON_SMS_WEBHOOK_URL)
 
-    def send(self, message):
+    def send(self, message: OutgoingMessage) -> str:
         if not self.is_configured():
             raise PermanentError("No SMS provider is configured (BEACON_SMS_WEBHOOK_URL).")
         payload = {

@@ -1,3 +1,4 @@
+from .base import OutgoingMessage
 from .http import HttpAdapter
 
 
@@ -6,9 +7,9 @@ class TeamsAdapter(HttpAdapter):
 
     channel = "teams"
 
-    def send(self, message):
+    def send(self, message: OutgoingMessage) -> str:
         link = message.data.get("url")
-        card = {
+        card: dict[str, object] = {
             "type": "AdaptiveCard",
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "version": "1.4",

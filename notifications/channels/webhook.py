@@ -4,10 +4,11 @@ import time
 
 from django.conf import settings
 
+from .base import OutgoingMessage
 from .http import HttpAdapter
 
 
-def signature(secret, timestamp, body):
+def signature(secret: str, timestamp: str, body: bytes) -> str:
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"v1={digest.hexdigest()}"
 
@@ -18,14 +19,14 @@ class WebhookAdapter(HttpAdapter):
 
     channel = "webhook"
 
-    def sign(self, body):
+    def sign(self, body: bytes) -> dict[str, str]:
         timestamp = str(int(time.time()))
         return {
             "X-Beacon-Timestamp": timestamp,
             "X-Beacon-Signature": signature(settings.BEACON_WEBHOOK_SECRET, timestamp, body),
         }
 
-    def send(self, message):
+    def send(self, message: OutgoingMessage) -> str:
         payload = {
             "delivery_id": message.delivery_id,
             "event": message.event,

@@ -95,11 +95,11 @@ class Delivery(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.pk} {self.channel} → {self.address} ({self.status})"
 
     @property
-    def is_settled(self):
+    def is_settled(self) -> bool:
         return self.status in (
             DeliveryStatus.SENT,
             DeliveryStatus.FAILED_OVER,

@@ -1,3 +1,5 @@
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,13 +45,18 @@ class Notification(models.Model):
 
     event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices)
     audience = models.CharField(_("audience"), max_length=12, choices=NotificationAudience.choices)
-    incident = models.ForeignKey(
-        "incidents.Incident",
-        on_delete=models.CASCADE,
+    # What the notification is about (an incident, say), if anything: the app that owns it
+    # holds the reverse relation and registers how its rows are seen (notifications/about.py).
+    about_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="notifications",
+        related_name="+",
+        verbose_name=_("about (type)"),
     )
+    about_id = models.PositiveBigIntegerField(_("about (id)"), null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
     subject = models.CharField(_("subject"), max_length=250)
     content = models.JSONField(_("rendered content per channel"), default=dict)
     methods = models.JSONField(
@@ -64,6 +71,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["about_type", "about_id"], name="notification_about")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.subject

@@ -19,5 +19,5 @@ class ChannelPace(models.Model):
             models.UniqueConstraint(fields=["channel", "address"], name="channel_pace_unique")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.channel} → {self.address}: next slot {self.next_slot_at:%H:%M:%S.%f}"

@@ -4,7 +4,7 @@ Slack chores carried as deliveries (chores.py)."""
 
 from .chores import channel_archive_request
 from .failures import delivery_retry
-from .outbox import notify_incident, notify_people, publish
+from .outbox import notify, notify_people, publish
 from .sending import deliveries_send, delivery_send
 from .sweeper import deliveries_sweep
 
@@ -14,7 +14,7 @@ __all__ = [
     "deliveries_sweep",
     "delivery_retry",
     "delivery_send",
-    "notify_incident",
+    "notify",
     "notify_people",
     "publish",
 ]

@@ -6,9 +6,10 @@ channel waits until the messages for that channel are out (an archived channel t
 it is given back without spending an attempt and tried again a little later.
 """
 
+from django.db import models
 from django.utils.translation import gettext as _
 
-from notifications.audiences import Method
+from notifications.methods import Method
 from notifications.models import (
     Channel,
     Delivery,
@@ -24,13 +25,15 @@ from .outbox import open_next_method
 WAIT_FOR_MESSAGES_SECONDS = 5
 
 
-def channel_archive_request(*, incident, channel_id, channel_name) -> Notification:
-    """Archive an incident's Slack channel once its messages are out (after commit)."""
+def channel_archive_request(
+    *, about: models.Model | None, channel_id: str, channel_name: str
+) -> Notification:
+    """Archive a Slack channel (an incident's, say) once its messages are out (after commit)."""
     subject = _("Archive #%(name)s") % {"name": channel_name}
     notification = Notification.objects.create(
         event=NotificationEvent.CHANNEL_ARCHIVE,
         audience=NotificationAudience.RESPONDERS,
-        incident=incident,
+        about=about,
         subject=subject,
         content={Channel.SLACK: {"text": subject}, "data": {"channel_name": channel_name}},
         methods=[Method(Channel.SLACK, "fixed", channel_id).as_dict()],
@@ -39,7 +42,7 @@ def channel_archive_request(*, incident, channel_id, channel_name) -> Notificati
     return notification
 
 
-def waits_for_messages(delivery):
+def waits_for_messages(delivery: Delivery) -> bool:
     """Whether this is an archive whose channel still has messages to send."""
     notification = delivery.notification
     if notification.event != NotificationEvent.CHANNEL_ARCHIVE:

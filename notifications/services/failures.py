@@ -9,15 +9,16 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.models import TimelineKind
-from incidents.selectors import policy_level
-from incidents.timeline import record_event
-from notifications.models import DeliveryStatus
+from notifications import about
+from notifications.channels import DeliveryError
+from notifications.models import Delivery, DeliveryStatus
+from notifications.signals import Outcome, delivery_outcome
 
 from .claims import locked, reclaimed
 from .outbox import is_page, open_next_method, publish
@@ -25,7 +26,7 @@ from .outbox import is_page, open_next_method, publish
 logger = logging.getLogger(__name__)
 
 
-def backoff_seconds(attempt):
+def backoff_seconds(attempt: int) -> float:
     """Exponential with full jitter on the upper half: 2, 4, 8 … s (base from settings)."""
     ceiling = min(
         settings.BEACON_DELIVERY_BACKOFF_SECONDS * 2 ** (attempt - 1),
@@ -34,20 +35,19 @@ def backoff_seconds(attempt):
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def _affordable_wait(delivery):
-    """Seconds a page may wait for its provider (its severity's bound); None for other
-    deliveries, which wait as long as they are asked."""
+def _affordable_wait(delivery: Delivery) -> int | None:
+    """Seconds a page may wait for its provider (the bound registered for what it is about,
+    an incident's severity say); None for other deliveries, which wait as long as asked."""
     notification = delivery.notification
     if not is_page(notification):
         return None
-    incident = notification.incident
-    level = incident and policy_level(version=incident.policy_version, severity=incident.severity)
-    return level.page_wait_limit if level else settings.BEACON_PAGE_WAIT_LIMIT_SECONDS
+    limit = about.page_wait_limit(notification)
+    return limit if limit is not None else settings.BEACON_PAGE_WAIT_LIMIT_SECONDS
 
 
 @transaction.atomic
-def record_failure(delivery, error):
-    delivery = reclaimed(delivery)
+def record_failure(claimed: Delivery, error: DeliveryError) -> str | None:
+    delivery = reclaimed(claimed)
     if delivery is None:
         return None
     delivery.last_error = str(error)[:2000]
@@ -73,7 +73,7 @@ def record_failure(delivery, error):
     return delivery.status
 
 
-def delivery_give_up(delivery):
+def delivery_give_up(delivery: Delivery) -> None:
     """A poison delivery: its attempts ran out without an outcome (its worker died or hung
     while sending). It fails over like any failed delivery. Called with the row locked."""
     delivery.dead_at = timezone.now()
@@ -85,12 +85,12 @@ def delivery_give_up(delivery):
     _fail_over(delivery)
 
 
-def _fail_over(delivery):
+def _fail_over(delivery: Delivery) -> None:
     notification = delivery.notification
     User = get_user_model()
     people = (
         [delivery.recipient]
-        if delivery.recipient_id
+        if delivery.recipient is not None
         else list(User.objects.filter(pk__in=notification.people, is_active=True).order_by("pk"))
     )
     rank = open_next_method(
@@ -98,43 +98,19 @@ def _fail_over(delivery):
     )
     delivery.status = DeliveryStatus.FAILED if rank is None else DeliveryStatus.FAILED_OVER
     delivery.save(update_fields=["status", "last_error", "claim_token"])
-    if notification.incident_id:
-        _record_on_timeline(delivery, notification, rank)
-
-
-def _record_on_timeline(delivery, notification, rank):
-    what = _(
-        "%(audience)s: %(channel)s to %(address)s failed after %(attempts)s attempt(s) (%(error)s)"
-    ) % {
-        "audience": notification.get_audience_display(),
-        "channel": delivery.get_channel_display(),
-        "address": delivery.address,
-        "attempts": delivery.attempts,
-        "error": delivery.last_error[:200],
-    }
-    if rank is None:
-        kind, message = TimelineKind.DELIVERY_FAILED, _("%(what)s; no backup method is left.")
-        backup = None
-    else:
-        kind, message = (
-            TimelineKind.DELIVERY_FAILOVER,
-            _("%(what)s; sending by %(backup)s instead."),
-        )
-        backup = notification.methods[rank]["channel"]
-    record_event(
-        notification.incident,
-        kind,
-        None,
-        message % {"what": what, "backup": backup},
-        before={"delivery": delivery.pk, "channel": delivery.channel},
-        after={"channel": backup, "rank": rank},
+    outcome = Outcome.FAILED if rank is None else Outcome.FAILED_OVER
+    delivery_outcome.send(
+        sender=Delivery, delivery=delivery, outcome=outcome, backup_rank=rank, actor=None
     )
 
 
 @transaction.atomic
-def delivery_retry(*, delivery, actor):
+def delivery_retry(*, delivery: Delivery, actor: AbstractBaseUser) -> Delivery:
     """Send a failed (or waiting) delivery again now, with a fresh set of attempts."""
-    delivery = locked(delivery.pk)
+    current = locked(delivery.pk)
+    if current is None:
+        raise Delivery.DoesNotExist
+    delivery = current
     if delivery.status not in (DeliveryStatus.FAILED, DeliveryStatus.PENDING):
         raise ValidationError(
             _("Delivery #%(id)s is %(status)s: only a failed or waiting delivery can be retried.")
@@ -144,14 +120,8 @@ def delivery_retry(*, delivery, actor):
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
-    if delivery.notification.incident_id:
-        record_event(
-            delivery.notification.incident,
-            TimelineKind.DELIVERY_RETRIED,
-            actor,
-            _("%(channel)s to %(address)s: sending again.")
-            % {"channel": delivery.get_channel_display(), "address": delivery.address},
-            after={"delivery": delivery.pk},
-        )
+    delivery_outcome.send(
+        sender=Delivery, delivery=delivery, outcome=Outcome.RETRIED, backup_rank=None, actor=actor
+    )
     transaction.on_commit(partial(publish, [delivery.pk], page=is_page(delivery.notification)))
     return delivery

@@ -1,67 +1,82 @@
 """Writing notifications: called inside the transaction of the state change they report.
 
-Each notification gets the deliveries of its first method that reaches anyone; the sending
-task opens the next method only when that one fails (sending.py). Publishing happens after
-commit and never raises: a broker that is down leaves the rows to the sweeper.
+Callers hand the outbox resolved people and methods (with their addresses) and what the
+notification is about. Each notification gets the deliveries of its first method that reaches
+anyone; the sending task opens the next method only when that one fails (sending.py).
+Publishing happens after commit and never raises: a broker that is down leaves the rows to the
+sweeper.
 """
 
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
 
-from notifications.audiences import (
-    Method,
-    addresses,
-    direct_methods,
-    drill_method,
-    methods_for,
-    people_for,
-)
 from notifications.broker import try_publish
+from notifications.methods import Method, Reached, addresses, direct_methods, drill_method
 from notifications.models import Delivery, Notification, NotificationAudience, NotificationEvent
-from notifications.rendering import render_all
+from notifications.rendering import Context, render_all
 
-PRIVATE_AUDIENCES = {"responders", "executives"}
 # Deliveries per sending task: a broadcast costs the broker a task per batch, not per message.
 BATCH_SIZE = 25
 
 
-def notify_incident(*, incident, event, context, audiences, plan=None) -> list[Notification]:
-    """Tell each audience of an incident; a drill tells only the drill channel."""
-    if incident.is_drill:
-        return [_write(event, NotificationAudience.DRILL, context, [drill_method()], [], incident)]
-    if incident.is_private:  # a security incident is not broadcast beyond who must act
-        audiences = [a for a in audiences if a in PRIVATE_AUDIENCES]
-    written = []
-    for audience in dict.fromkeys(audiences):
-        methods = methods_for(incident, audience, plan)
-        if methods:
-            people = people_for(incident, audience)
-            written.append(_write(event, audience, context, methods, people, incident))
-    return written
-
-
-def notify_people(*, people, event, context, incident=None, channels=None, outbox=None):
-    """Tell named people (reminders, pages, reviews) by their direct methods in order. With an
-    `outbox`, the notification is written with the outbox's others (`Outbox.write`)."""
-    people = [p for p in dict.fromkeys(people) if p is not None and p.is_active]
-    if incident is not None and incident.is_drill:
-        method, audience = [drill_method()], NotificationAudience.DRILL
-        return _write(event, audience, context, method, [], incident, outbox)
-    if not people:
-        return None
-    methods = direct_methods(channels or settings.BEACON_DIRECT_METHODS)
-    return _write(event, NotificationAudience.PEOPLE, context, methods, people, incident, outbox)
-
-
-def _write(event, audience, context, methods, people, incident, outbox=None):
+def notify(
+    *,
+    event: str,
+    audience: str,
+    context: Context,
+    methods: Sequence[Method],
+    people: Sequence[AbstractUser] = (),
+    about: models.Model | None = None,
+    outbox: "Outbox | None" = None,
+) -> Notification:
+    """Tell `people` (or the methods' fixed addresses) about `event`, by `methods` in order.
+    With an `outbox`, the notification is written with the outbox's others (`Outbox.write`)."""
     if outbox is not None:
-        return outbox.add(event, audience, context, methods, people, incident)
+        return outbox.add(event, audience, context, methods, people, about)
     outbox = Outbox()
-    notification = outbox.add(event, audience, context, methods, people, incident)
+    notification = outbox.add(event, audience, context, methods, people, about)
     outbox.write()
     return notification
+
+
+def notify_people(
+    *,
+    people: Iterable[AbstractUser | None],
+    event: str,
+    context: Context,
+    about: models.Model | None = None,
+    drill: bool = False,
+    channels: Sequence[str] | None = None,
+    outbox: "Outbox | None" = None,
+) -> Notification | None:
+    """Tell named people (reminders, pages, reviews) by their direct methods in order; about a
+    drill, tell only the drill channel."""
+    if drill:
+        audience, methods = NotificationAudience.DRILL, [drill_method()]
+        return notify(
+            event=event,
+            audience=audience,
+            context=context,
+            methods=methods,
+            about=about,
+            outbox=outbox,
+        )
+    active = [p for p in dict.fromkeys(people) if p is not None and p.is_active]
+    if not active:
+        return None
+    return notify(
+        event=event,
+        audience=NotificationAudience.PEOPLE,
+        context=context,
+        methods=direct_methods(channels or settings.BEACON_DIRECT_METHODS),
+        people=active,
+        about=about,
+        outbox=outbox,
+    )
 
 
 class Outbox:
@@ -69,16 +84,24 @@ class Outbox:
     reaches anyone, as `open_next_method` gives them, in two inserts for them all, and they are
     published after commit in batches (pages on their own queue)."""
 
-    def __init__(self):
-        self.pending = []  # (notification, people)
+    def __init__(self) -> None:
+        self.pending: list[tuple[Notification, Sequence[AbstractUser]]] = []
 
-    def add(self, event, audience, context, methods, people, incident):
+    def add(
+        self,
+        event: str,
+        audience: str,
+        context: Context,
+        methods: Sequence[Method],
+        people: Sequence[AbstractUser],
+        about: models.Model | None,
+    ) -> Notification:
         content = render_all([m.channel for m in methods], event, context)
         content["data"] = context.get("data", {})
         notification = Notification(
             event=event,
             audience=audience,
-            incident=incident,
+            about=about,
             subject=str(context["headline"])[:250],
             content=content,
             methods=[m.as_dict() for m in methods],
@@ -87,7 +110,7 @@ class Outbox:
         self.pending.append((notification, people))
         return notification
 
-    def write(self):
+    def write(self) -> list[Notification]:
         if not self.pending:
             return []
         notifications = Notification.objects.bulk_create(n for n, _people in self.pending)
@@ -107,11 +130,11 @@ class Outbox:
         return notifications
 
 
-def _first_deliveries(notification, people):
+def _first_deliveries(notification: Notification, people: Sequence[AbstractUser]) -> list[Delivery]:
     """The unsaved deliveries of a new notification's first method that reaches anyone."""
     for rank in range(len(notification.methods)):
         method = Method(**notification.methods[rank])
-        pairs = addresses(method, incident=notification.incident, people=people)
+        pairs = addresses(method, people=people)
         if pairs:
             return list(
                 _unsaved(notification, rank, method, _reached(notification, rank, method, pairs))
@@ -119,18 +142,30 @@ def _first_deliveries(notification, people):
     return []
 
 
-def _key(notification, rank, method, address):
+def _key(notification: Notification, rank: int, method: Method, address: str) -> str:
     return f"n{notification.pk}:{rank}:{method.channel}:{address}"[:250]
 
 
-def _reached(notification, rank, method, pairs):
+ReachedByKey = dict[str, tuple[str, AbstractUser | None]]
+
+
+def _reached(notification: Notification, rank: int, method: Method, pairs: Reached) -> ReachedByKey:
     """{idempotency key: (address, person)} of a method's (address, person) pairs."""
     return {
         _key(notification, rank, method, address): (address, person) for address, person in pairs
     }
 
 
-def _unsaved(notification, rank, method, reached, *, failed_from=None, skipped=()):
+def _unsaved(
+    notification: Notification,
+    rank: int,
+    method: Method,
+    reached: ReachedByKey,
+    *,
+    failed_from: Delivery | None = None,
+    skipped: Iterable[str] = (),
+) -> Iterator[Delivery]:
+    skipped = set(skipped)
     for key, (address, person) in reached.items():
         if key not in skipped:
             yield Delivery(
@@ -144,22 +179,34 @@ def _unsaved(notification, rank, method, reached, *, failed_from=None, skipped=(
             )
 
 
-def open_next_method(notification, *, after_rank, people, failed_from=None):
+def open_next_method(
+    notification: Notification,
+    *,
+    after_rank: int,
+    people: Sequence[AbstractUser],
+    failed_from: Delivery | None = None,
+) -> int | None:
     """Deliveries of the first method after `after_rank` that reaches anyone.
 
     Returns that method's rank, or None when no method is left. Publishes after commit.
     """
     for rank in range(after_rank + 1, len(notification.methods)):
         method = Method(**notification.methods[rank])
-        pairs = addresses(method, incident=notification.incident, people=people)
+        pairs = addresses(method, people=people)
         if not pairs:
             continue
         reached = _reached(notification, rank, method, pairs)
         # A method opened again (a failover replayed) adds only whom it did not reach yet.
         existing = notification.deliveries.filter(method_rank=rank, idempotency_key__in=reached)
-        existing = set(existing.values_list("idempotency_key", flat=True))
         created = Delivery.objects.bulk_create(
-            _unsaved(notification, rank, method, reached, failed_from=failed_from, skipped=existing)
+            _unsaved(
+                notification,
+                rank,
+                method,
+                reached,
+                failed_from=failed_from,
+                skipped=existing.values_list("idempotency_key", flat=True),
+            )
         )
         new_ids = [delivery.pk for delivery in created]
         transaction.on_commit(partial(publish, new_ids, page=is_page(notification)))
@@ -167,13 +214,19 @@ def open_next_method(notification, *, after_rank, people, failed_from=None):
     return None
 
 
-def is_page(notification):
+def is_page(notification: Notification) -> bool:
     """Pages (whatever their method) have a queue and a worker of their own, so that no
     broadcast delays them, and a bound on how long a provider may make them wait."""
     return notification.event == NotificationEvent.PAGE
 
 
-def publish(delivery_ids, countdown=None, *, page=False, batch_size=BATCH_SIZE):
+def publish(
+    delivery_ids: Iterable[int],
+    countdown: float | None = None,
+    *,
+    page: bool = False,
+    batch_size: int = BATCH_SIZE,
+) -> bool:
     """Queue the sending tasks; False when the broker refused (the sweeper will send them).
 
     A countdown stays below the broker's visibility timeout, after which Redis would hand the

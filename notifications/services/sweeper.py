@@ -28,7 +28,7 @@ def deliveries_sweep(*, now=None, limit=1000):
         # A claim past its lease never recorded its outcome: a worker died or hung sending
         # it. With its attempts spent, it is poison: given up, and failed over.
         poison = lost.filter(attempts__gte=settings.BEACON_DELIVERY_MAX_ATTEMPTS)
-        for delivery in poison.select_related("notification__incident"):
+        for delivery in poison.select_related("notification"):
             delivery.lost_attempts += 1
             delivery_give_up(delivery)
         # A taken-back claim is pending again; the dead worker's token no longer counts.

@@ -35,7 +35,7 @@ def notification(incident, *, audience="responders", event="declared"):
     return Notification.objects.create(
         event=event,
         audience=audience,
-        incident=incident,
+        about=incident,
         subject=f"Declared: {incident.title}" if incident else "A playbook awaits review",
         content={"email": {"text": "The checkout is failing.", "subject": "Checkout failing"}},
         methods=[

@@ -33,7 +33,7 @@ def delivery(incident, *, audience="responders", event="declared", channel="emai
     notification = Notification.objects.create(
         event=event,
         audience=audience,
-        incident=incident,
+        about=incident,
         subject=f"{event} for {audience}",
         content={channel: {"text": "The checkout is failing.", "subject": "Checkout failing"}},
         methods=[{"channel": channel, "target": "each_person", "address": ""}],

@@ -23,7 +23,7 @@ from config.celery_routes import QUEUES
 from incidents import services
 from incidents.models import Incident, TimelineKind
 from incidents.tests import factories
-from notifications.audiences import Method
+from notifications.methods import Method
 from notifications.models import (
     Delivery,
     DeliveryStatus,
@@ -299,7 +299,7 @@ def test_a_declaration_whose_web_process_died_before_publishing_is_sent_once(
     assert sweep() == {"deliveries": 0, "plans": 0}
 
     delivery = Delivery.objects.get()
-    assert delivery.notification.incident == incident
+    assert delivery.notification.about == incident
     assert webhook_receiver.received_ids() == [delivery.idempotency_key]
 
 

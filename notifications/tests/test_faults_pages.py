@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from incidents.tests import factories
 from incidents.tests.effort_factories import policy
-from notifications.audiences import Method
+from notifications.methods import Method
 from notifications.models import Delivery, DeliveryStatus, Notification, NotificationEvent
 from notifications.services.outbox import open_next_method
 from notifications.tests.test_faults import (  # noqa: F401 - fixtures
@@ -49,7 +49,7 @@ def written(event, incident, methods):
         notification = Notification.objects.create(
             event=event,
             audience="people",
-            incident=incident,
+            about=incident,
             subject=f"{event} for {incident.reference}",
             content={"webhook": {"text": "Checkout is down"}, "mattermost": {"text": "Down"}},
             methods=[Method(channel, "fixed", url).as_dict() for channel, url in methods],

@@ -12,7 +12,7 @@ from itertools import pairwise
 import pytest
 from django.db import connections, transaction
 
-from notifications.audiences import Method
+from notifications.methods import Method
 from notifications.models import (
     ChannelPace,
     Delivery,

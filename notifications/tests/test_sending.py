@@ -121,37 +121,6 @@ def test_retry_now_gives_a_failed_delivery_fresh_attempts(delivery, cora):
         delivery_retry(delivery=delivery, actor=cora)
 
 
-def test_retrying_an_incident_delivery_is_on_its_timeline():
-    from incidents import services
-    from incidents.models import TimelineKind
-    from incidents.tests.factories import (
-        IncidentTypeFactory,
-        SeverityFactory,
-        commander,
-    )
-    from notifications.services import notify_incident
-
-    cora = commander(username="cora2")
-    incident = services.incident_declare(
-        actor=cora,
-        title="Checkout down",
-        incident_type=IncidentTypeFactory(name="Outage", slug="outage"),
-        severity=SeverityFactory(name="SEV1", rank=1),
-        affects_customers=True,
-        unplanned=True,
-        exceeds_one_hour=True,
-        commander=cora,
-    )
-    notify_incident(
-        incident=incident, event="declared", context={"headline": "x"}, audiences=["responders"]
-    )
-    failed = Delivery.objects.get(channel="email")
-    Delivery.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED)
-    delivery_retry(delivery=failed, actor=cora)
-    event = incident.timeline.get(kind=TimelineKind.DELIVERY_RETRIED)
-    assert event.actor == cora and event.message == "Email to cora2@example.com: sending again."
-
-
 def test_backoff_grows_and_is_bounded(settings):
     settings.BEACON_DELIVERY_BACKOFF_SECONDS = 2
     for attempt, ceiling in [(1, 2), (2, 4), (3, 8), (20, 300)]:

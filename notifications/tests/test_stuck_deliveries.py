@@ -154,7 +154,7 @@ def sms_page(sev1_incident, cora, settings, monkeypatch):
         people=[cora],
         event="page",
         context={"headline": "You are paged"},
-        incident=sev1_incident,
+        about=sev1_incident,
         channels=["sms", "email"],
     )
     return Delivery.objects.get()

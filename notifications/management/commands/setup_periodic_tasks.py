@@ -4,6 +4,8 @@ Run on every deploy (and by `make run`): it adds new tasks, updates changed inte
 removes tasks that are no longer declared in code.
 """
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -17,7 +19,7 @@ class Command(BaseCommand):
     help = "Install the periodic tasks declared in code into django-celery-beat."
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         for name, (task, seconds) in PERIODIC_TASKS.items():
             schedule, _ = IntervalSchedule.objects.get_or_create(
                 every=seconds, period=IntervalSchedule.SECONDS

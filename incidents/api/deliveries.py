@@ -1,9 +1,10 @@
 """The outbox on the API: `POST /deliveries/{id}/retry/` sends a failed or waiting delivery
 again now (holders of `notifications.change_delivery`; anyone else 403). A delivery about an
 incident the caller may not see answers 404. An incident's deliveries are listed under the
-incident: `/incidents/{ref}/deliveries/` (incidents/api/plan.py)."""
+incident: `/incidents/{ref}/deliveries/` (plan.py). It lives here, not in notifications, for
+its idempotency keys; who may see which delivery is the outbox's rule (notifications/about.py).
+"""
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -11,13 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from incidents import access
 from incidents.api.idempotency import idempotent
-from incidents.models import Incident
+from notifications import about
+from notifications.api.serializers import DeliverySerializer
 from notifications.models import Delivery
 from notifications.services import delivery_retry
-
-from .serializers import DeliverySerializer
 
 
 class MayRetryDeliveries(BasePermission):
@@ -32,9 +31,8 @@ class DeliveryViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, MayRetryDeliveries]
 
     def get_queryset(self):
-        incidents = Incident.objects.filter(access.visible_incidents_q(self.request.user))
         return Delivery.objects.filter(
-            Q(notification__incident__isnull=True) | Q(notification__incident__in=incidents)
+            about.visible_q(self.request.user, prefix="notification__")
         ).select_related("notification", "recipient")
 
     @extend_schema(request=None, responses=DeliverySerializer)
