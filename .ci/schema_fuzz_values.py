@@ -7,22 +7,16 @@ import json
 from django.contrib.auth import get_user_model
 
 from incidents.models import (
-    CriticalFunction,
-    Delegation,
     EffortEntry,
     Incident,
     IncidentCriterion,
     IncidentPlanStep,
     IncidentPlaybookStep,
-    IncidentType,
-    PolicyVersion,
-    Priority,
-    SeverityLevel,
-    Team,
-    Unavailability,
 )
 from notifications.models import Delivery
+from people.models import CriticalFunction, Delegation, Team, Unavailability
 from playbooks.models import Playbook, PlaybookVersion, ResponsePlan, Service
+from policy.models import IncidentType, PolicyVersion, Priority, SeverityLevel
 
 REAL = 0.8  # how often a bound parameter takes a real value
 

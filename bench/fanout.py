@@ -105,15 +105,10 @@ def populate(slack_api, customer_webhook):
     from django.contrib.auth.models import Group
 
     from incidents import roles, services
-    from incidents.models import (
-        IncidentType,
-        SeverityLevel,
-        SlackLinkMethod,
-        Team,
-        TeamMembership,
-        UserPreference,
-    )
+    from incidents.models import SlackLinkMethod
+    from people.models import Team, TeamMembership, UserPreference
     from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
+    from policy.models import IncidentType, SeverityLevel
 
     User = get_user_model()
     people = User.objects.bulk_create(
@@ -171,15 +166,9 @@ def populate_page_behind_broadcast(declaration):
     pages the on-call function, held by the commander; returns both declarations."""
     from django.contrib.auth import get_user_model
 
-    from incidents.models import (
-        CriticalFunction,
-        Delegation,
-        IncidentType,
-        Team,
-        TeamMembership,
-        UserPreference,
-    )
+    from people.models import CriticalFunction, Delegation, Team, TeamMembership, UserPreference
     from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
+    from policy.models import IncidentType
 
     people = get_user_model().objects.bulk_create(
         get_user_model()(username=f"everyone{n:04d}", email=f"everyone{n:04d}@example.com")

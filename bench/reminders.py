@@ -41,7 +41,7 @@ def commanders(count):
     so that no channel's per-address pacing orders the reminders."""
     from django.contrib.auth import get_user_model
 
-    from incidents.models import UserPreference
+    from people.models import UserPreference
 
     User = get_user_model()
     start = User.objects.count()
@@ -56,7 +56,8 @@ def commanders(count):
 
 def populate(count, *, due):
     """`count` active SEV2 incidents, each with a commander of its own, all due at `due`."""
-    from incidents.models import Incident, IncidentType, SeverityLevel
+    from incidents.models import Incident
+    from policy.models import IncidentType, SeverityLevel
 
     kind = IncidentType.objects.get_or_create(name="Outage", slug="outage")[0]
     severity = SeverityLevel.objects.get_or_create(name="SEV2", defaults={"rank": 2})[0]

@@ -96,9 +96,10 @@ def populate(slack_api):
     from django.contrib.auth.models import Group
 
     from incidents import roles, services
-    from incidents.models import IncidentType, SeverityLevel, SlackLinkMethod
+    from incidents.models import SlackLinkMethod
     from incidents.slack.context import SlackContext
     from incidents.slack.declare import build_view
+    from policy.models import IncidentType, SeverityLevel
 
     User = get_user_model()
     senders = User.objects.bulk_create(

@@ -2,17 +2,17 @@ from rest_framework.routers import DefaultRouter
 
 from incidents.api.deliveries import DeliveryViewSet
 from incidents.api.effort import ReportViewSet
-from incidents.api.people import (
+from incidents.api.views import IncidentViewSet
+from people.api import (
     CriticalFunctionViewSet,
     DelegationViewSet,
     SpofViewSet,
     TeamViewSet,
     UnavailabilityViewSet,
 )
-from incidents.api.policy import PolicyViewSet, PriorityMatrixViewSet
-from incidents.api.views import IncidentViewSet
 from playbooks.api.response_plans import ResponsePlanViewSet
 from playbooks.api.views import PlaybookVersionViewSet, PlaybookViewSet, ServiceViewSet
+from policy.api import PolicyViewSet, PriorityMatrixViewSet
 
 
 class Router(DefaultRouter):

@@ -5,7 +5,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
 
 # Mixed into forms: the type checker reads it as one, so it knows their fields and errors.
 if TYPE_CHECKING:
@@ -44,3 +47,25 @@ class ListField(forms.CharField):
     def to_python(self, value: Any | None) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+
+
+def active_people() -> QuerySet[Any]:
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+
+
+def _person_label(user: AbstractBaseUser) -> str:
+    return str(getattr(user, "get_full_name", lambda: "")() or user.get_username())
+
+
+class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return _person_label(obj)
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return _person_label(obj)
+
+
+def local_datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

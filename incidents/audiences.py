@@ -5,11 +5,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from incidents.delegation import delegate_for
-from incidents.models import CriticalFunction, RoleAssignment
+from incidents.models import RoleAssignment
 from notifications.methods import Method, drill_method
 from notifications.models import NotificationAudience
 from notifications.services import notify
+from people.models import CriticalFunction
+from people.selectors import delegate_for
 
 # Used when no active response plan applies: every audience keeps a backup method.
 DEFAULT_COMMUNICATION = {

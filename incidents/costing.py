@@ -30,8 +30,11 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from incidents.models import EffortEntry, IncidentCompliance, RoleAssignment
+from policy import selectors as policy_selectors
+from policy.models import PolicyLevel, SeverityLevel
+
 from . import selectors
-from .models import EffortEntry, IncidentCompliance, PolicyLevel, RoleAssignment, SeverityLevel
 
 ONE = Decimal("1")
 CENT = Decimal("0.01")
@@ -195,7 +198,9 @@ def effort_entries(*, incident):
 def incident_effort(*, incident, now=None, level=None) -> IncidentEffort:
     """Actual and expected effort and cost of one incident the caller already may see."""
     if level is None:
-        level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+        level = policy_selectors.policy_level(
+            version=incident.policy_version, severity=incident.severity
+        )
     return measure_effort(
         incident=incident,
         entries=list(effort_entries(incident=incident)),

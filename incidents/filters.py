@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from incidents.models import Incident, IncidentStatus
 from playbooks.models import Service
-
-from .models import Incident, IncidentStatus, IncidentType, SeverityLevel
+from policy.models import IncidentType, SeverityLevel
 
 
 class IncidentFilter(django_filters.FilterSet):

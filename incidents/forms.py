@@ -1,28 +1,27 @@
 """Portal forms. They only parse input; the services decide and refuse (see services.py)."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import ListField, ServiceErrorsMixin
-from playbooks.models import Service
-
-from . import selectors, selectors_policy, services
-from .filters import IncidentFilter
-from .models import (
-    CancelReason,
-    Impact,
-    IncidentStatus,
-    IncidentType,
-    Priority,
-    SeverityLevel,
-    Team,
-    Urgency,
-    UserPreference,
+from core.forms import (
+    ListField,
+    ServiceErrorsMixin,
+    UserChoiceField,
+    UserMultipleChoiceField,
+    active_people,
+    local_datetime_input,
 )
+from incidents import selectors
+from incidents.models import CancelReason, IncidentStatus
+from people.models import Team, UserPreference
+from playbooks.models import Service
+from policy import selectors as policy_selectors
+from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
+
+from .filters import IncidentFilter
 from .services import WORKING_TRANSITIONS
 
 WORKING_STATES = [
@@ -50,24 +49,6 @@ class ServiceMultipleChoiceField(forms.ModelMultipleChoiceField):
         )
         kwargs.setdefault("widget", forms.SelectMultiple(attrs={"size": 6}))
         super().__init__(**kwargs)
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
-
-
-class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
-
-
-def _people():
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
-
-
-def _local_datetime_input():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 PRIVACY_CHOICES = [("", _("Type default")), ("true", _("Private")), ("false", _("Public"))]
@@ -148,22 +129,22 @@ class DeclareForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text=_("Drills run the real process but notify only the drill channels."),
     )
-    commander = UserChoiceField(label=_("Commander"), queryset=_people(), required=False)
-    responder = UserChoiceField(label=_("Responder"), queryset=_people(), required=False)
+    commander = UserChoiceField(label=_("Commander"), queryset=active_people(), required=False)
+    responder = UserChoiceField(label=_("Responder"), queryset=active_people(), required=False)
     invitees = UserMultipleChoiceField(
         label=_("Invitees"),
-        queryset=_people(),
+        queryset=active_people(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     broadcast_channel = forms.CharField(label=_("Broadcast channel"), required=False, max_length=80)
     impact_started_at = forms.DateTimeField(
-        label=_("Impact started"), required=False, widget=_local_datetime_input()
+        label=_("Impact started"), required=False, widget=local_datetime_input()
     )
     detected_at = forms.DateTimeField(
         label=_("Detected"),
         required=False,
-        widget=_local_datetime_input(),
+        widget=local_datetime_input(),
         help_text=_("Leave empty for now."),
     )
     affects_customers = forms.BooleanField(label=_("Negatively affects customers"), required=False)
@@ -192,12 +173,12 @@ class DeclareForm(ServiceErrorsMixin, forms.Form):
         """The matrix's suggestion for the impact and urgency entered, if any."""
         impact, urgency = (self[name].value() for name in ("impact_level", "urgency"))
         if impact in Impact.values and urgency in Urgency.values:
-            return services.priority_suggestion(impact_level=impact, urgency=urgency)
+            return policy_selectors.priority_suggestion(impact_level=impact, urgency=urgency)
         return None
 
     def priority_matrix(self):
         """{impact: {urgency: priority name}} for the page's suggestion script."""
-        return selectors_policy.priority_matrix_names()
+        return policy_selectors.priority_matrix_names()
 
     @property
     def asks_confirmation(self):

@@ -2,7 +2,7 @@ import zoneinfo
 
 from django.utils import timezone
 
-from .models import UserPreference
+from people.models import UserPreference
 
 
 class UserTimezoneMiddleware:

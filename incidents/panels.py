@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidents.models import IncidentCompliance, RoleAssignment
 from notifications.models import Delivery
+from people.models import CriticalFunction
+from policy import selectors as policy_selectors
 
-from . import access, costing, selectors
+from . import access, costing
 from .forms import ActionForm
-from .models import CriticalFunction, IncidentCompliance, RoleAssignment
 from .services.effort import may_remove_any
 
 EFFORT_FORM_KEY = "effort"
@@ -111,7 +113,9 @@ def _removable(entries, user, incident):
 def incident_panels(*, incident, user, bound=None):
     """What the Policy and Effort panels show; `bound` may hold a submitted effort form."""
     bound = bound or {}
-    level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+    level = policy_selectors.policy_level(
+        version=incident.policy_version, severity=incident.severity
+    )
     record = IncidentCompliance.objects.filter(incident=incident).first()
     entries = list(costing.effort_entries(incident=incident))
     effort = costing.measure_effort(

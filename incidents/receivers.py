@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 
 from incidents import access
 from incidents.models import Incident, TimelineKind
-from incidents.selectors import policy_level
 from incidents.services.response_plan import response_plans_sweep
 from incidents.timeline import record_event
 from notifications import about, sweeps
 from notifications.signals import Outcome, delivery_outcome
+from policy.selectors import policy_level
 
 
 def _visible_incidents(user):

@@ -4,10 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-COMMANDERS = "Incident commanders"
-RESPONDERS = "Responders"
-STAKEHOLDERS = "Stakeholders"
-COORDINATORS = "Incident coordinators"
+from core.groups import COMMANDERS, COORDINATORS, RESPONDERS, STAKEHOLDERS
 
 # Responders also write playbooks; approving them is granted per service (object permission).
 _PLAYBOOK_EDITOR = ["playbooks.add_playbook", "playbooks.change_playbook"]
@@ -16,12 +13,12 @@ _RESPONDER_PERMS = ["add_incident", "change_incident", "view_incident", *_PLAYBO
 # response policy drafts and the priority matrix (sign-off stays with the team leads); they
 # also unlock people locked out after failed logins.
 _COORDINATOR_MODELS = {
-    "team": "add change view",
-    "criticalfunction": "add change view",
-    "delegation": "add change delete view",
-    "unavailability": "add change delete view",
-    "policyversion": "add change view",
-    "prioritymatrixcell": "change view",
+    "people.team": "add change view",
+    "people.criticalfunction": "add change view",
+    "people.delegation": "add change delete view",
+    "people.unavailability": "add change delete view",
+    "policy.policyversion": "add change view",
+    "policy.prioritymatrixcell": "change view",
     "effortentry": "change delete view",
     "playbooks.service": "add change view",
     # Unlocking a login is deleting its access attempt (django-axes' admin); revoking an API

@@ -13,9 +13,6 @@ from .models import (
     IncidentPlaybook,
     IncidentPlaybookStep,
     IncidentStatus,
-    PolicyLevel,
-    PolicyStatus,
-    PolicyVersion,
     RoleAssignment,
     StatusUpdate,
 )
@@ -87,22 +84,6 @@ def incident_timeline(*, incident):
 
 def incident_updates(*, incident):
     return incident.updates.select_related("posted_by").order_by("-posted_at", "-id")
-
-
-def policy_effective():
-    """The response policy version in force now, or None before the first is agreed."""
-    return PolicyVersion.objects.filter(status=PolicyStatus.EFFECTIVE).first()
-
-
-def policy_level(*, version, severity):
-    """What `version` demands for `severity`; None without a policy or a level for it."""
-    if version is None:
-        return None
-    return (
-        PolicyLevel.objects.filter(version=version, severity=severity)
-        .prefetch_related("paged_functions")
-        .first()
-    )
 
 
 def roles_to_check_for_handover():

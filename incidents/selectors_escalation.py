@@ -8,8 +8,10 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import chains, selectors
-from incidents.models import EscalationKind, EscalationNotice, PolicyLevel
+from incidents.models import EscalationNotice
+from policy import chains
+from policy import selectors as policy_selectors
+from policy.models import EscalationKind, PolicyLevel
 
 
 @dataclass
@@ -40,7 +42,9 @@ class EscalationState:
 
 def escalation_state(incident):
     """The incident's escalations (acknowledgement first), each with its state."""
-    level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+    level = policy_selectors.policy_level(
+        version=incident.policy_version, severity=incident.severity
+    )
     notices = list(
         EscalationNotice.objects.filter(incident=incident)
         .prefetch_related("recipients")

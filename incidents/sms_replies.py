@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from incidents import access, services
-from incidents.models import AckVia, Incident, IncidentStatus, UserPreference
+from incidents.models import AckVia, Incident, IncidentStatus
 from notifications.channels.webhook import signature
 from notifications.models import Delivery
+from people.models import UserPreference
 
 KEYWORD = re.compile(r"\A\s*ACK(?:\s+(?P<reference>[A-Z0-9][A-Z0-9-]{0,39}))?\s*\Z", re.I)
 

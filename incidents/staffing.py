@@ -7,10 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.names import display_name
+from incidents.models import RoleAssignment, TimelineKind
+from people.models import CriticalFunction, IncidentRoleField
+from people.selectors import delegate_for
 
 from . import access
-from .delegation import delegate_for
-from .models import CriticalFunction, IncidentRoleField, RoleAssignment, TimelineKind
 from .timeline import record_event
 
 

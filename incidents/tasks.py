@@ -166,6 +166,6 @@ def refresh_slack_channel(self, channel_id):
 @runs_alone
 def check_delegate_coverage():
     """Tell coordinators when a planned absence coming into view leaves no backup."""
-    from incidents.services.people_announce import horizon_reached
+    from people.announce import horizon_reached
 
     return len(horizon_reached())

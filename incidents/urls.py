@@ -1,15 +1,8 @@
 from django.urls import path
 
-from . import (
-    views,
-    views_ack,
-    views_people,
-    views_plan,
-    views_policy,
-    views_reports,
-    views_slack,
-    views_tokens,
-)
+from incidents import views, views_ack, views_plan, views_reports, views_slack, views_tokens
+from people import views as views_people
+from policy import views as views_policy
 
 app_name = "portal"
 urlpatterns = [

@@ -19,11 +19,22 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import TransitionNotAllowed
 from core.views_refusals import show_refusal
+from incidents import (
+    access,
+    panels,
+    selectors,
+    selectors_escalation,
+    services,
+    views_roles,
+    views_tokens,
+)
+from incidents.models import IncidentSource, IncidentStatus
+from people import views as views_people
+from people.models import UserPreference
 from playbooks import selectors as playbook_selectors
+from policy.models import SeverityLevel
 
-from . import access, panels, selectors, selectors_escalation, services, views_people, views_tokens
 from . import forms as portal_forms
-from .models import IncidentSource, IncidentStatus, SeverityLevel, UserPreference
 
 PAGE_SIZE = 25
 
@@ -123,7 +134,7 @@ ACTIONS = {
         portal_forms.NoteForm, services.incident_add_note, gettext_lazy("Note added to %(ref)s.")
     ),
     "handover": Action(
-        views_people.HandoverForm,
+        views_roles.HandoverForm,
         services.incident_hand_over_role,
         gettext_lazy("Role handed over on %(ref)s."),
     ),
@@ -200,7 +211,7 @@ def _incident_page(request, incident, *, bound=None, status=200):
         "final_states": (IncidentStatus.CLOSED, IncidentStatus.CANCELLED),
         **panels.incident_panels(incident=incident, user=user, bound=bound),
         **panels.response_panels(incident=incident),
-        **views_people.roles_panel(incident=incident),
+        **views_roles.roles_panel(incident=incident),
     }
     return render(request, "incidents/incident_detail.html", context, status=status)
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from incidents.models import Team
+from people.models import Team
 
 from . import services
 from .models import Playbook, Service, Verification

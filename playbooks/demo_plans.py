@@ -3,7 +3,8 @@ for SEV1 outages and a private one for security incidents. Activated through the
 each audience has a backup method; the webhook and Teams addresses are placeholders that fail
 (the backup method then takes over)."""
 
-from incidents.models import CriticalFunction, IncidentType, SeverityLevel
+from people.models import CriticalFunction
+from policy.models import IncidentType, SeverityLevel
 
 from .models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 from .plans import response_plan_activate

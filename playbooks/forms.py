@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.forms import ServiceErrorsMixin
-from incidents.models import IncidentType
+from policy.models import IncidentType
 
 from .models import VerificationMethod, VerificationOutcome
 

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_prometheus",
     "core",
+    "people",
+    "policy",
     "incidents",
     "notifications",
     "playbooks",
@@ -206,9 +208,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CancelReasonEnum": "incidents.models.CancelReason",
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
-        "PolicyStatusEnum": "incidents.models.PolicyStatus",
-        "HighMediumLowEnum": "incidents.models.Impact",  # impact and urgency share the choices
-        "UnavailabilityReasonEnum": "incidents.models.UnavailabilityReason",
+        "PolicyStatusEnum": "policy.models.PolicyStatus",
+        "HighMediumLowEnum": "policy.models.Impact",  # impact and urgency share the choices
+        "UnavailabilityReasonEnum": "people.models.UnavailabilityReason",
         "VersionStatusEnum": "playbooks.models.VersionStatus",
     },
 }

@@ -1,5 +1,5 @@
-"""The incidents admin: configuration, and incidents driven through the services."""
+"""The incidents admin: preferences, effort, tokens and incidents driven through the services."""
 
-from . import configuration, effort, incident, people, policy, tokens
+from incidents.admin import configuration, effort, incident, tokens
 
-__all__ = ["configuration", "effort", "incident", "people", "policy", "tokens"]
+__all__ = ["configuration", "effort", "incident", "tokens"]

@@ -14,14 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from core.admin.forms import ServiceModelForm
 from core.forms import ListField
 from incidents import selectors, services
-from incidents.models import (
-    CancelReason,
-    Incident,
-    IncidentSource,
-    IncidentStatus,
-    SeverityLevel,
-)
+from incidents.models import CancelReason, Incident, IncidentSource, IncidentStatus
 from playbooks.models import Service
+from policy.models import SeverityLevel
 
 WORKING_STATUSES = [
     IncidentStatus.INVESTIGATING,

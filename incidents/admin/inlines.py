@@ -1,9 +1,8 @@
 """An incident's records, shown on its change page and written only by the services.
 
-`RecordInline` also serves effort.py's inlines and, with its own view rule, policy.py's."""
+`RecordInline` also serves effort.py's inlines."""
 
-from django.contrib import admin
-
+from core.admin.inlines import ReadOnlyInline
 from incidents import access
 from incidents.models import (
     IncidentCriterion,
@@ -15,30 +14,12 @@ from incidents.models import (
 )
 
 
-class RecordInline(admin.TabularInline):
-    """Read-only: no adding, changing or deleting. Whoever may see the incident sees these.
-
-    `related`: the relations to fetch with each record."""
-
-    extra = 0
-    can_delete = False
-    related = ()
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*self.related)
+class RecordInline(ReadOnlyInline):
+    """An incident's records: whoever may see the incident sees these."""
 
     def has_view_permission(self, request, obj=None):
         # Without an incident, the records in general: the incident admin already decided.
         return obj is None or access.can_view(request.user, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CriterionInline(RecordInline):

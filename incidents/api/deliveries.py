@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from incidents.api.idempotency import idempotent
+from core.api.idempotent import idempotent
 from notifications import about
 from notifications.api.serializers import DeliverySerializer
 from notifications.models import Delivery

@@ -20,12 +20,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.idempotent import idempotent
 from core.api.query import QuerySerializer
 from core.api.strict import InputSerializer
 from incidents import costing, services
-from incidents.models import CriticalFunction, EffortEntry, IncidentCompliance
-
-from .idempotency import idempotent
+from incidents.models import EffortEntry, IncidentCompliance
+from people.models import CriticalFunction
 
 HOURS = {"max_digits": 8, "decimal_places": 2, "read_only": True}
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}

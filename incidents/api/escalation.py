@@ -12,8 +12,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from incidents.models import EscalationKind, EscalationNotice
+from incidents.models import EscalationNotice
 from incidents.selectors_escalation import escalation_state
+from policy.models import EscalationKind
 
 SUB_LIST = {"filter_backends": [], "pagination_class": None}
 

@@ -17,14 +17,13 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
+from core.api.idempotent import idempotent
 from incidents import services
 from incidents.models import IncidentPlanStep, PlanStepState
 from notifications.api.filters import DeliveryFilter
 from notifications.api.serializers import DeliverySerializer
 from notifications.models import Channel, Delivery, DeliveryStatus, NotificationAudience
 from playbooks.models import StepAction
-
-from .idempotency import idempotent
 
 STEP_ID = OpenApiParameter("step_id", int, OpenApiParameter.PATH)
 DELIVERY_FILTERS = [

@@ -13,27 +13,24 @@ from rest_framework import serializers
 
 from core.api.strict import InputSerializer
 from incidents import access, costing, selectors, staffing
+from incidents.api.roles import IncidentRoleSerializer
 from incidents.models import (
     CancelReason,
-    Impact,
     Incident,
     IncidentCriterion,
     IncidentPlaybook,
     IncidentPlaybookStep,
     IncidentStatus,
-    IncidentType,
-    Priority,
-    SeverityLevel,
     SlackParticipant,
     StatusUpdate,
-    Team,
     TimelineEvent,
-    Urgency,
 )
+from people.models import Team
 from playbooks.models import Service
+from policy import selectors as policy_selectors
+from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
 
 from .effort import ComplianceSerializer, EffortSummarySerializer
-from .people import IncidentRoleSerializer
 
 User = get_user_model()
 
@@ -422,7 +419,9 @@ class IncidentDetailSerializer(IncidentSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_staffing_gaps(self, incident):
-        level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+        level = policy_selectors.policy_level(
+            version=incident.policy_version, severity=incident.severity
+        )
         return [function.slug for function in staffing.staffing_gaps(incident, level)]
 
     @extend_schema_field(EffortSummarySerializer)

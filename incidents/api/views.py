@@ -11,14 +11,14 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.idempotent import idempotent
 from incidents import selectors, services
+from incidents.api.roles import HandoverSerializer
 from incidents.filters import IncidentFilter
 from incidents.models import AckVia, IncidentSource
 
 from .effort import EffortActionsMixin
 from .escalation import EscalationActionsMixin
-from .idempotency import idempotent
-from .people import HandoverSerializer
 from .plan import ResponseActionsMixin
 from .serializers import (
     CancelSerializer,

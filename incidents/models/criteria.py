@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from policy.models.types import ExitCriterion
+
 from .incident import Incident
-from .types import ExitCriterion
 
 
 class IncidentCriterion(models.Model):

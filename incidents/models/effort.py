@@ -5,7 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .function import CriticalFunction
+from people.models.function import CriticalFunction
+
 from .incident import Incident
 
 

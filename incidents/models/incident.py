@@ -5,10 +5,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .policy import Impact, PolicyVersion, Urgency
-from .severity import Priority, SeverityLevel
-from .team import Team
-from .types import IncidentType
+from people.models.team import Team
+from policy.models.severity import Priority, SeverityLevel
+from policy.models.types import IncidentType
+from policy.models.version import Impact, PolicyVersion, Urgency
 
 
 class IncidentStatus(models.TextChoices):

@@ -24,7 +24,7 @@ class IncidentPlanStep(models.Model):
     title = models.CharField(_("title"), max_length=200)
     audience = models.CharField(_("audience"), max_length=12, blank=True)
     function = models.ForeignKey(
-        "incidents.CriticalFunction", on_delete=models.PROTECT, null=True, related_name="+"
+        "people.CriticalFunction", on_delete=models.PROTECT, null=True, related_name="+"
     )
     state = models.CharField(
         _("state"), max_length=8, choices=PlanStepState.choices, default=PlanStepState.PENDING

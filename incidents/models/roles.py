@@ -3,7 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .function import CriticalFunction
+from people.models.function import CriticalFunction
+
 from .incident import Incident
 
 

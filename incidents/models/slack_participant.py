@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AppendOnlyModel
+from people.models.preference import SLACK_USER_ID
 
 from .incident import Incident
-from .preference import SLACK_USER_ID
 
 
 class SlackParticipant(AppendOnlyModel):

@@ -12,7 +12,7 @@ from .api_tokens import (
 )
 from .base import update_cadence
 from .compliance import incident_compliance_refresh
-from .declaration import incident_declare, priority_suggestion
+from .declaration import incident_declare
 from .effort import effort_log, effort_remove
 from .lifecycle import (
     EDITABLE_DETAILS,
@@ -30,32 +30,7 @@ from .lifecycle import (
     incident_waive_exit_criterion,
     unmet_required_criteria,
 )
-from .people import (
-    critical_function_create,
-    critical_function_update,
-    delegation_remove,
-    delegation_set,
-    delegations_reorder,
-    team_create,
-    team_member_add,
-    team_member_remove,
-    team_update,
-    unavailability_add,
-    unavailability_remove,
-    unavailability_update,
-)
 from .playbooks import incident_complete_playbook_step
-from .policy import (
-    LEVEL_FIELDS,
-    LEVEL_NUMBERS,
-    policy_draft_create,
-    policy_draft_update,
-    policy_level_set,
-    policy_reject,
-    policy_sign_off,
-    policy_submit,
-    priority_matrix_set,
-)
 from .response_plan import incident_complete_plan_step
 from .roles import incident_hand_over_role, role_flag_handover_due
 from .slack_identity import (
@@ -70,29 +45,8 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "api_token_rotate",
-    "critical_function_create",
-    "critical_function_update",
-    "delegation_remove",
-    "delegation_set",
-    "delegations_reorder",
-    "team_create",
-    "team_member_add",
-    "team_member_remove",
-    "team_update",
-    "unavailability_add",
-    "unavailability_remove",
-    "unavailability_update",
     "effort_log",
     "effort_remove",
-    "LEVEL_FIELDS",
-    "LEVEL_NUMBERS",
-    "policy_draft_create",
-    "policy_draft_update",
-    "policy_level_set",
-    "policy_reject",
-    "policy_sign_off",
-    "policy_submit",
-    "priority_matrix_set",
     "incident_compliance_refresh",
     "incident_hand_over_role",
     "role_flag_handover_due",
@@ -112,7 +66,6 @@ __all__ = [
     "incident_resolve",
     "incident_update_details",
     "incident_waive_exit_criterion",
-    "priority_suggestion",
     "slack_identity_link",
     "slack_identity_unlink",
     "slack_link_token",

@@ -9,10 +9,10 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
-from incidents import selectors
 from incidents.models import Incident, IncidentStatus
 from incidents.timeline import record_event as record_event  # the services' timeline writer
 from incidents.timeline import timeline_event as timeline_event
+from policy import selectors as policy_selectors
 
 from .compliance import incident_compliance_refresh
 
@@ -48,7 +48,9 @@ def clean_list(values):
 
 
 def policy_level_of(incident):
-    return selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+    return policy_selectors.policy_level(
+        version=incident.policy_version, severity=incident.severity
+    )
 
 
 def update_cadence(incident, level=None):

@@ -3,8 +3,10 @@ from dataclasses import fields
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import compliance, selectors
-from incidents.models import Incident, IncidentCompliance, IncidentStatus, PolicyLevel, StatusUpdate
+from incidents import compliance
+from incidents.models import Incident, IncidentCompliance, IncidentStatus, StatusUpdate
+from policy import selectors as policy_selectors
+from policy.models import PolicyLevel
 
 MEASURED = [f.name for f in fields(compliance.Compliance)]
 
@@ -13,7 +15,9 @@ def incident_compliance_refresh(*, incident, now=None, new=False) -> IncidentCom
     """Store how `incident` measures up to its policy. Runs inside the caller's transaction
     after every change that moves a measure, and periodically for incidents still open. A
     `new` incident (being declared) has no status update and no measure yet."""
-    level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+    level = policy_selectors.policy_level(
+        version=incident.policy_version, severity=incident.severity
+    )
     measured = compliance.measure(
         incident=incident,
         level=level,

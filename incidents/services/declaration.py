@@ -12,17 +12,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import access, selectors, staffing
+from incidents import access, staffing
 from incidents.models import (
-    Impact,
     Incident,
     IncidentCriterion,
     IncidentSource,
-    PriorityMatrixCell,
     ReferenceSequence,
     TimelineKind,
-    Urgency,
 )
+from policy import selectors as policy_selectors
+from policy.models import Impact, Urgency
 
 from .base import (
     check_broadcast_channel,
@@ -40,15 +39,6 @@ from .slack_participants import add_slack_participants, clean_slack_participants
 CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
 
 
-def priority_suggestion(*, impact_level, urgency):
-    cell = (
-        PriorityMatrixCell.objects.filter(impact=impact_level, urgency=urgency)
-        .select_related("priority")
-        .first()
-    )
-    return cell.priority if cell else None
-
-
 def _check_priority(errors, *, impact_level, urgency, priority, override_reason):
     """The matrix suggests a priority; choosing another needs a reason. Returns the priority."""
     if impact_level and impact_level not in Impact.values:
@@ -57,7 +47,7 @@ def _check_priority(errors, *, impact_level, urgency, priority, override_reason)
         errors["urgency"] = _("Choose high, medium or low.")
     if "impact_level" in errors or "urgency" in errors or not (impact_level and urgency):
         return priority
-    suggested = priority_suggestion(impact_level=impact_level, urgency=urgency)
+    suggested = policy_selectors.priority_suggestion(impact_level=impact_level, urgency=urgency)
     if priority is None or suggested is None:
         return priority or suggested
     if priority != suggested and not override_reason:
@@ -313,7 +303,7 @@ def incident_declare(
         urgency=urgency or "",
         priority_override_reason=priority_override_reason,
         team=team,
-        policy_version=selectors.policy_effective(),
+        policy_version=policy_selectors.policy_effective(),
         environments=clean_list(environments),
         regions=clean_list(regions),
         is_private=is_private,

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from core.names import display_name
 from incidents import access
-from incidents.models import EffortEntry, TimelineKind, UserPreference
+from incidents.models import EffortEntry, TimelineKind
+from people.models import UserPreference
 
 from .base import lock_incident, record_event
 

@@ -25,15 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.names import display_name
-from incidents import chains
-from incidents.models import (
-    EscalationKind,
-    EscalationNotice,
-    Incident,
-    StageTarget,
-    TimelineKind,
-)
+from incidents.models import EscalationNotice, Incident, TimelineKind
 from incidents.names import outbound_name
+from policy import chains
+from policy.models import EscalationKind, StageTarget
 
 from . import announce
 from .base import timeline_event

@@ -14,20 +14,18 @@ from datetime import timedelta
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
-from incidents.delegation import Delegates
 from incidents.models import (
-    CriticalFunction,
-    EscalationKind,
     EscalationNotice,
     Incident,
-    IncidentRoleField,
     IncidentStatus,
-    PolicyLevel,
     RoleAssignment,
     TimelineEvent,
 )
 from notifications.models import Notification, NotificationEvent
 from notifications.services.outbox import Outbox
+from people.models import CriticalFunction, IncidentRoleField
+from people.selectors import Delegates
+from policy.models import EscalationKind, PolicyLevel
 
 # A batch queued this long ago and not run yet is queued again (past the task's time limit).
 QUEUED_FOR = timedelta(seconds=120)

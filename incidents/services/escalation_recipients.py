@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from incidents.models import StageTarget
+from policy.models import StageTarget
 
 
 @dataclass

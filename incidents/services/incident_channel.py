@@ -9,10 +9,11 @@ the commander is told.
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from incidents.models import Incident, PlanStepState, UserPreference
+from incidents.models import Incident, PlanStepState
 from incidents.names import outbound_name
 from notifications.channels import PermanentError
 from notifications.channels.slack import CHANNEL_NAME_LIMIT, NameTaken, SlackWorkspace
+from people.models import UserPreference
 
 from . import announce
 

@@ -16,7 +16,6 @@ from incidents import access, staffing
 from incidents.models import (
     AckVia,
     CancelReason,
-    CriticalFunction,
     Incident,
     IncidentCriterion,
     IncidentStatus,
@@ -25,6 +24,7 @@ from incidents.models import (
     TimelineEvent,
     TimelineKind,
 )
+from people.models import CriticalFunction
 
 from . import announce
 from .base import (

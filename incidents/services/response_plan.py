@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from core.names import display_name
 from incidents import access
-from incidents.delegation import delegate_for
 from incidents.models import (
     Incident,
     IncidentPlanStep,
@@ -33,6 +32,7 @@ from notifications.channels import DeliveryError, RetryableError
 from notifications.channels.slack import slack_configured
 from notifications.links import absolute_url
 from notifications.services.failures import backoff_seconds
+from people.selectors import delegate_for
 from playbooks.models import StepAction
 
 from . import announce, incident_channel

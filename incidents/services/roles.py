@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from core.names import display_name
-from incidents import access, selectors, staffing
+from incidents import access, staffing
 from incidents.models import RoleAssignment, TimelineKind
+from policy import selectors as policy_selectors
 
 from . import announce
 from .base import lock_incident, record_event, require_active
@@ -84,7 +85,9 @@ def role_flag_handover_due(*, assignment_id, now=None) -> bool:
     if assignment is None or not assignment.incident.is_active:
         return False
     incident = assignment.incident
-    level = selectors.policy_level(version=incident.policy_version, severity=incident.severity)
+    level = policy_selectors.policy_level(
+        version=incident.policy_version, severity=incident.severity
+    )
     if level is None or now < assignment.started_at + timedelta(hours=level.max_continuous_hours):
         return False
     assignment.handover_reminded_at = now

@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from incidents.models import SlackIdentityEvent, SlackLinkAction, SlackLinkMethod, UserPreference
-from incidents.models.preference import SLACK_USER_ID
+from incidents.models import SlackIdentityEvent, SlackLinkAction, SlackLinkMethod
+from people.models import UserPreference
+from people.models.preference import SLACK_USER_ID
 
 LINK_SALT = "beacon.slack-link"
 LINK_MAX_AGE = 10 * 60  # seconds
@@ -45,7 +46,7 @@ def _check_actor(user, method, actor):
     if actor is None:
         if method not in UNATTENDED:
             raise PermissionDenied(_("Say who links or unlinks this Slack account."))
-    elif actor != user and not actor.has_perm("incidents.change_userpreference"):
+    elif actor != user and not actor.has_perm("people.change_userpreference"):
         raise PermissionDenied(_("Only an administrator links or unlinks someone else's Slack."))
 
 

@@ -7,7 +7,7 @@ import re
 from django.utils.translation import gettext as _
 
 from incidents.models import SlackParticipant, TimelineKind
-from incidents.models.preference import SLACK_USER_ID
+from people.models.preference import SLACK_USER_ID
 
 from .base import record_event
 

@@ -8,24 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
 
-from incidents.delegation import delegate_for
-from incidents.models import (
-    CriticalFunction,
-    Impact,
-    Incident,
-    IncidentRoleField,
-    IncidentType,
-    PriorityMatrixCell,
-    SeverityLevel,
-    Urgency,
-)
+from incidents.models import Incident
 from incidents.services.declaration import (
     CHANNEL_NAME_PART,
     channel_name,
     declaration_form_errors,
 )
 from notifications.rendering import slack_escaped as escaped
+from people.models import CriticalFunction, IncidentRoleField
+from people.selectors import delegate_for
 from playbooks.models import Service
+from policy.models import Impact, IncidentType, PriorityMatrixCell, SeverityLevel, Urgency
 
 from . import channel_cache, replies
 from .channels import broadcast_select, check_broadcast

@@ -8,7 +8,7 @@ import re
 from django.utils.translation import gettext as _
 
 from core.lookups import as_pk
-from incidents.models.preference import SLACK_USER_ID
+from people.models.preference import SLACK_USER_ID
 
 # Control characters but tab, newline and carriage return, and lone surrogates (JSON can carry
 # them, UTF-8 cannot encode them): PostgreSQL refuses NUL, and none belongs in typed text.

@@ -7,7 +7,7 @@ import hashlib
 
 from django.db import IntegrityError, transaction
 
-from incidents.models import IdempotencyKey
+from core.models import IdempotencyKey
 
 
 def _key(view):

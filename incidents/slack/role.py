@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from incidents import services
-from incidents.models import CriticalFunction
+from people.models import CriticalFunction
 
 from . import replies
 from .incident_choice import of_channel

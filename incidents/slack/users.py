@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from slack_sdk.errors import SlackApiError
 
 from incidents import services
-from incidents.models import SlackLinkMethod, UserPreference
+from incidents.models import SlackLinkMethod
+from people.models import UserPreference
 
 from .client import SlackUnavailable, call
 from .payload import USER_ID

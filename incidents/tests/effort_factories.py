@@ -7,15 +7,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import (
-    CriticalFunction,
-    EffortEntry,
-    Incident,
-    PolicyLevel,
-    PolicyStatus,
-    PolicyVersion,
-    RoleAssignment,
-)
+from incidents.models import EffortEntry, Incident, RoleAssignment
+from people.models import CriticalFunction
+from policy.models import PolicyLevel, PolicyStatus, PolicyVersion
 
 
 def utc(*parts):

@@ -5,9 +5,10 @@ SEV1 pages the communications lead; its chain pages the commander and the paged 
 declaration, the next commander delegate at 5 and 10 minutes, the executive at 15; a round is
 20 minutes (5 after the last stage), 2 rounds."""
 
-from incidents.models import Delegation, PolicyLevel, PolicyStatus, PolicyVersion
 from incidents.tests import factories
-from incidents.tests.people_setup import build_org, person
+from people.models import Delegation
+from people.tests.setup import build_org, person
+from policy.models import PolicyLevel, PolicyStatus, PolicyVersion
 
 SEV1_ACK_CHAIN = [
     {"after_minutes": 0, "notify": "commander"},

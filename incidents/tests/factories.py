@@ -6,16 +6,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from incidents import roles
-from incidents.models import (
-    CriticalFunction,
-    Delegation,
-    ExitCriterion,
-    IncidentType,
-    Priority,
-    SeverityLevel,
-    Team,
-    Unavailability,
-)
+from people.models import CriticalFunction, Delegation, Team, Unavailability
+from policy.models import ExitCriterion, IncidentType, Priority, SeverityLevel
 
 
 class UserFactory(factory.django.DjangoModelFactory):

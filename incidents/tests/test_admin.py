@@ -11,24 +11,22 @@ from incidents import services
 from incidents.models import (
     ApiToken,
     CancelReason,
-    CriticalFunction,
-    Delegation,
     EffortEntry,
     Incident,
     IncidentSource,
     IncidentStatus,
+    SlackIdentityEvent,
+    TimelineKind,
+)
+from incidents.tests import factories
+from people.models import CriticalFunction, Delegation, Team, Unavailability, UserPreference
+from policy.models import (
     IncidentType,
     PolicyVersion,
     Priority,
     PriorityMatrixCell,
     SeverityLevel,
-    SlackIdentityEvent,
-    Team,
-    TimelineKind,
-    Unavailability,
-    UserPreference,
 )
-from incidents.tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -97,15 +95,17 @@ SMOKED_ELSEWHERE = {
     PolicyVersion,  # test_policy_admin.py
     PriorityMatrixCell,  # test_policy_admin.py
     SlackIdentityEvent,  # test_slack_identity.py
-    Team,  # test_people_admin.py
-    CriticalFunction,  # test_people_admin.py
-    Delegation,  # test_people_admin.py
-    Unavailability,  # test_people_admin.py
+    Team,  # people/tests/test_admin.py
+    CriticalFunction,  # people/tests/test_admin.py
+    Delegation,  # people/tests/test_admin.py
+    Unavailability,  # people/tests/test_admin.py
 }
 
 
 def test_every_registered_model_is_smoke_tested():
-    registered = {m for m in admin.site._registry if m._meta.app_label == "incidents"}
+    registered = {
+        m for m in admin.site._registry if m._meta.app_label in {"incidents", "people", "policy"}
+    }
     assert registered == SMOKED | SMOKED_ELSEWHERE
 
 

@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.api import idempotent as idempotency
+from core.models import IdempotencyKey
 from incidents import services
-from incidents.api import idempotency
 from incidents.models import (
-    IdempotencyKey,
     Incident,
     IncidentSource,
     IncidentStatus,

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from incidents import services, tasks
 from incidents.compliance import measure
-from incidents.models import IncidentCompliance, PolicyLevel, PolicyStatus, PolicyVersion
+from incidents.models import IncidentCompliance
 from incidents.services.compliance import compliance_refresh_open
+from policy.models import PolicyLevel, PolicyStatus, PolicyVersion
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -7,10 +7,11 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import EffortEntry, StatusUpdate, UserPreference
+from incidents.models import EffortEntry, StatusUpdate
 from incidents.tests import effort_factories as ef
 from incidents.tests import factories
 from incidents.tests.browser import ARTIFACTS, PASSWORD, shoot
+from people.models import UserPreference
 
 pytestmark = pytest.mark.browser
 

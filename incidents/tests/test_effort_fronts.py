@@ -314,7 +314,7 @@ class TestAdmin:
     def test_staff_see_only_entries_of_incidents_they_may_see(
         self, client, declarer, public_incident, private_incident, today
     ):
-        from incidents.tests.policy_factories import grant
+        from policy.tests.factories import grant
 
         services.effort_log(actor=declarer, incident=public_incident, hours=1, worked_on=today)
         services.effort_log(actor=declarer, incident=private_incident, hours=2, worked_on=today)

@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import EffortEntry, TimelineKind, UserPreference
+from incidents.models import EffortEntry, TimelineKind
 from incidents.tests import effort_factories as ef
 from incidents.tests import factories
+from people.models import UserPreference
 
 pytestmark = pytest.mark.django_db
 

@@ -11,14 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from incidents import access, services, tasks
-from incidents.models import EscalationKind, EscalationNotice, TimelineKind
+from incidents.models import EscalationNotice, TimelineKind
 from incidents.selectors_escalation import escalation_state
 from incidents.services import escalation
 from incidents.services.escalation import escalations_due, incident_escalate
 from incidents.tests.escalation_setup import escalation_org, sev1_paging_policy
-from incidents.tests.people_setup import away
 from notifications.models import Notification
 from notifications.services import notify_people
+from people.tests.setup import away
+from policy.models import EscalationKind
 
 pytestmark = pytest.mark.django_db
 ACK, UPDATE = EscalationKind.ACKNOWLEDGE, EscalationKind.UPDATE

@@ -11,14 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services, tasks
-from incidents.models import EscalationKind, EscalationNotice, Incident, TimelineKind
+from incidents.models import EscalationNotice, Incident, TimelineKind
 from incidents.services import escalation, escalation_reads
 from incidents.services.escalation import escalations_due
 from incidents.tests.escalation_setup import escalation_org, sev1_paging_policy
-from incidents.tests.people_setup import away
 from notifications.models import Delivery, Notification
+from people.tests.setup import away
 from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 from playbooks.plans import response_plan_activate
+from policy.models import EscalationKind
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)

@@ -12,7 +12,7 @@ from incidents.models import Incident
 from incidents.services.escalation import incident_escalate
 from incidents.tests import browser
 from incidents.tests.escalation_setup import escalation_org, sev1_paging_policy
-from incidents.tests.people_setup import away
+from people.tests.setup import away
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}

@@ -12,7 +12,7 @@ from incidents import selectors, services
 from incidents.selectors_escalation import ack_overdue_first
 from incidents.services.escalation import incident_escalate
 from incidents.tests.escalation_setup import escalation_org, sev1_paging_policy
-from incidents.tests.people_setup import away
+from people.tests.setup import away
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)

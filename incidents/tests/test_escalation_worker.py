@@ -27,7 +27,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from config.celery_routes import PERIODIC_TASKS
 from incidents import services
-from incidents.models import EscalationKind, EscalationNotice, Incident, TimelineKind
+from incidents.models import EscalationNotice, Incident, TimelineKind
 from incidents.services.escalation import incident_escalate
 from incidents.tests.beat_process import BeatProcess
 from incidents.tests.escalation_setup import (
@@ -36,10 +36,11 @@ from incidents.tests.escalation_setup import (
     escalation_org,
     sev1_paging_policy,
 )
-from incidents.tests.people_setup import away
 from notifications.models import Delivery, DeliveryStatus, Notification
 from notifications.tests.brokers import celery_broker, redis_or_skip
 from notifications.tests.worker_process import WorkerProcess, database_url
+from people.tests.setup import away
+from policy.models import EscalationKind
 
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 ESCALATION_TASK = "status-update reminders and escalation"

@@ -152,9 +152,9 @@ def plan_with_manual_and_page(outage):
 def test_a_plan_pages_a_function_and_leaves_manual_steps_to_people(
     declare, commander_user, plan_with_manual_and_page, django_capture_on_commit_callbacks
 ):
-    from incidents.models import Delegation
     from incidents.services import incident_complete_plan_step
     from incidents.tests.factories import UserFactory
+    from people.models import Delegation
 
     stella = UserFactory(username="stella", first_name="Stella")
     Delegation.objects.create(function=plan_with_manual_and_page, user=stella, rank=1)

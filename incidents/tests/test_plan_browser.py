@@ -4,9 +4,10 @@ and see its state change. Screenshots land in test-artifacts/ for a person to lo
 import pytest
 
 from incidents import services
-from incidents.models import PlanStepState, UserPreference
+from incidents.models import PlanStepState
 from incidents.tests import factories
 from incidents.tests.browser import ARTIFACTS, PASSWORD, shoot
+from people.models import UserPreference
 from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 from playbooks.plans import response_plan_activate
 

@@ -12,15 +12,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from incidents import services
-from incidents.models import (
-    CancelReason,
-    IncidentPlanStep,
-    PlanStepState,
-    TimelineKind,
-    UserPreference,
-)
+from incidents.models import CancelReason, IncidentPlanStep, PlanStepState, TimelineKind
 from incidents.tests import factories
 from notifications.models import Delivery, DeliveryStatus, Notification
+from people.models import UserPreference
 from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 from playbooks.plans import response_plan_activate
 

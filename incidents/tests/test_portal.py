@@ -15,10 +15,10 @@ from incidents.models import (
     IncidentStatus,
     StatusUpdate,
     TimelineKind,
-    UserPreference,
 )
 from incidents.templatetags.beacon import duration
 from incidents.tests import factories
+from people.models import UserPreference
 
 pytestmark = pytest.mark.django_db
 

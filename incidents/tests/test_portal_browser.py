@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import Incident, IncidentStatus, UserPreference
+from incidents.models import Incident, IncidentStatus
 from incidents.tests import factories
 from incidents.tests.browser import PASSWORD, shoot
+from people.models import UserPreference
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,10 @@ from django.contrib.auth.models import Permission
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
-from incidents.models import Delegation, Incident, SeverityLevel, Team, TeamMembership
+from incidents.models import Incident
 from incidents.tests import factories
+from people.models import Delegation, Team, TeamMembership
+from policy.models import SeverityLevel
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,9 @@ def declaration(**overrides):
 @pytest.fixture
 def coordinator():
     user = factories.UserFactory(username="kim", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="incidents"))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["incidents", "people", "policy"])
+    )
     return user
 
 

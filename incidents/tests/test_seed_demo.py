@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import call_command
 
-from incidents.delegation import single_points_of_failure
-from incidents.models import Delegation, Incident, IncidentStatus
+from incidents.models import Incident, IncidentStatus
+from people.models import Delegation
+from people.selectors import single_points_of_failure
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_demo_playbooks_cover_every_state(settings, tmp_path):
 
 
 def test_demo_response_plans_are_active_and_every_audience_has_a_backup(settings, tmp_path):
-    from incidents.models import UserPreference
+    from people.models import UserPreference
     from playbooks.models import ResponsePlan
     from playbooks.plans import response_plan_for
 

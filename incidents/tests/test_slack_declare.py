@@ -189,7 +189,7 @@ def test_url_verification(client, slack):
 def test_commander_and_responder_default_to_the_delegates_on_duty(
     client, slack, commander_user, responder_user
 ):
-    from incidents.models import Delegation, UserPreference
+    from people.models import Delegation, UserPreference
 
     for field, user, slack_id in [
         ("commander", commander_user, "U0CORA"),

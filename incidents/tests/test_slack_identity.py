@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from core.models import AppendOnlyError
 from incidents import services
-from incidents.models import SlackIdentityEvent, SlackLinkMethod, UserPreference
+from incidents.models import SlackIdentityEvent, SlackLinkMethod
 from incidents.tests import factories
 from incidents.tests.slack_requests import SECRET, command
+from people.models import UserPreference
 
 pytestmark = pytest.mark.django_db
 
@@ -326,12 +327,12 @@ def test_the_admin_shows_the_slack_id_read_only_and_unlinks_through_the_service(
 ):
     link(commander_user, "U0CORA")
     preference = UserPreference.objects.get(user=commander_user)
-    change = reverse("admin:incidents_userpreference_change", args=[preference.pk])
+    change = reverse("admin:people_userpreference_change", args=[preference.pk])
     page = admin_client.get(change).text
     assert "U0CORA" in page and 'name="slack_user_id"' not in page
     admin_client.post(change, {"user": commander_user.pk, "time_zone": "UTC", "phone": ""})
     admin_client.post(
-        reverse("admin:incidents_userpreference_changelist"),
+        reverse("admin:people_userpreference_changelist"),
         {"action": "unlink_slack", "_selected_action": [preference.pk]},
     )
     assert not slack_id(commander_user)

@@ -8,11 +8,12 @@ import time_machine
 from django.test import Client
 
 from incidents import services
-from incidents.models import TimelineKind, UserPreference
+from incidents.models import TimelineKind
 from incidents.services.escalation import incident_escalate
 from incidents.tests.escalation_setup import SEV1_ACK_CHAIN, effective_policy, escalation_org
 from notifications.channels.webhook import signature
 from notifications.models import Delivery
+from people.models import UserPreference
 
 pytestmark = pytest.mark.django_db
 URL = "/webhooks/sms/inbound"

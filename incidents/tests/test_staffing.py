@@ -8,14 +8,9 @@ from django.utils import timezone
 
 from core.exceptions import TransitionNotAllowed
 from incidents import services, staffing, tasks
-from incidents.models import (
-    PolicyLevel,
-    PolicyStatus,
-    PolicyVersion,
-    RoleAssignment,
-    TimelineKind,
-)
+from incidents.models import RoleAssignment, TimelineKind
 from incidents.tests import factories
+from policy.models import PolicyLevel, PolicyStatus, PolicyVersion
 
 pytestmark = pytest.mark.django_db
 

@@ -145,7 +145,7 @@ def sev1_incident():
 @pytest.fixture
 def sms_page(sev1_incident, cora, settings, monkeypatch):
     """A SEV1 page to Cora by SMS, then email."""
-    from incidents.models import UserPreference
+    from people.models import UserPreference
 
     settings.BEACON_SMS_WEBHOOK_URL = "http://127.0.0.1:9/sms"
     UserPreference.objects.update_or_create(user=cora, defaults={"phone": "+33600000001"})

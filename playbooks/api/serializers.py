@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.strict import InputSerializer
-from incidents.models import IncidentType, Team
+from people.models import Team
 from playbooks import selectors, services
 from playbooks.models import (
     Playbook,
@@ -20,6 +20,7 @@ from playbooks.models import (
     VerificationMethod,
     VerificationOutcome,
 )
+from policy.models import IncidentType
 
 
 def _username(**kwargs):

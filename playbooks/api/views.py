@@ -22,8 +22,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.idempotent import idempotent
 from core.api.query import IntegerFilter
-from incidents.api.idempotency import idempotent
 from playbooks import selectors, services
 from playbooks.models import Playbook, PlaybookEvent, PlaybookVersion, Service, VersionStatus
 

@@ -13,7 +13,7 @@ class Playbook(models.Model):
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="playbooks")
     incident_type = models.ForeignKey(
-        "incidents.IncidentType",
+        "policy.IncidentType",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -41,7 +41,7 @@ class ResponsePlan(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     incident_type = models.ForeignKey(
-        "incidents.IncidentType",
+        "policy.IncidentType",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -50,7 +50,7 @@ class ResponsePlan(models.Model):
         help_text=_("Empty: every type."),
     )
     severity = models.ForeignKey(
-        "incidents.SeverityLevel",
+        "policy.SeverityLevel",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -114,7 +114,7 @@ class ResponsePlanStep(models.Model):
         help_text=_("Broadcast: this audience only. Empty: the audiences the policy informs."),
     )
     function = models.ForeignKey(
-        "incidents.CriticalFunction",
+        "people.CriticalFunction",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

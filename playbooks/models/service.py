@@ -11,7 +11,7 @@ class Service(models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     owner_team = models.ForeignKey(
-        "incidents.Team",
+        "people.Team",
         on_delete=models.PROTECT,
         related_name="services",
         verbose_name=_("owner team"),

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from incidents.models import UserPreference
 from incidents.tests.factories import UserFactory
+from people.models import UserPreference
 from playbooks import services
 from playbooks.models import Playbook, PlaybookVersion, Verification, VersionStatus
 from playbooks.tests.conftest import editor_user

@@ -17,18 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import roles, services
-from incidents.models import (
-    CancelReason,
+from incidents.models import CancelReason, Incident, IncidentSource
+from people.models import (
     CriticalFunction,
     Delegation,
-    ExitCriterion,
-    Incident,
-    IncidentSource,
-    IncidentType,
-    PolicyVersion,
-    Priority,
-    PriorityMatrixCell,
-    SeverityLevel,
     Team,
     TeamMembership,
     Unavailability,
@@ -38,6 +30,15 @@ from incidents.models import (
 from playbooks.demo import seed_playbooks
 from playbooks.demo_plans import seed_response_plans
 from playbooks.models import Service
+from policy import services as policy_services
+from policy.models import (
+    ExitCriterion,
+    IncidentType,
+    PolicyVersion,
+    Priority,
+    PriorityMatrixCell,
+    SeverityLevel,
+)
 
 SEVERITIES = [
     (
@@ -246,20 +247,20 @@ def _policy():
     priorities = {p.name: p for p in Priority.objects.all()}
     for (impact, urgency), name in PRIORITY_MATRIX.items():
         if not PriorityMatrixCell.objects.filter(impact=impact, urgency=urgency).exists():
-            services.priority_matrix_set(
+            policy_services.priority_matrix_set(
                 actor=author, impact=impact, urgency=urgency, priority=priorities[name]
             )
     if PolicyVersion.objects.exists():
         return
     functions = {f.slug: f for f in CriticalFunction.objects.all()}
     severities = {s.name: s for s in SeverityLevel.objects.all()}
-    v1 = services.policy_draft_create(
+    v1 = policy_services.policy_draft_create(
         actor=author,
         summary="The first organisation-wide response policy: targets, cadence, staffing and "
         "learning per severity.",
     )
     for severity, fields in POLICY_LEVELS.items():
-        services.policy_level_set(
+        policy_services.policy_level_set(
             actor=author,
             version=v1,
             severity=severities[severity],
@@ -269,34 +270,34 @@ def _policy():
                 "followup_priority": priorities[fields["followup_priority"]],
             },
         )
-    services.policy_submit(actor=author, version=v1)
+    policy_services.policy_submit(actor=author, version=v1)
     teams = list(Team.objects.filter(signs_off_policy=True).order_by("name"))
 
     def lead(team):
         return team.memberships.filter(is_lead=True).select_related("user").first().user
 
     for team in teams:
-        services.policy_sign_off(
+        policy_services.policy_sign_off(
             actor=lead(team), version=v1, team=team, comment="Agreed at the ops review."
         )
-    v2 = services.policy_draft_create(
+    v2 = policy_services.policy_draft_create(
         actor=author,
         summary="SEV2: acknowledge within 10 minutes and inform executives; SEV3 updates "
         "every hour.",
     )
-    services.policy_level_set(
+    policy_services.policy_level_set(
         actor=author,
         version=v2,
         severity=severities["SEV2"],
         ack_target_minutes=10,
         audiences=["responders", "stakeholders", "executives", "customers"],
     )
-    services.policy_level_set(
+    policy_services.policy_level_set(
         actor=author, version=v2, severity=severities["SEV3"], update_cadence_minutes=60
     )
-    services.policy_submit(actor=author, version=v2)
+    policy_services.policy_submit(actor=author, version=v2)
     for team in teams[:-1]:  # the last team's lead has not signed yet
-        services.policy_sign_off(actor=lead(team), version=v2, team=team)
+        policy_services.policy_sign_off(actor=lead(team), version=v2, team=team)
 
 
 class Command(BaseCommand):
