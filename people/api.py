@@ -9,8 +9,7 @@
 - `/spof/`: the function × scope pairs with fewer than two available delegates now or within
   the next 14 days; `?all=true` for the whole coverage.
 
-Reads are open to every signed-in user; the services decide who may write. This module imports
-nothing from serializers.py or views.py: both import from it.
+Reads are open to every signed-in user; the services decide who may write.
 """
 
 from django.contrib.auth import get_user_model

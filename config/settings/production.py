@@ -1,8 +1,9 @@
 """Production: only security and infrastructure differ from base, all from the environment.
 
-base.py already read DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL
-and BEACON_BASE_URL, with defaults for `make run` (a development key, SQLite, the file-system
-broker, localhost). Production never runs on those: it refuses to start unless each is set.
+base.py (with celery.py) already read DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL,
+CELERY_BROKER_URL and BEACON_BASE_URL, with defaults for `make run` (a development key, SQLite,
+the file-system broker, localhost). Production never runs on those: it refuses to start unless
+each is set.
 """
 
 from urllib.parse import urlsplit

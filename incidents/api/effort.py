@@ -7,7 +7,7 @@
   incidents the caller may see, per severity.
 - The serializers of the incident detail's `compliance` and `effort` objects.
 
-This module imports nothing from serializers.py or views.py: both import from it.
+This module imports nothing from serializers/ or views.py: both import from it.
 """
 
 import re

@@ -4,7 +4,7 @@ acknowledgement one first) with its chain in words, the stage reached, who is ne
 why nothing more will be sent, and every round's stages: when each was sent, to whom, and who
 was skipped and why.
 
-This module imports nothing from serializers.py or views.py: views.py imports from it.
+This module imports nothing from serializers/ or views.py: views.py imports from it.
 """
 
 from django.utils.translation import gettext_lazy as _

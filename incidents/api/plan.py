@@ -8,7 +8,7 @@
 - `/incidents/{ref}/deliveries/`: GET every delivery of the incident's notifications, newest
   first, filtered by `?status=&channel=&audience=`, in a constant number of queries.
 
-This module imports nothing from serializers.py or views.py: views.py imports from it.
+This module imports nothing from serializers/ or views.py: views.py imports from it.
 """
 
 from django.utils.translation import gettext_lazy as _

@@ -2,10 +2,11 @@
 
 The add page and a draft's change page save content and steps with one service call
 (`playbook_version_create` / `playbook_version_edit`), made by the steps' formset as the last
-step of validation so that a refusal re-renders the page with the service's message. Any other
-version is read-only; posting its page anyway gets the service's refusal ("… is approved and can
-no longer change: start a new draft."). Submit, approve, reject, reopen and verify are actions
-(actions.py); approve and reject are also buttons on the version's page.
+step of validation so that a refusal re-renders the page with the service's message (the
+inlines are in version_inlines.py). Any other version is read-only; posting its page anyway
+gets the service's refusal ("… is approved and can no longer change: start a new draft.").
+Submit, approve, reject, reopen and verify are actions (actions.py); approve and reject are also
+buttons on the version's page (version_decisions.py).
 
 Who: editors (`playbooks.change_playbook`, as the services say) add, edit, submit, reopen and
 verify; reviewers (`playbooks.approve_playbook` on some service, or model-wide) see the versions
@@ -15,13 +16,10 @@ and approve or reject them, the services checking the permission on each version
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -29,22 +27,18 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
 from core.admin.refusals import REFUSALS, refusal_messages
-from core.names import display_name
-from incidents.admin import inlines as incident_inlines
 from playbooks import selectors, services
-from playbooks.models import (
-    PlaybookApproval,
-    PlaybookEvent,
-    PlaybookStep,
-    PlaybookVersion,
-    Service,
-    Verification,
-    VerificationOutcome,
-    VersionStatus,
-)
+from playbooks.models import PlaybookVersion, Service, VerificationOutcome, VersionStatus
 
 from . import actions
-from .forms import ApproveForm, RejectForm
+from .version_decisions import DecisionButtonsMixin
+from .version_inlines import (
+    ApprovalInline,
+    EventInline,
+    StepEditInline,
+    StepInline,
+    VerificationInline,
+)
 
 
 def version_link(version):
@@ -66,144 +60,6 @@ def is_reviewer(request):
             )
         )
     return request._playbook_reviewer
-
-
-# --- Steps ----------------------------------------------------------------------------------
-
-
-def _https_urls(db_field, **kwargs):
-    if isinstance(db_field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return db_field.formfield(**kwargs)
-
-
-class StepForm(forms.ModelForm):
-    """One step as typed. The service numbers the steps and checks them."""
-
-    class Meta:
-        model = PlaybookStep
-        fields = ["position", "text", *services.STEP_FIELDS[1:]]
-        formfield_callback = _https_urls
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["position"].required = False
-        self.fields["position"].help_text = _("Order; empty: at the end.")
-
-    def _post_clean(self):
-        """No model checks: positions are renumbered and steps checked by the service."""
-
-
-class StepFormSet(BaseInlineFormSet):
-    """Saves the version's content and steps through the service once the page validated."""
-
-    actor = None  # set per request by StepEditInline.get_formset
-
-    def steps(self):
-        rows = []
-        for index, form in enumerate(self.forms):
-            if self.can_delete and self._should_delete_form(form):
-                continue
-            if form.instance.pk is None and not form.has_changed():
-                continue
-            data = form.cleaned_data
-            order = data.get("position") or 10**6
-            rows.append((order, index, {f: data.get(f) or "" for f in services.STEP_FIELDS}))
-        return [step for _order, _index, step in sorted(rows, key=lambda r: r[:2])]
-
-    def clean(self):
-        # Not the model formset's uniqueness checks: the service renumbers the steps.
-        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
-        version = self.instance
-        if any(self.errors) or not getattr(version, "form_ok", False):
-            return
-        content, steps = version.content, self.steps()
-        try:
-            with transaction.atomic():
-                if version.pk is None:
-                    if not content and not steps:
-                        content = steps = None  # start from the approved version
-                    created = services.playbook_version_create(
-                        actor=self.actor, playbook=version.playbook, content=content, steps=steps
-                    )
-                    # The page's form holds this instance: make it the version just created.
-                    for field in PlaybookVersion._meta.concrete_fields:
-                        setattr(version, field.attname, getattr(created, field.attname))
-                    version._state.adding = False
-                else:
-                    services.playbook_version_edit(
-                        actor=self.actor, version=version, content=content, steps=steps
-                    )
-        except REFUSALS as error:
-            raise ValidationError(refusal_messages(error)) from None
-
-
-class StepEditInline(admin.TabularInline):
-    model = PlaybookStep
-    form = StepForm
-    formset = StepFormSet
-    fields = ["position", "text", *services.STEP_FIELDS[1:]]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    verbose_name_plural = _("steps")
-
-    def get_extra(self, request, obj=None, **kwargs):
-        return 3 if obj is None else 1
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.actor = request.user  # a class built for this request only
-        return formset
-
-    def _may_edit(self, request):
-        return services.can_edit(request.user, None)
-
-    def has_view_permission(self, request, obj=None):
-        return True
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_edit(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_edit(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_edit(request)
-
-
-class RecordInline(incident_inlines.RecordInline):
-    """Read-only records of a version; whoever sees the version sees these."""
-
-    def has_view_permission(self, request, obj=None):
-        return True
-
-
-class StepInline(RecordInline):
-    model = PlaybookStep
-    fields = ["position", "text", *services.STEP_FIELDS[1:]]
-    readonly_fields = fields
-    verbose_name_plural = _("steps")
-
-
-class ApprovalInline(RecordInline):
-    model = PlaybookApproval
-    fields = ["approver", "approved_at", "comment"]
-    readonly_fields = fields
-    related = ("approver",)
-
-
-class VerificationInline(RecordInline):
-    model = Verification
-    fields = ["verified_at", "method", "outcome", "verified_by", "evidence", "recorded_at"]
-    readonly_fields = fields
-    related = ("verified_by",)
-
-
-class EventInline(RecordInline):
-    model = PlaybookEvent
-    fields = ["created_at", "kind", "actor", "message"]
-    readonly_fields = fields
-    related = ("actor",)
-    verbose_name_plural = _("history")
 
 
 # --- The version form -----------------------------------------------------------------------
@@ -252,7 +108,7 @@ DATES = ["created_at", "submitted_at", "decided_at", "superseded_at", "rejection
 
 
 @admin.register(PlaybookVersion)
-class PlaybookVersionAdmin(admin.ModelAdmin):
+class PlaybookVersionAdmin(DecisionButtonsMixin, admin.ModelAdmin):
     form = VersionForm
     list_display = [
         "playbook",
@@ -445,78 +301,3 @@ class PlaybookVersionAdmin(admin.ModelAdmin):
         )
         url = reverse("admin:playbooks_playbookversion_change", args=[obj.pk])
         return HttpResponseRedirect(url)
-
-    # --- approve and reject buttons -------------------------------------------------------
-
-    def get_urls(self):
-        def view(method):
-            return self.admin_site.admin_view(method)
-
-        return [
-            path(
-                "<path:object_id>/approve/",
-                view(self.approve_view),
-                name="playbooks_playbookversion_approve",
-            ),
-            path(
-                "<path:object_id>/reject/",
-                view(self.reject_view),
-                name="playbooks_playbookversion_reject",
-            ),
-            *super().get_urls(),
-        ]
-
-    def approve_view(self, request, object_id):
-        def approve(version, data):
-            done = services.playbook_version_approve(
-                actor=request.user, version=version, comment=data["comment"]
-            )
-            actions.report_approvals(self, request, [done])
-
-        return self._decision_view(request, object_id, ApproveForm, approve, _("Approve"))
-
-    def reject_view(self, request, object_id):
-        def reject(version, data):
-            done = services.playbook_version_reject(
-                actor=request.user, version=version, reason=data["reason"]
-            )
-            self.message_user(
-                request, _("Rejected %(version)s.") % {"version": done}, messages.SUCCESS
-            )
-
-        return self._decision_view(request, object_id, RejectForm, reject, _("Reject"))
-
-    def _decision_view(self, request, object_id, form_class, decide, title):
-        version = self.get_object(request, unquote(object_id))
-        if version is None:
-            raise Http404
-        if not self.has_view_permission(request, version):
-            raise PermissionDenied
-        change_url = reverse("admin:playbooks_playbookversion_change", args=[version.pk])
-        form = form_class(request.POST if request.method == "POST" else None)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    decide(version, form.cleaned_data)
-            except REFUSALS as error:
-                fields = getattr(error, "error_dict", {})
-                if fields and all(field in form.fields for field in fields):
-                    for field, problems in error.message_dict.items():
-                        form.add_error(field, problems)
-                else:
-                    actions.report_refusal(self, request, version, error)
-                    return HttpResponseRedirect(change_url)
-            else:
-                return HttpResponseRedirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"{title}: {version}",
-            "verb": title,
-            "original": version,
-            "form": form,
-            "change_url": change_url,
-            "approvals": [display_name(a.approver) for a in version.approvals.all()],
-            "needed": services.approvals_required(version.playbook.service),
-        }
-        return TemplateResponse(request, "admin/playbooks/playbookversion/decide.html", context)

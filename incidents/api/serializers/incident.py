@@ -1,10 +1,10 @@
-"""Input serializers parse what a service takes; output serializers render what it returns.
+"""The incident as the API shows it, and the inputs that change its state.
 
+Input serializers parse what a service takes; output serializers render what it returns.
 Input checks stop at the shape (types, choices, known slugs and usernames): the services own
 the rules and their messages.
 """
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,127 +13,31 @@ from rest_framework import serializers
 
 from core.api.strict import InputSerializer
 from incidents import access, costing, selectors, staffing
+from incidents.api.effort import ComplianceSerializer, EffortSummarySerializer
 from incidents.api.roles import IncidentRoleSerializer
-from incidents.models import (
-    CancelReason,
-    Incident,
-    IncidentCriterion,
-    IncidentPlaybook,
-    IncidentPlaybookStep,
-    IncidentStatus,
-    SlackParticipant,
-    StatusUpdate,
-    TimelineEvent,
-)
-from people.models import Team
+from incidents.models import CancelReason, Incident, IncidentStatus, SlackParticipant
 from playbooks.models import Service
 from policy import selectors as policy_selectors
-from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
+from policy.models import SeverityLevel
 
-from .effort import ComplianceSerializer, EffortSummarySerializer
+from .fields import text_field, username
+from .response import CriterionSerializer, IncidentPlaybookSerializer, PlaybookStepSerializer
 
-User = get_user_model()
-
-
-def _username_field(**kwargs):
-    return serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(is_active=True), **kwargs
-    )
-
-
-def _text_field(**kwargs):
-    # Blank passes here so that the service answers with its own message.
-    return serializers.CharField(allow_blank=True, **kwargs)
-
-
-def _strings_field():
-    return serializers.ListField(child=serializers.CharField(), required=False)
-
-
-# --- Input ----------------------------------------------------------------------------------
-
-
-class IncidentDeclareSerializer(InputSerializer):
-    title = _text_field(max_length=200)
-    name = _text_field(
-        required=False,
-        help_text=_("Channel name part: the channel is inc_<name>_<date>. Derived from the title."),
-    )
-    summary = _text_field(required=False)
-    impact = _text_field(required=False)
-    incident_type = serializers.SlugRelatedField(
-        slug_field="slug", queryset=IncidentType.objects.all()
-    )
-    severity = serializers.SlugRelatedField(slug_field="name", queryset=SeverityLevel.objects.all())
-    priority = serializers.SlugRelatedField(
-        slug_field="name", queryset=Priority.objects.all(), required=False, allow_null=True
-    )
-    impact_level = serializers.ChoiceField(
-        choices=Impact.choices,
-        required=False,
-        allow_blank=True,
-        help_text=_("With urgency, the priority matrix suggests the priority."),
-    )
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_blank=True)
-    priority_override_reason = _text_field(
-        required=False,
-        max_length=300,
-        help_text=_("Needed when the priority differs from the matrix's suggestion."),
-    )
-    team = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Team.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text=_("The owning team's slug: its delegates staff the incident."),
-    )
-    services = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Service.objects.all(),
-        many=True,
-        required=False,
-        help_text=_("Slugs of the affected services: their approved playbooks are linked."),
-    )
-    environments = _strings_field()
-    regions = _strings_field()
-    is_private = serializers.BooleanField(
-        required=False,
-        allow_null=True,
-        help_text=_("Leave out to follow the incident type (security incidents are private)."),
-    )
-    is_drill = serializers.BooleanField(required=False)
-    commander = _username_field(required=False, allow_null=True)
-    responder = _username_field(required=False, allow_null=True)
-    invitees = _username_field(many=True, required=False)
-    broadcast_channel = _text_field(required=False, max_length=80)
-    impact_started_at = serializers.DateTimeField(required=False, allow_null=True)
-    detected_at = serializers.DateTimeField(required=False, allow_null=True)
-    affects_customers = serializers.BooleanField()
-    unplanned = serializers.BooleanField()
-    exceeds_one_hour = serializers.BooleanField()
-    confirm_definition = serializers.BooleanField(
-        required=False,
-        help_text=_("Declare although the answers above do not meet the definition."),
-    )
-
-
-class StatusUpdateInputSerializer(InputSerializer):
-    message = _text_field()
-    status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
+# --- Changes of state -----------------------------------------------------------------------
 
 
 class StatusChangeSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices)
-    note = _text_field(required=False)
+    note = text_field(required=False)
 
 
 class SeverityChangeSerializer(InputSerializer):
     severity = serializers.SlugRelatedField(slug_field="name", queryset=SeverityLevel.objects.all())
-    reason = _text_field(required=False)
+    reason = text_field(required=False)
 
 
 class ResolveSerializer(InputSerializer):
-    resolution = _text_field()
+    resolution = text_field()
     archive_channel = serializers.BooleanField(
         required=False,
         default=False,
@@ -151,7 +55,7 @@ class CancelSerializer(InputSerializer):
         allow_null=True,
         help_text=_("Reference of the incident this one duplicates."),
     )
-    note = _text_field(required=False)
+    note = text_field(required=False)
 
     def validate_duplicate_of(self, reference):
         if not reference:
@@ -164,23 +68,7 @@ class CancelSerializer(InputSerializer):
             ) from None
 
 
-class NoteSerializer(InputSerializer):
-    text = _text_field()
-
-
-class CriterionCheckSerializer(InputSerializer):
-    note = _text_field(required=False)
-
-
-class CriterionWaiveSerializer(InputSerializer):
-    reason = _text_field()
-
-
-class PlaybookStepCompleteSerializer(InputSerializer):
-    note = _text_field(required=False)
-
-
-# --- Output ---------------------------------------------------------------------------------
+# --- The incident ---------------------------------------------------------------------------
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -189,37 +77,6 @@ class SecondsField(serializers.ReadOnlyField):
 
     def to_representation(self, value):
         return value.total_seconds()
-
-
-def _username(source=None, **kwargs):
-    return serializers.SlugRelatedField(
-        slug_field="username", read_only=True, source=source, **kwargs
-    )
-
-
-class CriterionSerializer(serializers.ModelSerializer):
-    met = serializers.BooleanField(source="is_met", read_only=True)
-    met_by = _username()
-    waived = serializers.BooleanField(source="is_waived", read_only=True)
-    waived_by = _username()
-
-    class Meta:
-        model = IncidentCriterion
-        fields = [
-            "id",
-            "text",
-            "required",
-            "position",
-            "met",
-            "met_at",
-            "met_by",
-            "note",
-            "waived",
-            "waived_at",
-            "waived_by",
-            "waive_reason",
-        ]
-        read_only_fields = fields
 
 
 class ServiceRefSerializer(serializers.ModelSerializer):
@@ -238,62 +95,6 @@ class SlackParticipantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IncidentPlaybookSerializer(serializers.ModelSerializer):
-    """A service's playbook as linked at declaration; `version` null: none was approved."""
-
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    playbook = serializers.CharField(source="version.playbook.title", read_only=True, default=None)
-    version = serializers.IntegerField(source="version.number", read_only=True, default=None)
-
-    class Meta:
-        model = IncidentPlaybook
-        fields = ["service", "playbook", "version", "linked_at"]
-        read_only_fields = fields
-
-
-class PlaybookStepSerializer(serializers.ModelSerializer):
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    version = serializers.IntegerField(source="version.number", read_only=True)
-    done = serializers.BooleanField(source="is_done", read_only=True)
-    done_by = _username()
-
-    class Meta:
-        model = IncidentPlaybookStep
-        fields = [
-            "id",
-            "service",
-            "version",
-            "position",
-            "text",
-            "expected_outcome",
-            "command",
-            "link",
-            "done",
-            "done_at",
-            "done_by",
-            "note",
-        ]
-        read_only_fields = fields
-
-
-class StatusUpdateSerializer(serializers.ModelSerializer):
-    posted_by = _username()
-
-    class Meta:
-        model = StatusUpdate
-        fields = ["id", "message", "status", "posted_by", "posted_at", "next_update_due"]
-        read_only_fields = fields
-
-
-class TimelineEventSerializer(serializers.ModelSerializer):
-    actor = _username()
-
-    class Meta:
-        model = TimelineEvent
-        fields = ["id", "kind", "actor", "created_at", "message", "before", "after"]
-        read_only_fields = fields
-
-
 class IncidentSerializer(serializers.ModelSerializer):
     """An incident as lists show it; every field is read-only, `status` above all."""
 
@@ -303,9 +104,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     incident_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     severity = serializers.SlugRelatedField(slug_field="name", read_only=True)
     priority = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    declared_by = _username()
-    commander = _username()
-    responder = _username()
+    declared_by = username()
+    commander = username()
+    responder = username()
     is_active = serializers.BooleanField(read_only=True)
     last_update_at = serializers.DateTimeField(read_only=True, allow_null=True)
     next_update_due = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -342,10 +143,10 @@ class IncidentDetailSerializer(IncidentSerializer):
     playbook_steps = PlaybookStepSerializer(many=True, read_only=True)
     environments = serializers.ListField(child=serializers.CharField(), read_only=True)
     regions = serializers.ListField(child=serializers.CharField(), read_only=True)
-    invitees = _username(many=True)
+    invitees = username(many=True)
     slack_participants = SlackParticipantSerializer(many=True, read_only=True)
     meets_definition = serializers.BooleanField(read_only=True)
-    acknowledged_by = _username()
+    acknowledged_by = username()
     duplicate_of = serializers.SerializerMethodField()
     criteria = CriterionSerializer(many=True, read_only=True)
     time_to_detect = SecondsField(allow_null=True)
