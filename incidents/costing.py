@@ -15,33 +15,29 @@ Cost: Σ hours × `BEACON_HOURLY_RATE` × the function's `cost_weight` (1 for ti
 a function), in `BEACON_CURRENCY`. Money and hours are Decimals rounded to cents and hundredths
 at the end, never floats.
 
-Monthly reports cover the incidents declared in that month (boundaries in the current time
-zone) that the user may see; drills are practice, not incidents, and are left out.
+The monthly effort report covers a month's incidents as months.py counts them.
 """
 
-import calendar
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from incidents.models import EffortEntry, IncidentCompliance, RoleAssignment
+from incidents.models import EffortEntry, RoleAssignment
 from policy import selectors as policy_selectors
 from policy.models import PolicyLevel, SeverityLevel
 
-from . import selectors
+from .months import month_incidents
 
 ONE = Decimal("1")
 CENT = Decimal("0.01")
 SECONDS_PER_HOUR = Decimal(3600)
 LOGGED = "logged"
 FROM_ROLES = "roles"
-MONTH_FORMAT = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def hourly_rate() -> Decimal:
@@ -212,46 +208,6 @@ def incident_effort(*, incident, now=None, level=None) -> IncidentEffort:
     )
 
 
-# --- Months ---------------------------------------------------------------------------------
-
-
-def parse_month(text) -> date:
-    """'2025-03' → date(2025, 3, 1); ValueError for anything else."""
-    match = MONTH_FORMAT.match(str(text or "").strip())
-    if not match:
-        raise ValueError(text)
-    year, month = int(match[1]), int(match[2])
-    if not (1 <= month <= 12 and 1 <= year <= 9998):
-        raise ValueError(text)
-    return date(year, month, 1)
-
-
-def this_month() -> date:
-    return timezone.localdate().replace(day=1)
-
-
-def shift_month(month: date, by: int) -> date:
-    index = month.year * 12 + month.month - 1 + by
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_bounds(month: date):
-    """[start, end) of `month` as aware datetimes in the current time zone."""
-    zone = timezone.get_current_timezone()
-    start = datetime(month.year, month.month, 1)
-    last_day = calendar.monthrange(month.year, month.month)[1]
-    end = start + timedelta(days=last_day)
-    return timezone.make_aware(start, zone), timezone.make_aware(end, zone)
-
-
-def month_incidents(*, user, month: date):
-    """The incidents declared in `month` that `user` may see, drills left out."""
-    start, end = month_bounds(month)
-    return selectors.incident_list(
-        user=user, filters={"declared_at__gte": start, "declared_at__lt": end, "is_drill": False}
-    ).order_by("declared_at", "pk")
-
-
 # --- Monthly effort and cost ------------------------------------------------------------------
 
 
@@ -338,77 +294,3 @@ def effort_report(*, user, month: date, now=None) -> EffortReport:
         hourly_rate=rate,
         incidents=measured,
     )
-
-
-# --- Monthly policy compliance ------------------------------------------------------------------
-
-
-@dataclass
-class SeverityCompliance:
-    severity: SeverityLevel | None  # None: all severities
-    incidents: int = 0
-    ack_measured: int = 0
-    ack_within_target: int = 0
-    late_updates: int = 0
-    incidents_with_late_updates: int = 0
-    longest_gap_minutes: float | None = None
-    postmortems_due: int = 0
-    postmortems_on_time: int = 0
-    postmortems_late: int = 0
-
-    def add(self, record: IncidentCompliance | None):
-        self.incidents += 1
-        if record is None:
-            return
-        if record.ack_within_target is not None:
-            self.ack_measured += 1
-            self.ack_within_target += int(record.ack_within_target)
-        self.late_updates += record.late_updates
-        self.incidents_with_late_updates += int(record.late_updates > 0)
-        if record.longest_gap_minutes is not None:
-            self.longest_gap_minutes = max(
-                self.longest_gap_minutes or 0.0, record.longest_gap_minutes
-            )
-        if record.postmortem_due_at is not None:
-            self.postmortems_due += 1
-            self.postmortems_on_time += int(record.postmortem_on_time is True)
-            self.postmortems_late += int(record.postmortem_on_time is False)
-
-    @property
-    def ack_share(self):
-        """Share of the measured incidents acknowledged within target, 0–1 (None if none)."""
-        if not self.ack_measured:
-            return None
-        return round(self.ack_within_target / self.ack_measured, 3)
-
-    @property
-    def ack_percent(self):
-        share = self.ack_share
-        return None if share is None else round(share * 100)
-
-
-@dataclass
-class ComplianceReport:
-    month: date
-    severities: list[SeverityCompliance]
-    total: SeverityCompliance
-
-
-def _compliance_of(incident):
-    try:
-        return incident.compliance
-    except IncidentCompliance.DoesNotExist:
-        return None
-
-
-def compliance_report(*, user, month: date) -> ComplianceReport:
-    """Per severity: acknowledged within target, late updates, postmortems due, from the
-    compliance the services stored. Two queries."""
-    incidents = month_incidents(user=user, month=month).select_related("compliance")
-    rows = {level.pk: SeverityCompliance(level) for level in SeverityLevel.objects.all()}
-    total = SeverityCompliance(None)
-    for incident in incidents:
-        record = _compliance_of(incident)
-        rows[incident.severity_id].add(record)
-        total.add(record)
-    return ComplianceReport(month=month, severities=list(rows.values()), total=total)

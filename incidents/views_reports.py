@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import costing, panels, selectors, services
+from . import costing, monthly_compliance, months, panels, selectors, services
 from .models import EffortEntry
 from .views import _incident_page
 
@@ -54,19 +54,19 @@ def effort_remove(request, reference, entry_id):
 def reports(request):
     """Monthly effort and cost against the policy's expectation, and compliance, by severity."""
     status = 200
-    month = costing.this_month()
+    month = months.this_month()
     if request.GET.get("month"):
         try:
-            month = costing.parse_month(request.GET["month"])
+            month = months.parse_month(request.GET["month"])
         except ValueError:
             messages.error(request, _("Choose a month as YYYY-MM; showing this month instead."))
             status = 400
     context = {
         "month": month,
-        "previous_month": costing.shift_month(month, -1),
-        "next_month": costing.shift_month(month, 1),
-        "is_this_month": month == costing.this_month(),
+        "previous_month": months.shift_month(month, -1),
+        "next_month": months.shift_month(month, 1),
+        "is_this_month": month == months.this_month(),
         "effort": costing.effort_report(user=request.user, month=month),
-        "compliance": costing.compliance_report(user=request.user, month=month),
+        "compliance": monthly_compliance.compliance_report(user=request.user, month=month),
     }
     return render(request, "incidents/reports/monthly.html", context, status=status)

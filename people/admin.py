@@ -1,5 +1,5 @@
 """Teams, critical functions, delegations and unavailability windows, saved through
-incidents/services/people.py; and the single-points-of-failure report.
+people/services.py; and the single-points-of-failure report.
 
 Like the incident admin, the add and change forms call their service as the last step of
 validation so that a refusal ("Rank 2 … is already held by Pat", "Rudy is not a member of

@@ -1,6 +1,6 @@
 """Teams, critical functions, delegations and unavailability windows: what staffs incidents.
 
-incidents/delegation.py answers "who holds function F for scope S at time T" from these rows
+people/selectors.py answers "who holds function F for scope S at time T" from these rows
 and incidents/staffing.py fills an incident's roles from it; this module only changes them.
 
 Each function is keyword-only, takes the `actor`, runs in one transaction and validates before

@@ -58,7 +58,7 @@ class PolicyCreateSerializer(InputSerializer):
 
 
 class StageSerializer(InputSerializer):
-    """One stage of an escalation chain (incidents/chains.py)."""
+    """One stage of an escalation chain (policy/chains.py)."""
 
     after_minutes = serializers.IntegerField(
         help_text=_("Minutes from the declaration (acknowledgement) or the due time (updates).")

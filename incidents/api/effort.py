@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from core.api.idempotent import idempotent
 from core.api.query import QuerySerializer
 from core.api.strict import InputSerializer
-from incidents import costing, services
+from incidents import costing, monthly_compliance, months, services
 from incidents.models import EffortEntry, IncidentCompliance
 from people.models import CriticalFunction
 
@@ -156,7 +156,7 @@ class MonthField(serializers.Field):
         try:
             if not re.fullmatch(MONTH_PATTERN, value):
                 raise ValueError(value)
-            return costing.parse_month(value)
+            return months.parse_month(value)
         except (TypeError, ValueError):
             self.fail("invalid")
 
@@ -216,7 +216,7 @@ class ComplianceReportSerializer(serializers.Serializer):
 def month_from(request):
     query = MonthQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data.get("month") or costing.this_month()
+    return query.validated_data.get("month") or months.this_month()
 
 
 class ReportViewSet(viewsets.ViewSet):
@@ -235,5 +235,5 @@ class ReportViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def compliance(self, request):
         """Acknowledged within target, late status updates and postmortems due, per severity."""
-        report = costing.compliance_report(user=request.user, month=month_from(request))
+        report = monthly_compliance.compliance_report(user=request.user, month=month_from(request))
         return Response(ComplianceReportSerializer(report).data)

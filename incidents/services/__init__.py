@@ -13,22 +13,22 @@ from .api_tokens import (
 from .base import update_cadence
 from .compliance import incident_compliance_refresh
 from .declaration import incident_declare
+from .details import EDITABLE_DETAILS, incident_add_note, incident_update_details
 from .effort import effort_log, effort_remove
+from .exit_criteria import (
+    incident_check_exit_criterion,
+    incident_waive_exit_criterion,
+    unmet_required_criteria,
+)
 from .lifecycle import (
-    EDITABLE_DETAILS,
     WORKING_TRANSITIONS,
     incident_acknowledge,
-    incident_add_note,
     incident_cancel,
     incident_change_severity,
     incident_change_status,
-    incident_check_exit_criterion,
     incident_close,
     incident_post_update,
     incident_resolve,
-    incident_update_details,
-    incident_waive_exit_criterion,
-    unmet_required_criteria,
 )
 from .playbooks import incident_complete_playbook_step
 from .response_plan import incident_complete_plan_step

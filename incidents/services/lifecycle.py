@@ -1,36 +1,32 @@
-"""Every state change of an incident. Each function is atomic, locks the incident row, checks
-the transition, saves, and writes its timeline event in the same transaction.
+"""An incident's status and severity: acknowledging it, the working states (and the status
+updates that may move it between them), its severity, resolving, closing and cancelling. Each
+function is atomic, locks the incident row, checks the transition, saves, and writes its timeline
+event in the same transaction; so do those of exit_criteria.py and details.py.
 
-Refusals: `ValidationError` for bad input (400), `TransitionNotAllowed` when the incident's
-state forbids the change (409), `PermissionDenied` when the actor may not make it (403).
+Refusals, for every service of this package: `ValidationError` for bad input (400),
+`TransitionNotAllowed` when the incident's state forbids the change (409), `PermissionDenied`
+when the actor may not make it (403).
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import TransitionNotAllowed
-from incidents import access, staffing
+from incidents import access
 from incidents.models import (
     AckVia,
     CancelReason,
     Incident,
-    IncidentCriterion,
     IncidentStatus,
-    RoleAssignment,
     StatusUpdate,
-    TimelineEvent,
     TimelineKind,
 )
-from people.models import CriticalFunction
 
 from . import announce
 from .base import (
-    check_broadcast_channel,
-    check_moments,
-    clean_list,
     lock_incident,
     measure_compliance,
     record_event,
@@ -38,7 +34,7 @@ from .base import (
     status_label,
     update_cadence,
 )
-from .playbooks import link_playbooks
+from .exit_criteria import unmet_required_criteria
 
 WORKING_TRANSITIONS = {
     IncidentStatus.DECLARED: {
@@ -55,20 +51,6 @@ DEDICATED_ACTIONS = {
     IncidentStatus.CLOSED: gettext_lazy("close"),
     IncidentStatus.CANCELLED: gettext_lazy("cancel"),
 }
-EDITABLE_DETAILS = (
-    "title",
-    "summary",
-    "impact",
-    "priority",
-    "services",
-    "environments",
-    "regions",
-    "broadcast_channel",
-    "impact_started_at",
-    "detected_at",
-    "commander",
-    "responder",
-)
 
 
 def _leave_declared(incident, actor, now):
@@ -237,173 +219,6 @@ def incident_change_severity(*, incident, actor, severity, reason="") -> Inciden
 
 
 @transaction.atomic
-def incident_update_details(*, incident, actor, **changes) -> Incident:
-    """Edit the descriptive fields (not status or severity); each change is in the timeline."""
-    unknown = set(changes) - set(EDITABLE_DETAILS)
-    if unknown:
-        raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
-    incident = lock_incident(incident)
-    access.ensure_can_act(actor, incident)
-    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
-        raise TransitionNotAllowed(
-            _("Incident %(ref)s is %(status)s: its details can no longer change.")
-            % {"ref": incident.reference, "status": status_label(incident.status).lower()}
-        )
-    for field in ("environments", "regions"):
-        if field in changes:
-            changes[field] = clean_list(changes[field])
-    for field in ("title", "summary", "impact", "broadcast_channel"):
-        if field in changes:
-            changes[field] = (changes[field] or "").strip()
-    errors = {}
-    if "title" in changes and not changes["title"]:
-        errors["title"] = _("Give the incident a title.")
-    check_broadcast_channel(errors, changes.get("broadcast_channel"))
-    check_moments(
-        errors,
-        impact_started_at=changes.get("impact_started_at", incident.impact_started_at),
-        detected_at=changes.get("detected_at", incident.detected_at),
-        now=timezone.now(),
-    )
-    current_services = list(incident.services.all())
-    new_services = list(dict.fromkeys(changes.pop("services", current_services) or ()))
-    added = [s for s in new_services if s not in current_services]
-    inactive = [service.name for service in added if not service.is_active]
-    if inactive:
-        errors["services"] = _("No longer in service: %(names)s.") % {"names": ", ".join(inactive)}
-    if errors:
-        raise ValidationError(errors)
-    changed = {f: v for f, v in changes.items() if getattr(incident, f) != v}
-    services_changed = {s.pk for s in new_services} != {s.pk for s in current_services}
-    if not changed and not services_changed:
-        return incident
-    before = {f: _plain(getattr(incident, f)) for f in changed}
-    after = {f: _plain(v) for f, v in changed.items()}
-    for field, value in changed.items():
-        setattr(incident, field, value)
-    incident.full_clean()
-    incident.save(update_fields=list(changed))
-    for role in ("commander", "responder"):
-        if role in changed:
-            _follow_role_change(incident, role, changed[role], actor)
-    if services_changed:
-        incident.services.set(new_services)
-        before["services"] = sorted(s.slug for s in current_services)
-        after["services"] = sorted(s.slug for s in new_services)
-        changed["services"] = new_services
-    labels = ", ".join(str(Incident._meta.get_field(f).verbose_name) for f in changed)
-    record_event(
-        incident,
-        TimelineKind.DETAILS_CHANGED,
-        actor,
-        _("Changed %(fields)s.") % {"fields": labels},
-        before=before,
-        after=after,
-    )
-    if added:
-        link_playbooks(incident, added, actor)
-    return incident
-
-
-def _follow_role_change(incident, role, user, actor):
-    """Keep the role history in step when the commander or responder field is edited."""
-    if user is not None:
-        access.grant_participant(incident, user)
-    function = CriticalFunction.objects.filter(incident_field=role, is_active=True).first()
-    if function is None:
-        return
-    if user is None:
-        RoleAssignment.objects.filter(incident=incident, function=function, ended_at=None).update(
-            ended_at=timezone.now()
-        )
-    else:
-        staffing.assign(
-            incident=incident,
-            function=function,
-            user=user,
-            actor=actor,
-            reason=_("changed in the incident's details"),
-        )
-
-
-def _plain(value):
-    """A JSON-friendly rendering of a field value for the timeline's before/after."""
-    if hasattr(value, "pk"):
-        return str(value)
-    return value
-
-
-def _criterion(incident, criterion_id):
-    try:
-        return IncidentCriterion.objects.select_for_update().get(pk=criterion_id, incident=incident)
-    except (IncidentCriterion.DoesNotExist, ValueError, TypeError):
-        raise ValidationError(
-            {
-                "criterion": _("Incident %(ref)s has no such exit criterion.")
-                % {"ref": incident.reference}
-            }
-        ) from None
-
-
-def _require_unsettled(criterion):
-    if criterion.is_met:
-        raise TransitionNotAllowed(_("“%(text)s” is already met.") % {"text": criterion.text})
-    if criterion.is_waived:
-        raise TransitionNotAllowed(_("“%(text)s” is already waived.") % {"text": criterion.text})
-
-
-@transaction.atomic
-def incident_check_exit_criterion(*, incident, actor, criterion_id, note="") -> IncidentCriterion:
-    incident = lock_incident(incident)
-    access.ensure_can_act(actor, incident)
-    require_active(incident, _("have exit criteria checked"))
-    criterion = _criterion(incident, criterion_id)
-    _require_unsettled(criterion)
-    criterion.met_at = timezone.now()
-    criterion.met_by = actor
-    criterion.note = (note or "").strip()
-    criterion.save(update_fields=["met_at", "met_by", "note"])
-    record_event(
-        incident,
-        TimelineKind.CRITERION_MET,
-        actor,
-        _("Exit criterion met: %(text)s") % {"text": criterion.text},
-        after={"criterion": criterion.text, "note": criterion.note},
-    )
-    return criterion
-
-
-@transaction.atomic
-def incident_waive_exit_criterion(*, incident, actor, criterion_id, reason) -> IncidentCriterion:
-    incident = lock_incident(incident)
-    if not access.can_waive(actor, incident):
-        raise PermissionDenied(_("You are not allowed to waive exit criteria."))
-    require_active(incident, _("have exit criteria waived"))
-    criterion = _criterion(incident, criterion_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why this criterion is waived.")})
-    _require_unsettled(criterion)
-    criterion.waived_at = timezone.now()
-    criterion.waived_by = actor
-    criterion.waive_reason = reason
-    criterion.save(update_fields=["waived_at", "waived_by", "waive_reason"])
-    record_event(
-        incident,
-        TimelineKind.CRITERION_WAIVED,
-        actor,
-        _("Exit criterion waived: %(text)s. Reason: %(reason)s")
-        % {"text": criterion.text, "reason": reason},
-        after={"criterion": criterion.text, "reason": reason},
-    )
-    return criterion
-
-
-def unmet_required_criteria(incident):
-    return [c for c in incident.criteria.all() if c.required and not c.is_settled]
-
-
-@transaction.atomic
 def incident_resolve(*, incident, actor, resolution, archive_channel=False) -> Incident:
     """Resolve; with `archive_channel`, the Slack channel is archived once the resolution
     announcement is out (an outbox delivery, written here)."""
@@ -538,13 +353,3 @@ def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> I
     )
     measure_compliance(incident)
     return incident
-
-
-@transaction.atomic
-def incident_add_note(*, incident, actor, text) -> TimelineEvent:
-    incident = lock_incident(incident)
-    access.ensure_can_act(actor, incident)
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": _("Write the note.")})
-    return record_event(incident, TimelineKind.NOTE, actor, text)

@@ -92,8 +92,8 @@ SMOKED = {Incident, IncidentType, SeverityLevel, Priority, UserPreference}
 SMOKED_ELSEWHERE = {
     ApiToken,  # test_api_tokens.py
     EffortEntry,  # test_effort_fronts.py
-    PolicyVersion,  # test_policy_admin.py
-    PriorityMatrixCell,  # test_policy_admin.py
+    PolicyVersion,  # policy/tests/test_admin.py
+    PriorityMatrixCell,  # policy/tests/test_admin.py
     SlackIdentityEvent,  # test_slack_identity.py
     Team,  # people/tests/test_admin.py
     CriticalFunction,  # people/tests/test_admin.py

@@ -1,4 +1,5 @@
-"""Effort and cost figures (incidents/costing.py): per incident and per month, hand-computed."""
+"""Effort and cost figures (incidents/costing.py): per incident and per month, hand-computed;
+the months (incidents/months.py) and the monthly compliance report (monthly_compliance.py)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -8,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents import costing
+from incidents import costing, monthly_compliance, months
 from incidents.tests import effort_factories as ef
 from incidents.tests import factories
 
@@ -236,7 +237,7 @@ class TestMonthlyEffort:
                 ef.measure(incident)
             with CaptureQueriesContext(connection) as queries:
                 costing.effort_report(user=stakeholder_user, month=month)
-                costing.compliance_report(user=stakeholder_user, month=month)
+                monthly_compliance.compliance_report(user=stakeholder_user, month=month)
             return len(queries)
 
         assert month_with(1, MARCH) == month_with(5, date(2026, 5, 1))
@@ -246,9 +247,9 @@ class TestMonths:
     @pytest.mark.parametrize("text", ["2026-13", "2026-00", "26-03", "2026/03", "", None, "x"])
     def test_bad_months(self, text):
         with pytest.raises(ValueError):
-            costing.parse_month(text)
+            months.parse_month(text)
 
     def test_parse_and_shift(self):
-        assert costing.parse_month(" 2026-03 ") == MARCH
-        assert costing.shift_month(date(2026, 1, 1), -1) == date(2025, 12, 1)
-        assert costing.shift_month(date(2026, 12, 1), 1) == date(2027, 1, 1)
+        assert months.parse_month(" 2026-03 ") == MARCH
+        assert months.shift_month(date(2026, 1, 1), -1) == date(2025, 12, 1)
+        assert months.shift_month(date(2026, 12, 1), 1) == date(2027, 1, 1)

@@ -1,6 +1,6 @@
 """The response policy in the admin: versions and their levels, sign-off, the priority matrix.
 
-Everything is saved through incidents/services/policy.py. A draft's summary and levels are
+Everything is saved through policy/services.py. A draft's summary and levels are
 edited on its change page: each form calls its service as the last step of validation, so a
 refusal ("a cadence of 0 …") re-renders the page with its message; when any form of the page is
 refused, everything the page's other forms did is rolled back with it. A version that is no

@@ -129,7 +129,7 @@ class PolicyLevel(models.Model):
     )
     inform_leadership = models.BooleanField(_("leadership informed"), default=False)
     # The chains: ordered stages [{"after_minutes": 0, "notify": "commander"}, ...]
-    # (incidents/chains.py reads, checks and describes them; an empty chain takes the default).
+    # (policy/chains.py reads, checks and describes them; an empty chain takes the default).
     ack_chain = models.JSONField(_("acknowledgement escalation"), default=list, blank=True)
     ack_repeat_minutes = models.PositiveIntegerField(
         _("acknowledgement escalation repeats after (minutes)"),
