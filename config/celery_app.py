@@ -3,13 +3,10 @@ from pathlib import Path
 
 from celery import Celery
 
-from config.celery_routes import TASK_ROUTES
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("beacon")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_routes = TASK_ROUTES
 app.autodiscover_tasks()
 # Every worker reports a heartbeat for each queue it consumes (loaded when a worker starts).
 app.steps["consumer"].add("notifications.celery_heartbeats:QueueHeartbeat")

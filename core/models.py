@@ -78,5 +78,5 @@ class IdempotencyKey(models.Model):
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} {self.key}"

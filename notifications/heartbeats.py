@@ -5,10 +5,9 @@ no worker consumes ("pages") is named, not guessed from work that is not done.""
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
-
-from config.celery_routes import QUEUES
 
 from .models import WorkerHeartbeat
 
@@ -22,7 +21,7 @@ def worker_part(queue: str) -> str:
 
 
 def expected_parts() -> list[str]:
-    return [BEAT, *(worker_part(queue) for queue in QUEUES)]
+    return [BEAT, *(worker_part(queue) for queue in settings.BEACON_QUEUES)]
 
 
 def heartbeats_record(*, parts: Sequence[str], hostname: str) -> None:

@@ -3,6 +3,8 @@ base.py includes these settings."""
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.celery_routes import PERIODIC_TASKS, QUEUES, TASK_ROUTES
+
 from .environment import VAR_DIR, env
 
 # Default broker needs no server: kombu's filesystem transport under var/broker.
@@ -65,3 +67,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
+
+# Routes, queues and periodic tasks are declared in config/celery_routes.py; the apps read them
+# here, as settings, so that no app imports the project's configuration.
+CELERY_TASK_ROUTES = TASK_ROUTES
+BEACON_QUEUES = QUEUES
+BEACON_PERIODIC_TASKS = PERIODIC_TASKS

@@ -6,11 +6,10 @@ removes tasks that are no longer declared in code.
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-from config.celery_routes import PERIODIC_TASKS, TASK_ROUTES
 
 BUILT_IN = {"celery.backend_cleanup"}
 
@@ -20,7 +19,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        for name, (task, seconds) in PERIODIC_TASKS.items():
+        for name, (task, seconds) in settings.BEACON_PERIODIC_TASKS.items():
             schedule, _ = IntervalSchedule.objects.get_or_create(
                 every=seconds, period=IntervalSchedule.SECONDS
             )
@@ -30,10 +29,14 @@ class Command(BaseCommand):
                     "task": task,
                     "interval": schedule,
                     "crontab": None,
-                    "queue": TASK_ROUTES[task]["queue"],
+                    "queue": settings.CELERY_TASK_ROUTES[task]["queue"],
                     "enabled": True,
                 },
             )
-        stale = PeriodicTask.objects.exclude(name__in=PERIODIC_TASKS).exclude(task__in=BUILT_IN)
+        stale = PeriodicTask.objects.exclude(name__in=settings.BEACON_PERIODIC_TASKS).exclude(
+            task__in=BUILT_IN
+        )
         removed, _ = stale.delete()
-        self.stdout.write(f"{len(PERIODIC_TASKS)} periodic task(s) installed, {removed} removed.")
+        self.stdout.write(
+            f"{len(settings.BEACON_PERIODIC_TASKS)} periodic task(s) installed, {removed} removed."
+        )
