@@ -1,6 +1,11 @@
 """What the fake workspace is made of: users, channels, messages; and the API's error."""
 
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+# What a Web API method is called with and answers: JSON objects (form fields come as text).
+Params = dict[str, Any]
+JsonObject = dict[str, Any]
 
 
 @dataclass
@@ -30,10 +35,15 @@ class SlackMessage:
     text: str
     ts: str
     user: str
-    blocks: list | None = None
-    metadata: dict | None = None
+    blocks: list[JsonObject] | None = None
+    metadata: JsonObject | None = None
     thread_ts: str | None = None
     ephemeral_to: str | None = None  # chat.postEphemeral's recipient
+
+
+class SlackUsergroup(TypedDict):
+    handle: str
+    users: list[str]
 
 
 class SlackError(Exception):

@@ -2,15 +2,25 @@
 
 import json
 import time
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from ..fake_http import FakeHttpServer, Response
+from ..fake_http import FakeHttpServer, RecordedRequest, Response
 from .methods import METHODS, SlackMethods
-from .records import SlackError
+from .records import JsonObject, Params, SlackError
 from .workspace import SlackWorkspace
 
 
-def _json(status, payload, headers=None) -> Response:
+@dataclass
+class _Fault:
+    """The answer to the next `times` calls of `method` (of any, when None)."""
+
+    method: str | None
+    response: Response
+    times: int
+
+
+def _json(status: int, payload: JsonObject, headers: dict[str, str] | None = None) -> Response:
     headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     return Response(status, json.dumps(payload).encode(), headers)
 
@@ -22,25 +32,37 @@ class FakeSlack(FakeHttpServer, SlackMethods):
     """
 
     def __init__(
-        self, token: str = "xoxb-test", host: str = "127.0.0.1", port: int = 0, latency=0.0
-    ):
+        self,
+        token: str = "xoxb-test",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+    ) -> None:
         FakeHttpServer.__init__(self, host, port)
         SlackWorkspace.__init__(self)
         self.token = token
         self.latency = latency  # seconds every call takes (Slack's are ~0.1)
         self.slow_methods: dict[str, float] = {}  # method -> seconds it takes instead
-        self._calls: list[tuple[str, dict]] = []
-        self._faults: list[list] = []  # [method or None, Response, times left]
+        self._calls: list[tuple[str, Params]] = []
+        self._faults: list[_Fault] = []
         self._down = False
 
     # -- helpers for tests
 
-    def calls(self, method: str | None = None) -> list[tuple[str, dict]]:
+    def calls(self, method: str | None = None) -> list[tuple[str, Params]]:
         """(method, params) of every API call received, faulted ones included, in order."""
         with self._state:
             return [(m, p) for m, p in self._calls if method in (None, m)]
 
-    def fail_next(self, method=None, *, status=None, error=None, retry_after=None, times=1):
+    def fail_next(
+        self,
+        method: str | None = None,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        retry_after: float | None = None,
+        times: int = 1,
+    ) -> None:
         """Fail the next `times` calls (of `method`, or any).
 
         By default HTTP 500; `error="ratelimited"` or `retry_after` gives HTTP 429 with
@@ -54,16 +76,16 @@ class FakeSlack(FakeHttpServer, SlackMethods):
         headers = {"Retry-After": str(retry_after or 1)} if status == 429 else None
         response = _json(status, {"ok": False, "error": error}, headers)
         with self._state:
-            self._faults.append([method, response, times])
+            self._faults.append(_Fault(method, response, times))
 
-    def set_down(self, down: bool = True):
+    def set_down(self, down: bool = True) -> None:
         """While down, every call answers HTTP 503."""
         with self._state:
             self._down = down
 
     # -- the HTTP front
 
-    def handle(self, request):
+    def handle(self, request: RecordedRequest) -> Response:
         path, _, query = request.path.partition("?")
         if not path.startswith("/api/"):
             return Response(404, b"not found")
@@ -93,11 +115,11 @@ class FakeSlack(FakeHttpServer, SlackMethods):
 
     # -- internals
 
-    def _take_fault(self, method) -> Response | None:
+    def _take_fault(self, method: str) -> Response | None:
         for fault in self._faults:
-            if fault[0] in (None, method):
-                fault[2] -= 1
-                if fault[2] <= 0:
+            if fault.method in (None, method):
+                fault.times -= 1
+                if fault.times <= 0:
                     self._faults.remove(fault)
-                return fault[1]
+                return fault.response
         return None
