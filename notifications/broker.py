@@ -17,10 +17,14 @@ import contextvars
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from celery import Celery, Task
 from django.conf import settings
+from kombu.connection import ConnectionPool
 from kombu.exceptions import LimitExceeded
 
 logger = logging.getLogger(__name__)
@@ -29,19 +33,21 @@ logger = logging.getLogger(__name__)
 class PublishBudget:
     """Seconds a request may spend publishing, and how many it has spent."""
 
-    def __init__(self, seconds):
+    def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.spent = 0.0
 
-    def affords(self, cost):
+    def affords(self, cost: float) -> bool:
         return self.spent + cost <= self.seconds
 
 
-_budget = contextvars.ContextVar("publish_budget", default=None)
+_budget: contextvars.ContextVar[PublishBudget | None] = contextvars.ContextVar(
+    "publish_budget", default=None
+)
 
 
 @contextmanager
-def publishing_budget(seconds=None):
+def publishing_budget(seconds: float | None = None) -> Iterator[PublishBudget]:
     budget = PublishBudget(settings.BEACON_PUBLISH_BUDGET_SECONDS if seconds is None else seconds)
     token = _budget.set(budget)
     try:
@@ -50,7 +56,9 @@ def publishing_budget(seconds=None):
         _budget.reset(token)
 
 
-def try_publish(task, args, *, countdown=None):
+def try_publish(
+    task: Task[..., Any], args: tuple[object, ...], *, countdown: float | None = None
+) -> bool:
     """Queue a task; False when the broker is (recently) unreachable or the request's
     publishing budget is spent."""
     if broker_paused():
@@ -61,11 +69,17 @@ def try_publish(task, args, *, countdown=None):
         return False
     started = time.monotonic()
     try:
+        # The stubs miss that Celery takes countdown=None and hands `connection` to the producer.
         if budget is None:
-            task.apply_async(args, countdown=countdown, retry=False)
+            task.apply_async(args, countdown=countdown, retry=False)  # type: ignore[arg-type]
         else:
             with _request_pool(task.app).acquire(block=True, timeout=budget.seconds) as connection:
-                task.apply_async(args, countdown=countdown, retry=False, connection=connection)
+                task.apply_async(  # type: ignore[call-arg]
+                    args,
+                    countdown=countdown,  # type: ignore[arg-type]
+                    retry=False,
+                    connection=connection,
+                )
     except LimitExceeded:  # this process's other threads hold every connection: not the broker
         logger.info("No broker connection free; %s waits for the sweeper", task.name)
         return False
@@ -81,15 +95,16 @@ def try_publish(task, args, *, countdown=None):
     return True
 
 
-def broker_paused():
+def broker_paused() -> bool:
     try:
         failed_at = Path(settings.BEACON_BROKER_DOWN_FILE).stat().st_mtime
     except OSError:  # none (no failure yet), or unreadable: no pause
         return False
-    return time.time() - failed_at < settings.BEACON_BROKER_PAUSE_SECONDS
+    pause: float = settings.BEACON_BROKER_PAUSE_SECONDS
+    return time.time() - failed_at < pause
 
 
-def _pause():
+def _pause() -> None:
     marker = Path(settings.BEACON_BROKER_DOWN_FILE)
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
@@ -98,16 +113,16 @@ def _pause():
         logger.warning("Cannot write %s (%s): publishing goes on without a pause", marker, error)
 
 
-def _resume():
+def _resume() -> None:
     with contextlib.suppress(OSError):
         Path(settings.BEACON_BROKER_DOWN_FILE).unlink(missing_ok=True)
 
 
-_pools = {}
+_pools: dict[tuple[str, str], ConnectionPool] = {}
 _pools_lock = threading.Lock()
 
 
-def _request_pool(app):
+def _request_pool(app: Celery) -> ConnectionPool:
     """Connections with the request's short socket timeouts, per broker (a test switches)."""
     timeout = settings.BEACON_PUBLISH_TIMEOUT_SECONDS
     options = {
@@ -123,7 +138,7 @@ def _request_pool(app):
         return _pools[key]
 
 
-def prepare(app):
+def prepare(app: Celery) -> None:
     """Load the broker's client library and Celery's lazy parts once per process, at start,
     and open one connection: their imports and a first connection would cost the first
     request a few hundred milliseconds of its budget (and, past it, pause every process)."""

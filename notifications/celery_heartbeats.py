@@ -3,10 +3,13 @@ their own loops, not from a task, so that each proves only itself."""
 
 import socket
 import time
+from typing import Any
 
 from celery import bootsteps
+from celery.worker.consumer import Consumer
 from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler
+from kombu.asynchronous.timer import Entry
 
 from .heartbeats import BEAT, heartbeats_report, worker_part
 
@@ -18,20 +21,22 @@ class QueueHeartbeat(bootsteps.StartStopStep):
 
     requires = ("celery.worker.consumer.tasks:Tasks",)
 
-    def __init__(self, parent, **kwargs):
+    def __init__(self, parent: Consumer, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
-        self.timer_entry = None
+        self.timer_entry: Entry | None = None
 
-    def start(self, c):
-        parts = [worker_part(queue.name) for queue in c.task_consumer.queues]
+    def start(self, c: Consumer) -> None:
+        # The Tasks step this one requires sets task_consumer; the stubs do not declare it.
+        queues = c.task_consumer.queues  # type: ignore[attr-defined]
+        parts = [worker_part(queue.name) for queue in queues]
 
-        def report():
+        def report() -> None:
             heartbeats_report(parts=parts, hostname=c.hostname)
 
         report()
         self.timer_entry = c.timer.call_repeatedly(settings.BEACON_HEARTBEAT_SECONDS, report)
 
-    def stop(self, c):
+    def stop(self, c: Consumer) -> None:
         if self.timer_entry is not None:
             self.timer_entry.cancel()
             self.timer_entry = None
@@ -39,15 +44,17 @@ class QueueHeartbeat(bootsteps.StartStopStep):
     shutdown = stop
 
 
-class HeartbeatScheduler(DatabaseScheduler):
+# django-celery-beat ships no types: its scheduler is Any to the type checker.
+class HeartbeatScheduler(DatabaseScheduler):  # type: ignore[misc]
     """django-celery-beat's scheduler, reporting beat's heartbeat from its scheduling loop."""
 
     next_heartbeat = 0.0  # monotonic time
 
-    def tick(self, *args, **kwargs):
+    def tick(self, *args: Any, **kwargs: Any) -> float:
         interval = settings.BEACON_HEARTBEAT_SECONDS
         now = time.monotonic()
         if now >= self.next_heartbeat:
             heartbeats_report(parts=[BEAT], hostname=socket.gethostname())
             self.next_heartbeat = now + interval
-        return min(super().tick(*args, **kwargs), self.next_heartbeat - now)
+        wait: float = super().tick(*args, **kwargs)
+        return min(wait, self.next_heartbeat - now)

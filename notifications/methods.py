@@ -12,11 +12,11 @@ from django.conf import settings
 from .channels import get_adapter
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, User
 
 EACH_PERSON = "each_person"
 
-Reached = list[tuple[str, "AbstractBaseUser | None"]]
+Reached = list[tuple[str, "User | None"]]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def contact_address(person: "AbstractBaseUser", channel: str) -> str:
     return ""
 
 
-def addresses(method: Method, *, people: Sequence["AbstractBaseUser"]) -> Reached:
+def addresses(method: Method, *, people: Sequence["User"]) -> Reached:
     """(address, person) pairs a method reaches; empty when it reaches nobody."""
     if not get_adapter(method.channel).is_configured():
         return []

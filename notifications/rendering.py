@@ -20,7 +20,8 @@ def _render(channel: str, event: str, context: Context, suffix: str = "txt") -> 
     template = select_template(
         [f"notifications/{channel}/{event}.{suffix}", f"notifications/{channel}/default.{suffix}"]
     )
-    return template.render(context).strip()
+    rendered: str = template.render(context)
+    return rendered.strip()
 
 
 def slack_escaped(value: object) -> str:

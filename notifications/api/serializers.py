@@ -1,13 +1,14 @@
 """What the API shows of the outbox: one delivery, with the notification it carries."""
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from notifications.models import Delivery, NotificationAudience, NotificationEvent
+from notifications.models import Delivery, Notification, NotificationAudience, NotificationEvent
 
 
-class DeliverySerializer(serializers.ModelSerializer):
-    notification = serializers.PrimaryKeyRelatedField(read_only=True)
+class DeliverySerializer(serializers.ModelSerializer[Delivery]):
+    notification = serializers.PrimaryKeyRelatedField[Notification](read_only=True)
     event = serializers.ChoiceField(
         source="notification.event", choices=NotificationEvent.choices, read_only=True
     )
@@ -15,8 +16,8 @@ class DeliverySerializer(serializers.ModelSerializer):
         source="notification.audience", choices=NotificationAudience.choices, read_only=True
     )
     subject = serializers.CharField(source="notification.subject", read_only=True)
-    recipient = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    failed_over_from = serializers.PrimaryKeyRelatedField(
+    recipient = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
+    failed_over_from = serializers.PrimaryKeyRelatedField[Delivery](
         read_only=True,
         help_text=_("The delivery whose failure this one backs up; null for a primary."),
     )

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -73,6 +75,9 @@ class Delivery(models.Model):
         help_text=_("Set when its attempts ran out without an outcome: a poison delivery."),
     )
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
+    # Not a column: set on the deliveries a sending batch claims (services/sending.py), the slot
+    # one given back to wait for its slot comes back holding.
+    kept_slot: datetime | None
     failed_over_from = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

@@ -4,7 +4,7 @@ back (its worker died or hangs) — only then can a message go out twice, which 
 message carries its delivery id."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
@@ -13,7 +13,7 @@ from notifications.models import Delivery, DeliveryStatus
 logger = logging.getLogger(__name__)
 
 
-def locked(delivery_id):
+def locked(delivery_id: int) -> Delivery | None:
     return (
         Delivery.objects.select_for_update(of=("self",))
         .select_related("notification")
@@ -22,16 +22,18 @@ def locked(delivery_id):
     )
 
 
-def claimable(delivery, now):
+def claimable(delivery: Delivery, now: datetime) -> bool:
     """Whether the delivery, as read, is due and not in flight."""
     if delivery.status == DeliveryStatus.SENDING:
         lease = timedelta(seconds=settings.BEACON_DELIVERY_LEASE_SECONDS)
-        return delivery.claimed_at <= now - lease  # else in flight in another worker
+        # Else in flight in another worker. A claim without a time (none is written so) is not
+        # taken back, as the sweeper's query does not take it back either.
+        return delivery.claimed_at is not None and delivery.claimed_at <= now - lease
     # A retry that is not due yet is left alone: its own task comes later.
     return delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at <= now
 
 
-def reclaimed(delivery):
+def reclaimed(delivery: Delivery) -> Delivery | None:
     """The delivery, locked, if this worker's claim still holds."""
     current = locked(delivery.pk)
     if current is None or current.claim_token != delivery.claim_token:

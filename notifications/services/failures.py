@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 def backoff_seconds(attempt: int) -> float:
     """Exponential with full jitter on the upper half: 2, 4, 8 … s (base from settings)."""
-    ceiling = min(
+    ceiling: float = min(
         settings.BEACON_DELIVERY_BACKOFF_SECONDS * 2 ** (attempt - 1),
         settings.BEACON_DELIVERY_BACKOFF_MAX_SECONDS,
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import models, transaction
 
 from notifications.broker import try_publish
@@ -29,7 +29,7 @@ def notify(
     audience: str,
     context: Context,
     methods: Sequence[Method],
-    people: Sequence[AbstractUser] = (),
+    people: Sequence[User] = (),
     about: models.Model | None = None,
     outbox: "Outbox | None" = None,
 ) -> Notification:
@@ -45,7 +45,7 @@ def notify(
 
 def notify_people(
     *,
-    people: Iterable[AbstractUser | None],
+    people: Iterable[User | None],
     event: str,
     context: Context,
     about: models.Model | None = None,
@@ -85,7 +85,7 @@ class Outbox:
     published after commit in batches (pages on their own queue)."""
 
     def __init__(self) -> None:
-        self.pending: list[tuple[Notification, Sequence[AbstractUser]]] = []
+        self.pending: list[tuple[Notification, Sequence[User]]] = []
 
     def add(
         self,
@@ -93,7 +93,7 @@ class Outbox:
         audience: str,
         context: Context,
         methods: Sequence[Method],
-        people: Sequence[AbstractUser],
+        people: Sequence[User],
         about: models.Model | None,
     ) -> Notification:
         content = render_all([m.channel for m in methods], event, context)
@@ -130,7 +130,7 @@ class Outbox:
         return notifications
 
 
-def _first_deliveries(notification: Notification, people: Sequence[AbstractUser]) -> list[Delivery]:
+def _first_deliveries(notification: Notification, people: Sequence[User]) -> list[Delivery]:
     """The unsaved deliveries of a new notification's first method that reaches anyone."""
     for rank in range(len(notification.methods)):
         method = Method(**notification.methods[rank])
@@ -146,7 +146,7 @@ def _key(notification: Notification, rank: int, method: Method, address: str) ->
     return f"n{notification.pk}:{rank}:{method.channel}:{address}"[:250]
 
 
-ReachedByKey = dict[str, tuple[str, AbstractUser | None]]
+ReachedByKey = dict[str, tuple[str, User | None]]
 
 
 def _reached(notification: Notification, rank: int, method: Method, pairs: Reached) -> ReachedByKey:
@@ -183,7 +183,7 @@ def open_next_method(
     notification: Notification,
     *,
     after_rank: int,
-    people: Sequence[AbstractUser],
+    people: Sequence[User],
     failed_from: Delivery | None = None,
 ) -> int | None:
     """Deliveries of the first method after `after_rank` that reaches anyone.

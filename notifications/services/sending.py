@@ -6,10 +6,12 @@ Some channels are paced: Slack takes about one message a second per channel, so 
 one address of such a channel take turns (slots), whichever worker process sends them.
 """
 
+import enum
 import logging
 import time
 import uuid
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -37,17 +39,25 @@ PACING_LATE_AT_MOST = 0.1  # seconds
 # recording them sends them again (with the same idempotency key).
 RECORD_EVERY = 25
 RECORD_AFTER = 0.25  # seconds
-WENT_OUT = object()  # an attempt's outcome: sent, not recorded yet
 
 
-def deliveries_send(delivery_ids):
+class _Sent(enum.Enum):
+    WENT_OUT = "went out"
+
+
+WENT_OUT = _Sent.WENT_OUT  # an attempt's outcome: sent, not recorded yet
+
+
+def deliveries_send(delivery_ids: Iterable[int]) -> dict[int, str | None]:
     """Send the due, unsent deliveries among `delivery_ids`; returns the status of each this
     call claimed. A batch stops after a quarter of the lease and gives back what it has not
     reached, so that no claim it holds nears the lease."""
     claimed, token = _claim_batch(delivery_ids)
     slots = _reserve_slots(claimed)
     deadline = time.monotonic() + settings.BEACON_DELIVERY_LEASE_SECONDS / 4
-    outcomes, unrecorded, recorded_at = {}, [], time.monotonic()
+    outcomes: dict[int, str | None] = {}
+    unrecorded: list[Delivery] = []
+    recorded_at = time.monotonic()
     try:
         for position, delivery in enumerate(claimed):
             if time.monotonic() > deadline:
@@ -67,12 +77,12 @@ def deliveries_send(delivery_ids):
     return outcomes
 
 
-def delivery_send(delivery_id):
+def delivery_send(delivery_id: int) -> str | None:
     """Send one delivery if it is due and unsent; its status, or None if not ours."""
     return deliveries_send([delivery_id]).get(delivery_id)
 
 
-def _claim_batch(delivery_ids):
+def _claim_batch(delivery_ids: Iterable[int]) -> tuple[list[Delivery], uuid.UUID]:
     """The due deliveries among `delivery_ids`, claimed for one attempt each under one token,
     in one transaction. Rows another worker has locked are its own; a delivery whose attempts
     are spent is not tried again (its worker died on each): it is given up."""
@@ -116,7 +126,7 @@ def _claim_batch(delivery_ids):
     return claimed, token
 
 
-def _attempt(delivery, reserved_slot):
+def _attempt(delivery: Delivery, reserved_slot: datetime | None) -> str | None | _Sent:
     """Send a claimed delivery: WENT_OUT (to be recorded), else its status as recorded (None
     when the claim was lost meanwhile)."""
     if waits_for_messages(delivery):
@@ -143,12 +153,12 @@ def _attempt(delivery, reserved_slot):
 
 
 @transaction.atomic
-def _record_sent(deliveries, token):
+def _record_sent(deliveries: Sequence[Delivery], token: uuid.UUID) -> dict[int, str | None]:
     """Record deliveries sent, together; those whose claim was taken back meanwhile (by the
     sweeper) are left as they are."""
     ids = [delivery.pk for delivery in deliveries]
-    held = Delivery.objects.select_for_update().filter(pk__in=ids, claim_token=token)
-    held = set(held.values_list("pk", flat=True))
+    rows = Delivery.objects.select_for_update().filter(pk__in=ids, claim_token=token)
+    held = set(rows.values_list("pk", flat=True))
     for pk in set(ids) - held:
         logger.warning("Delivery %s: claim lost (taken back by the sweeper)", pk)
     recorded = [delivery for delivery in deliveries if delivery.pk in held]
@@ -159,7 +169,7 @@ def _record_sent(deliveries, token):
     return dict.fromkeys(held, DeliveryStatus.SENT)
 
 
-def _release(deliveries, token):
+def _release(deliveries: Sequence[Delivery], token: uuid.UUID) -> None:
     """Give back claims not tried yet, the attempts not counted, and queue them again."""
     ids = [delivery.pk for delivery in deliveries]
     Delivery.objects.filter(pk__in=ids, claim_token=token).update(
@@ -174,7 +184,7 @@ def _release(deliveries, token):
         publish(pages, page=True)
 
 
-def _message(delivery):
+def _message(delivery: Delivery) -> OutgoingMessage:
     notification = delivery.notification
     return OutgoingMessage(
         delivery_id=delivery.pk,
@@ -188,19 +198,21 @@ def _message(delivery):
     )
 
 
-def _interval(channel):
+def _interval(channel: str) -> timedelta | None:
     seconds = settings.BEACON_CHANNEL_MIN_INTERVAL_SECONDS.get(channel)
     return timedelta(seconds=seconds) if seconds else None
 
 
-def _reserve_slots(deliveries):
+def _reserve_slots(deliveries: Sequence[Delivery]) -> dict[int, datetime]:
     """A slot for each paced delivery of a batch, taken in one transaction. Pacing is done
     here and not in the adapter: adapters never touch models, and the slots must be shared
     by every worker process, so they are kept in the database."""
-    paced = [d for d in deliveries if _interval(d.channel) and not d.kept_slot]
+    paced = [
+        (d, interval) for d in deliveries if (interval := _interval(d.channel)) and not d.kept_slot
+    ]
     if not paced:
         return {}
-    pairs = {(delivery.channel, delivery.address) for delivery in paced}
+    pairs = {(delivery.channel, delivery.address) for delivery, _ in paced}
     now = timezone.now()
     with transaction.atomic():
         ChannelPace.objects.bulk_create(
@@ -210,19 +222,19 @@ def _reserve_slots(deliveries):
         of_pairs = Q()
         for channel, address in pairs:
             of_pairs |= Q(channel=channel, address=address)
-        paces = ChannelPace.objects.select_for_update().filter(of_pairs).order_by("pk")
-        paces = {(pace.channel, pace.address): pace for pace in paces}
+        locked = ChannelPace.objects.select_for_update().filter(of_pairs).order_by("pk")
+        paces = {(pace.channel, pace.address): pace for pace in locked}
         now = timezone.now()  # after waiting for the locks
         slots = {}
-        for delivery in paced:
+        for delivery, interval in paced:
             pace = paces[delivery.channel, delivery.address]
             slots[delivery.pk] = max(now, pace.next_slot_at)
-            pace.next_slot_at = slots[delivery.pk] + _interval(delivery.channel)
+            pace.next_slot_at = slots[delivery.pk] + interval
         ChannelPace.objects.bulk_update(paces.values(), ["next_slot_at"])
     return slots
 
 
-def _slot_for(delivery, reserved_slot):
+def _slot_for(delivery: Delivery, reserved_slot: datetime | None) -> datetime:
     """When the delivery may go out: now, its kept or reserved slot, or one taken now."""
     interval = _interval(delivery.channel)
     now = timezone.now()
@@ -235,7 +247,9 @@ def _slot_for(delivery, reserved_slot):
     return _slot(delivery, interval, reserved_slot)
 
 
-def _slot(delivery, interval, reserved_slot=None):
+def _slot(
+    delivery: Delivery, interval: timedelta, reserved_slot: datetime | None = None
+) -> datetime:
     """The next free slot of the delivery's address, taken alone. A reserved slot nobody
     reserved after is moved to now rather than given up."""
     with transaction.atomic():
@@ -255,10 +269,10 @@ def _slot(delivery, interval, reserved_slot=None):
 
 
 @transaction.atomic
-def _give_back(delivery, slot):
+def _give_back(claimed: Delivery, slot: datetime) -> str | None:
     """Pending again until its slot, the attempt not counted. It keeps the slot: `claimed_at`
     equal to `next_attempt_at` says so (nothing else makes them equal)."""
-    delivery = reclaimed(delivery)
+    delivery = reclaimed(claimed)
     if delivery is None:
         return None
     delivery.status = DeliveryStatus.PENDING

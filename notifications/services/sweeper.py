@@ -1,7 +1,7 @@
 """Re-queue what the broker or a worker lost: deliveries due but unsent, claims past their
 lease, and response plans whose automated steps never ran."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +14,7 @@ from .failures import delivery_give_up
 from .outbox import publish
 
 
-def deliveries_sweep(*, now=None, limit=1000):
+def deliveries_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
     now = now or timezone.now()
     grace = now - timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS)
     expired = now - timedelta(seconds=settings.BEACON_DELIVERY_LEASE_SECONDS)
@@ -43,9 +43,9 @@ def deliveries_sweep(*, now=None, limit=1000):
         pages = set(
             queued.filter(notification__event=NotificationEvent.PAGE).values_list("pk", flat=True)
         )
-        queued = list(queued.order_by("next_attempt_at").values_list("pk", flat=True))
+        queued_ids = list(queued.order_by("next_attempt_at").values_list("pk", flat=True))
     for page in (False, True):
-        group = [pk for pk in queued if (pk in pages) == page]
+        group = [pk for pk in queued_ids if (pk in pages) == page]
         publish([pk for pk in group if pk not in taken_back], page=page)
         # One task each: a batch that killed its worker must not take the others down again.
         publish([pk for pk in group if pk in taken_back], page=page, batch_size=1)

@@ -2,14 +2,16 @@
 
 import contextlib
 import json
+import socket
 import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 
@@ -42,13 +44,17 @@ class Response:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    server_address: tuple[str, int]  # bound to an IPv4 host and port
+    fake: "FakeHttpServer"  # whose `handle` answers
 
-    def server_bind(self):
+    def server_bind(self) -> None:
         # HTTPServer.server_bind looks up the host's FQDN, which can be slow: not needed here.
         TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
 
-    def handle_error(self, request, client_address):
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: tuple[str, int]
+    ) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that went away
             super().handle_error(request, client_address)
 
@@ -56,8 +62,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every answer carries Content-Length
     disable_nagle_algorithm = True  # else each keep-alive answer waits ~40 ms on a delayed ACK
+    server: _Server
 
-    def _dispatch(self):
+    def _dispatch(self) -> None:
         fake = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -78,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 
-    def log_message(self, format, *args):
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -111,7 +118,7 @@ class FakeHttpServer:
         """The answer to `request`; runs in the request's own thread."""
         raise NotImplementedError
 
-    def start(self):
+    def start(self) -> Self:
         self._stopping.clear()
         self._server = _Server(self._address, _Handler)
         self._server.fake = self
@@ -124,19 +131,20 @@ class FakeHttpServer:
         self._thread.start()
         return self
 
-    def stop(self):
-        if self._server is None:
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
             return
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        server.shutdown()
+        server.server_close()
+        thread.join()
         self._server = self._thread = None
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     @property
@@ -153,12 +161,16 @@ class FakeHttpServer:
         with self._changed:
             return list(self._requests)
 
-    def clear(self):
+    def clear(self) -> None:
         """Forget the recorded requests."""
         with self._changed:
             self._requests.clear()
 
-    def wait_for(self, predicate_or_count=1, timeout: float = 10) -> list[RecordedRequest]:
+    def wait_for(
+        self,
+        predicate_or_count: int | Callable[[list[RecordedRequest]], bool] = 1,
+        timeout: float = 10,
+    ) -> list[RecordedRequest]:
         """Wait until `count` requests arrived, or `predicate(requests)` is true.
 
         Returns the requests; raises AssertionError on timeout.
@@ -178,16 +190,16 @@ class FakeHttpServer:
             f"got {len(seen)} request(s), the last ones: {seen[-10:]}"
         )
 
-    def pause(self, seconds: float):
+    def pause(self, seconds: float) -> None:
         """Sleep in a handler; `stop()` cuts it short."""
         self._stopping.wait(seconds)
 
-    def _add(self, request: RecordedRequest):
+    def _add(self, request: RecordedRequest) -> None:
         with self._changed:
             self._requests.append(request)
             self._changed.notify_all()
 
-    def _answered(self, request: RecordedRequest, status: int):
+    def _answered(self, request: RecordedRequest, status: int) -> None:
         with self._changed:
             request.answered_status = status
             self._changed.notify_all()
