@@ -4,17 +4,15 @@ token per person, created, rotated and revoked by the services (from Preferences
 last used, and throttles wrong tokens per client IP."""
 
 import hashlib
-import importlib
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -351,26 +349,3 @@ def test_token_events_are_logged_after_commit(
         ("token_rotated", "cora", rotated.prefix, "cora"),
         ("token_revoked", "cora", rotated.prefix, "manage.py"),
     ]
-
-
-# --- tokens from rest_framework.authtoken keep working ---------------------------------------
-
-
-@pytest.mark.django_db(transaction=True)  # SQLite changes its schema outside transactions
-def test_the_migration_keeps_old_tokens_working_and_drops_their_plain_keys(cora):
-    migration = importlib.import_module("incidents.migrations.0011_api_tokens")
-    legacy_key = "0123456789abcdef0123456789abcdef01234567"
-    with connection.schema_editor() as editor:
-        editor.execute(
-            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp "
-            "with time zone NOT NULL, user_id integer NOT NULL)"
-        )
-        editor.execute(
-            "INSERT INTO authtoken_token (key, created, user_id) VALUES (%s, %s, %s)",
-            [legacy_key, START, cora.pk],
-        )
-        migration.import_authtoken_keys(django_apps, editor)
-    assert "authtoken_token" not in connection.introspection.table_names()
-    token = ApiToken.objects.get(user=cora)
-    assert (token.prefix, token.created_at) == (legacy_key[:8], START)
-    assert call_api(legacy_key).status_code == 200

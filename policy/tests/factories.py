@@ -25,7 +25,7 @@ MANAGER_PERMISSIONS = [
 
 def grant(user, *codenames):
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="policy", codename__in=codenames)
+        *Permission.objects.filter(codename__in=codenames)
     )
     # Permissions are cached on the user object; a fresh copy sees the new ones.
     return type(user).objects.get(pk=user.pk)
