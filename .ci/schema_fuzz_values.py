@@ -6,6 +6,7 @@ import json
 
 from django.contrib.auth import get_user_model
 
+from catalog.models import Service
 from incidents.models import (
     EffortEntry,
     Incident,
@@ -15,7 +16,7 @@ from incidents.models import (
 )
 from notifications.models import Delivery
 from people.models import CriticalFunction, Delegation, Team, Unavailability
-from playbooks.models import Playbook, PlaybookVersion, ResponsePlan, Service
+from playbooks.models import Playbook, PlaybookVersion, ResponsePlan
 from policy.models import IncidentType, PolicyVersion, Priority, SeverityLevel
 
 REAL = 0.8  # how often a bound parameter takes a real value

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from catalog.models import Service
 from incidents.models import Incident, IncidentStatus
-from playbooks.models import Service
 from policy.models import IncidentType, SeverityLevel
 
 

@@ -6,6 +6,7 @@ from django.forms.models import ModelChoiceIterator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Service
 from core.forms import (
     ListField,
     ServiceErrorsMixin,
@@ -17,7 +18,6 @@ from core.forms import (
 from incidents import selectors
 from incidents.models import CancelReason, IncidentStatus
 from people.models import Team, UserPreference
-from playbooks.models import Service
 from policy import selectors as policy_selectors
 from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
 

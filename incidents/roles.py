@@ -20,7 +20,7 @@ _COORDINATOR_MODELS = {
     "policy.policyversion": "add change view",
     "policy.prioritymatrixcell": "change view",
     "effortentry": "change delete view",
-    "playbooks.service": "add change view",
+    "catalog.service": "add change view",
     # Unlocking a login is deleting its access attempt (django-axes' admin); revoking an API
     # token takes the change permission.
     "axes.accessattempt": "delete view",

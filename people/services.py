@@ -5,7 +5,7 @@ and incidents/staffing.py fills an incident's roles from it; this module only ch
 
 Each function is keyword-only, takes the `actor`, runs in one transaction and validates before
 saving. Refusals: `ValidationError` with a message per field (400), `PermissionDenied` (403)
-when the actor lacks the model permission (`incidents.add_team`, `incidents.change_delegation`,
+when the actor lacks the model permission (`people.add_team`, `people.change_delegation`,
 …; superusers have them all). Anyone may add, change or remove their own unavailability
 windows. A change to delegations or windows that leaves a function without a backup tells the
 coordinators (announce.py).

@@ -23,7 +23,7 @@ def approvers(service):
     User = get_user_model()
     on_service = get_users_with_perms(service, only_with_perms_in=["approve_playbook"])
     model_wide = Permission.objects.filter(
-        content_type__app_label="playbooks", codename="approve_playbook"
+        content_type__app_label="catalog", codename="approve_playbook"
     )
     holders = User.objects.filter(
         Q(pk__in=on_service.values("pk"))

@@ -8,10 +8,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from catalog.models import Service
 from people.models import Team
+from playbooks.models import Playbook, Verification
 
 from . import services
-from .models import Playbook, Service, Verification
 
 # slug: (name, owner team, tier, depends on)
 CATALOGUE = {
@@ -70,7 +71,7 @@ def seed_playbooks():
     author = people[AUTHOR]
     for service in Service.objects.select_related("owner_team"):
         for approver in (people[LEADS[service.owner_team.slug]], people[SECOND_APPROVER]):
-            assign_perm("playbooks.approve_playbook", approver, service)
+            assign_perm("catalog.approve_playbook", approver, service)
     catalogue = {s.slug: s for s in Service.objects.select_related("owner_team")}
 
     def draft(service, note=""):

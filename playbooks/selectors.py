@@ -7,14 +7,15 @@ from datetime import timedelta
 import markdown
 import nh3
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import (
-    PlaybookVersion,
+from catalog import selectors as catalog_selectors
+from catalog.models import (
     Service,
-    ServiceGroupObjectPermission,
-    ServiceUserObjectPermission,
+)
+from playbooks.models import (
+    PlaybookVersion,
     Verification,
     VerificationOutcome,
     VersionStatus,
@@ -112,38 +113,6 @@ def approved_version(playbook):
 
 # --- Who may see which service ------------------------------------------------------------
 
-VIEW_SERVICE = "view_service"
-
-
-def _granted_service_ids(**who):
-    return (
-        ServiceUserObjectPermission.objects.filter(
-            permission__codename=VIEW_SERVICE, **who.get("user", {})
-        ).values("content_object_id"),
-        ServiceGroupObjectPermission.objects.filter(
-            permission__codename=VIEW_SERVICE, **who.get("group", {})
-        ).values("content_object_id"),
-    )
-
-
-def visible_services(user):
-    """The services `user` may see, with their playbooks and versions.
-
-    A service is restricted once anyone holds `view_service` on it (django-guardian, for a user
-    or a group); then only superusers, holders of the model-wide `playbooks.view_service` and
-    those it is granted to see it. Every other service is open to every active user.
-    """
-    services = Service.objects.all()
-    if not (user and user.is_authenticated and user.is_active):
-        return services.none()
-    if user.is_superuser or user.has_perm(f"playbooks.{VIEW_SERVICE}"):
-        return services
-    by_user, by_group = _granted_service_ids()
-    mine, my_groups = _granted_service_ids(user={"user": user}, group={"group__user": user})
-    return services.filter(
-        ~(Q(pk__in=by_user) | Q(pk__in=by_group)) | Q(pk__in=mine) | Q(pk__in=my_groups)
-    )
-
 
 def _with_coverage(services):
     return services.select_related("owner_team").prefetch_related(
@@ -160,7 +129,7 @@ def _with_coverage(services):
 def service_list(*, user):
     """The services `user` may see, ready for `service_coverage` in a constant number of
     queries."""
-    return _with_coverage(visible_services(user)).prefetch_related("dependencies")
+    return _with_coverage(catalog_selectors.visible_services(user)).prefetch_related("dependencies")
 
 
 def coverage_for(*, user):

@@ -5,7 +5,7 @@ Each function is keyword-only with an `actor`, atomic, locks the version, checks
 saves and writes a `PlaybookEvent` in the same transaction (a submission and a decision also
 write their notifications: announce.py). Refusals: `ValidationError` (bad input, 400),
 `TransitionNotAllowed` (the version's state forbids it, 409), `PermissionDenied` (the actor
-may not, 403). Approvers hold `playbooks.approve_playbook` on the service (or
+may not, 403). Approvers hold `catalog.approve_playbook` on the service (or
 model-wide); the author never approves their own version.
 """
 
@@ -18,21 +18,20 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from core.names import display_name
-
-from . import announce
-from .models import (
+from playbooks.models import (
     Playbook,
     PlaybookApproval,
     PlaybookEvent,
     PlaybookEventKind,
     PlaybookStep,
     PlaybookVersion,
-    Service,
     Verification,
     VerificationMethod,
     VerificationOutcome,
     VersionStatus,
 )
+
+from . import announce
 
 STEP_FIELDS = ("text", "expected_outcome", "command", "link")
 
@@ -50,8 +49,8 @@ def can_approve(user, service):
         user
         and user.is_active
         and (
-            user.has_perm("playbooks.approve_playbook")
-            or user.has_perm("playbooks.approve_playbook", service)
+            user.has_perm("catalog.approve_playbook")
+            or user.has_perm("catalog.approve_playbook", service)
         )
     )
 
@@ -291,54 +290,3 @@ def playbook_version_verify(
         f"{VerificationMethod(method).label}: {VerificationOutcome(outcome).label}",
     )
     return verification
-
-
-# --- The service catalogue ------------------------------------------------------------------
-
-SERVICE_FIELDS = (
-    "name",
-    "slug",
-    "description",
-    "owner_team",
-    "tier",
-    "environments",
-    "regions",
-    "links",
-    "is_active",
-)
-
-
-def _save_service(service, dependencies):
-    if dependencies is not None and any(dep.pk == service.pk for dep in dependencies):
-        raise ValidationError({"dependencies": _("A service cannot depend on itself.")})
-    service.full_clean()
-    service.save()
-    if dependencies is not None:
-        service.dependencies.set(dependencies)
-    return service
-
-
-@transaction.atomic
-def service_create(*, actor, dependencies=(), **fields) -> Service:
-    """A new catalogue entry; needs `playbooks.add_service`. `fields`: any of SERVICE_FIELDS."""
-    if not (actor and actor.is_active and actor.has_perm("playbooks.add_service")):
-        raise PermissionDenied(_("You are not allowed to add services."))
-    return _save_service(Service(**fields), list(dependencies))
-
-
-@transaction.atomic
-def service_update(*, actor, service, dependencies=None, **changes) -> Service:
-    """Change a catalogue entry; needs `playbooks.change_service` (model-wide or on it)."""
-    if not (
-        actor
-        and actor.is_active
-        and (
-            actor.has_perm("playbooks.change_service")
-            or actor.has_perm("playbooks.change_service", service)
-        )
-    ):
-        raise PermissionDenied(_("You may not change %(service)s.") % {"service": service})
-    service = Service.objects.select_for_update().get(pk=service.pk)
-    for field, value in changes.items():
-        setattr(service, field, value)
-    return _save_service(service, None if dependencies is None else list(dependencies))

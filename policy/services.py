@@ -9,7 +9,7 @@ transaction; a submission asks the leads for their sign-off and a version in for
 (announce.py).
 
 Who: drafts are created, edited and submitted by users with the model permission
-`incidents.change_policyversion`; versions in review are signed off or rejected by team leads.
+`policy.change_policyversion`; versions in review are signed off or rejected by team leads.
 Refusals: `ValidationError` for bad input (400), `TransitionNotAllowed` when the version's state
 forbids the change (409), `PermissionDenied` when the actor may not make it (403).
 """

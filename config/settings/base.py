@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "core",
     "people",
+    "catalog",
     "policy",
     "incidents",
     "notifications",

@@ -175,7 +175,7 @@ ADMIN_UNRELATED_MODELS = {
     "policy.PriorityMatrixCell": "the priority matrix",
     "notifications.WorkerHeartbeat": "heartbeats of beat and the workers",
     "playbooks.PlaybookVersion": "playbook versions (verifications name no incident)",
-    "playbooks.Service": "the service catalogue",
+    "catalog.Service": "the service catalogue",
     "playbooks.Playbook": "playbooks",
     "playbooks.ResponsePlan": "response plans",
 }

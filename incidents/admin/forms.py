@@ -11,11 +11,11 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Service
 from core.admin.forms import ServiceModelForm
 from core.forms import ListField
 from incidents import selectors, services
 from incidents.models import CancelReason, Incident, IncidentSource, IncidentStatus
-from playbooks.models import Service
 from policy.models import SeverityLevel
 
 WORKING_STATUSES = [

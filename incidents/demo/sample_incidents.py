@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from catalog.models import Service
 from incidents import services
 from incidents.models import CancelReason, Incident, IncidentSource
-from playbooks.models import Service
 from policy.models import IncidentType, SeverityLevel
 
 

@@ -123,7 +123,7 @@ class Incident(models.Model):
         _("Slack channel id"), max_length=40, blank=True, editable=False
     )
     services = models.ManyToManyField(
-        "playbooks.Service",
+        "catalog.Service",
         blank=True,
         related_name="incidents",
         verbose_name=_("affected services"),

@@ -11,7 +11,7 @@ class IncidentPlaybook(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="playbook_links")
     service = models.ForeignKey(
-        "playbooks.Service",
+        "catalog.Service",
         on_delete=models.PROTECT,
         related_name="incident_links",
         verbose_name=_("service"),
@@ -45,7 +45,7 @@ class IncidentPlaybookStep(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="playbook_steps")
     service = models.ForeignKey(
-        "playbooks.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+        "catalog.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
     )
     version = models.ForeignKey(
         "playbooks.PlaybookVersion",

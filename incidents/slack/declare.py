@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
 
+from catalog.models import Service
 from incidents.models import Incident
 from incidents.services.declaration import (
     CHANNEL_NAME_PART,
@@ -17,7 +18,6 @@ from incidents.services.declaration import (
 from notifications.rendering import slack_escaped as escaped
 from people.models import CriticalFunction, IncidentRoleField
 from people.selectors import delegate_for
-from playbooks.models import Service
 from policy.models import Impact, IncidentType, PriorityMatrixCell, SeverityLevel, Urgency
 
 from . import channel_cache, replies

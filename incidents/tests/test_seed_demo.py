@@ -22,8 +22,9 @@ def test_demo_data_is_idempotent_and_has_one_deliberate_spof(settings, tmp_path)
 
 
 def test_demo_playbooks_cover_every_state(settings, tmp_path):
+    from catalog.models import Service
     from playbooks import selectors
-    from playbooks.models import PlaybookVersion, Service, VersionStatus
+    from playbooks.models import PlaybookVersion, VersionStatus
 
     settings.VAR_DIR = tmp_path
     call_command("seed_demo")

@@ -1,15 +1,9 @@
-"""The service catalogue and its playbooks in the admin, and the coverage report.
+"""Playbooks in the admin, each service's playbook coverage and the coverage report.
 
-Services are saved through `service_create` and `service_update`, called by the form as its last
-check, so a refusal (a service depending on itself) shows on the form and nothing is saved. A
-playbook is added through `playbook_create`, with its first draft; its title, service and type
-are then edited here as a plain record. `GuardedModelAdmin` adds the
-object-permissions pages, where `playbooks.approve_playbook` is granted on one service to users
-or groups; those pages are for superusers and holders of `playbooks.change_service` only, and
-the change permission checks the object too (guardian's admin checks only the model).
+A playbook is added through `playbook_create`, with its first draft; its title, service and type
+are then edited here as a plain record. The catalogue's own admin (catalog/admin.py) is
+registered again here with the coverage columns.
 """
-
-from functools import wraps
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
@@ -19,13 +13,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdmin
 
+from catalog.admin import ServiceAdmin
+from catalog.models import Service
 from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
 from playbooks import selectors, services
-from playbooks.models import Playbook, PlaybookVersion, Service, VersionStatus
+from playbooks.models import Playbook, PlaybookVersion, VersionStatus
 
 from .versions import version_link
+
+# Registered by the catalog app; registered again below with playbook coverage.
+admin.site.unregister(Service)
 
 
 class CoverageChangeList(ChangeList):
@@ -38,37 +36,6 @@ class CoverageChangeList(ChangeList):
             service.coverage = rows.get(service.pk)
 
 
-def _may(user, action, obj=None):
-    """A model permission, or guardian's on the object."""
-    perm = f"playbooks.{action}_service"
-    return user.has_perm(perm) or (obj is not None and user.has_perm(perm, obj))
-
-
-def _permission_managers_only(view):
-    """Guardian's object-permissions views answer 403 to anyone else (they would redirect)."""
-
-    @wraps(view)
-    def guarded(self, request, *args, **kwargs):
-        if not self.may_manage_permissions(request):
-            raise PermissionDenied
-        return view(self, request, *args, **kwargs)
-
-    return guarded
-
-
-class ServiceForm(ServiceModelForm):
-    def call_service(self):
-        fields = {f: v for f, v in self.cleaned_data.items() if f in services.SERVICE_FIELDS}
-        dependencies = self.cleaned_data.get("dependencies")
-        if self.instance.pk is None:
-            return services.service_create(
-                actor=self.actor, dependencies=dependencies or (), **fields
-            )
-        return services.service_update(
-            actor=self.actor, service=self.instance, dependencies=dependencies, **fields
-        )
-
-
 class PlaybookAddForm(ServiceModelForm):
     def call_service(self):
         draft = services.playbook_create(actor=self.actor, **self.cleaned_data)
@@ -76,34 +43,11 @@ class PlaybookAddForm(ServiceModelForm):
 
 
 @admin.register(Service)
-class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
-    form = ServiceForm
-    change_form_template = "admin/playbooks/service/change_form.html"
-    list_display = [
-        "name",
-        "owner_team",
-        "tier",
-        "is_active",
-        "has_approved_playbook",
-        "verified_and_current",
-    ]
-    list_filter = ["tier", "owner_team", "is_active"]
-    list_select_related = ["owner_team"]
-    search_fields = ["name", "slug", "description", "owner_team__name"]
-    prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["dependencies"]
-    fields = [
-        "name",
-        "slug",
-        "description",
-        "owner_team",
-        "tier",
-        "is_active",
-        "environments",
-        "regions",
-        "dependencies",
-        "links",
-    ]
+class ServiceCoverageAdmin(ServiceAdmin):
+    """The catalogue's admin, with each service's playbook coverage and the coverage report."""
+
+    change_list_template = "admin/playbooks/service/change_list.html"
+    list_display = [*ServiceAdmin.list_display, "has_approved_playbook", "verified_and_current"]
 
     def get_changelist(self, request, **kwargs):
         return CoverageChangeList
@@ -118,42 +62,12 @@ class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
         row = getattr(service, "coverage", None)
         return None if row is None else row.verified_current
 
-    # --- permissions ----------------------------------------------------------------------
-
-    def has_view_permission(self, request, obj=None):
-        return _may(request.user, "view", obj) or self.has_change_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return _may(request.user, "change", obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return _may(request.user, "delete", obj)
-
-    def may_manage_permissions(self, request):
-        """Who grants approvers: superusers and holders of `change_service` on every service."""
-        return request.user.is_superuser or request.user.has_perm("playbooks.change_service")
-
-    obj_perms_manage_view = _permission_managers_only(GuardedModelAdmin.obj_perms_manage_view)
-    obj_perms_manage_user_view = _permission_managers_only(
-        GuardedModelAdmin.obj_perms_manage_user_view
-    )
-    obj_perms_manage_group_view = _permission_managers_only(
-        GuardedModelAdmin.obj_perms_manage_group_view
-    )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "may_manage_permissions": self.may_manage_permissions(request),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
-
     # --- the coverage report --------------------------------------------------------------
 
     def get_urls(self):
         coverage = self.admin_site.admin_view(self.coverage_view)
         return [
-            path("coverage/", coverage, name="playbooks_service_coverage"),
+            path("coverage/", coverage, name="catalog_service_coverage"),
             *super().get_urls(),
         ]
 
@@ -168,7 +82,7 @@ class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
             "rows": rows,
             "covered": sum(1 for row in rows if row.is_covered),
             "total": len(rows),
-            "changelist_url": reverse("admin:playbooks_service_changelist"),
+            "changelist_url": reverse("admin:catalog_service_changelist"),
             "versions_url": reverse("admin:playbooks_playbookversion_changelist"),
         }
         return TemplateResponse(request, "admin/playbooks/service/coverage.html", context)

@@ -9,7 +9,7 @@ Submit, approve, reject, reopen and verify are actions (actions.py); approve and
 buttons on the version's page (version_decisions.py).
 
 Who: editors (`playbooks.change_playbook`, as the services say) add, edit, submit, reopen and
-verify; reviewers (`playbooks.approve_playbook` on some service, or model-wide) see the versions
+verify; reviewers (`catalog.approve_playbook` on some service, or model-wide) see the versions
 and approve or reject them, the services checking the permission on each version's service.
 """
 
@@ -26,9 +26,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
+from catalog.models import Service
 from core.admin.refusals import REFUSALS, refusal_messages
 from playbooks import selectors, services
-from playbooks.models import PlaybookVersion, Service, VerificationOutcome, VersionStatus
+from playbooks.models import PlaybookVersion, VerificationOutcome, VersionStatus
 
 from . import actions
 from .version_decisions import DecisionButtonsMixin
@@ -53,9 +54,9 @@ def is_reviewer(request):
         request._playbook_reviewer = bool(
             user.is_active
             and (
-                user.has_perm("playbooks.approve_playbook")
+                user.has_perm("catalog.approve_playbook")
                 or get_objects_for_user(
-                    user, "playbooks.approve_playbook", klass=Service, accept_global_perms=False
+                    user, "catalog.approve_playbook", klass=Service, accept_global_perms=False
                 ).exists()
             )
         )

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog import selectors as catalog_selectors
+from catalog.models import Service
 from core.api.strict import InputSerializer
 from people.models import Team
 from playbooks import selectors, services
@@ -15,7 +17,6 @@ from playbooks.models import (
     PlaybookEvent,
     PlaybookStep,
     PlaybookVersion,
-    Service,
     Verification,
     VerificationMethod,
     VerificationOutcome,
@@ -49,7 +50,7 @@ class VisibleQuerysetMixin:
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         user = request.user if request else None
-        services_seen = selectors.visible_services(user)
+        services_seen = catalog_selectors.visible_services(user)
         querysets = {
             "services": services_seen,
             "playbooks": Playbook.objects.filter(service__in=services_seen),

@@ -1,13 +1,13 @@
 """The playbooks API.
 
 - `/services/` (by slug; filters `tier`, `team`, `active`; POST/PATCH/PUT with
-  `playbooks.add_service` / `change_service`), each with its coverage summary.
+  `catalog.add_service` / `change_service`), each with its coverage summary.
 - `/playbooks/` (filters `service`, `incident_type`; POST with `playbooks.change_playbook`
   creates a playbook and its first draft), `/playbooks/coverage/` the coverage report.
 - `/playbook-versions/` (filters `status`, `service`, `playbook`; POST a new draft; PATCH/PUT a
   draft), and the actions `submit`, `approve`, `reject`, `reopen`, `verify`.
 
-Everything is read through `selectors.visible_services`: a restricted service, its playbooks
+Everything is read through `catalog_selectors.visible_services`: a restricted service, its playbooks
 and versions answer 404 and are absent from lists. Services refuse with ValidationError (400),
 TransitionNotAllowed (409) or PermissionDenied (403); see core/api/errors.py.
 """
@@ -22,10 +22,13 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
+from catalog.models import Service
 from core.api.idempotent import idempotent
 from core.api.query import IntegerFilter
 from playbooks import selectors, services
-from playbooks.models import Playbook, PlaybookEvent, PlaybookVersion, Service, VersionStatus
+from playbooks.models import Playbook, PlaybookEvent, PlaybookVersion, VersionStatus
 
 from .serializers import (
     PlaybookApproveSerializer,
@@ -87,7 +90,7 @@ class PlaybooksViewSet(viewsets.GenericViewSet):
     detail_serializer_class = None
 
     def visible_services(self):
-        return selectors.visible_services(self.request.user)
+        return catalog_selectors.visible_services(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "list" or self.detail_serializer_class is None:
@@ -125,7 +128,9 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Playbooks
     @extend_schema(request=ServiceInputSerializer, responses={201: ServiceSerializer})
     @idempotent
     def create(self, request):
-        service = services.service_create(actor=request.user, **self._input(ServiceInputSerializer))
+        service = catalog_services.service_create(
+            actor=request.user, **self._input(ServiceInputSerializer)
+        )
         return self._render(service, status.HTTP_201_CREATED)
 
     @extend_schema(request=ServiceInputSerializer, responses=ServiceSerializer)
@@ -138,7 +143,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Playbooks
 
     def _update(self, partial):
         changes = self._input(ServiceInputSerializer, partial=partial)
-        service = services.service_update(
+        service = catalog_services.service_update(
             actor=self.request.user, service=self.get_object(), **changes
         )
         return self._render(service)

@@ -17,7 +17,6 @@ from .response_plan import (
     StepAction,
     TargetKind,
 )
-from .service import Service, ServiceGroupObjectPermission, ServiceUserObjectPermission
 from .verification import Verification, VerificationMethod, VerificationOutcome
 
 __all__ = [
@@ -35,9 +34,6 @@ __all__ = [
     "PlaybookEventKind",
     "PlaybookStep",
     "PlaybookVersion",
-    "Service",
-    "ServiceGroupObjectPermission",
-    "ServiceUserObjectPermission",
     "Verification",
     "VerificationMethod",
     "VerificationOutcome",

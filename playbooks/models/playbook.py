@@ -3,9 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Service
 from core.models import AppendOnlyModel
-
-from .service import Service
 
 
 class Playbook(models.Model):

@@ -35,8 +35,8 @@ def approvers(checkout, search):
     """Two people allowed to approve on both services (object permission), one on neither."""
     people = [editor_user("bea"), editor_user("cy")]
     for person in people:
-        assign_perm("playbooks.approve_playbook", person, checkout)
-        assign_perm("playbooks.approve_playbook", person, search)
+        assign_perm("catalog.approve_playbook", person, checkout)
+        assign_perm("catalog.approve_playbook", person, search)
     return people
 
 

@@ -1,7 +1,8 @@
 import factory
 
+from catalog.models import Service
 from incidents.tests.factories import TeamFactory, UserFactory
-from playbooks.models import Playbook, Service
+from playbooks.models import Playbook
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from catalog.models import Service
 from incidents.tests.factories import TeamFactory
 from playbooks import services
 from playbooks.models import (
@@ -22,7 +23,6 @@ from playbooks.models import (
     PlaybookEvent,
     PlaybookVersion,
     ResponsePlan,
-    Service,
     Verification,
     VersionStatus,
 )
@@ -32,8 +32,8 @@ from playbooks.tests.factories import PlaybookFactory, ServiceFactory
 pytestmark = pytest.mark.django_db
 
 VERSIONS = reverse("admin:playbooks_playbookversion_changelist")
-SERVICES = reverse("admin:playbooks_service_changelist")
-COVERAGE = reverse("admin:playbooks_service_coverage")
+SERVICES = reverse("admin:catalog_service_changelist")
+COVERAGE = reverse("admin:catalog_service_coverage")
 
 
 def version_url(version, view="change"):
@@ -131,7 +131,7 @@ SMOKED_ELSEWHERE = {ResponsePlan}  # test_response_plan_admin.py
 
 
 def test_every_registered_model_is_smoke_tested():
-    registered = {m for m in admin.site._registry if m._meta.app_label == "playbooks"}
+    registered = {m for m in admin.site._registry if m._meta.app_label in {"playbooks", "catalog"}}
     assert registered == SMOKED | SMOKED_ELSEWHERE
 
 
@@ -151,7 +151,7 @@ def test_admin_pages_render(admin_client, search, submitted, approvers, model):
 def test_service_add_saves_dependencies(admin_client, search):
     team = TeamFactory(name="Payments", slug="payments")
     response = admin_client.post(
-        reverse("admin:playbooks_service_add"),
+        reverse("admin:catalog_service_add"),
         {
             "name": "Ledger",
             "slug": "ledger",
@@ -191,20 +191,20 @@ def test_service_changelist_query_count_is_constant(admin_client, submitted, app
         return len(queries)
 
     first = ServiceFactory(name="S0", slug="s0")
-    assign_perm("playbooks.approve_playbook", approvers[0], first)
+    assign_perm("catalog.approve_playbook", approvers[0], first)
     approve(submitted(first), approvers[0])
     one = count()
     for n in range(1, 5):
         service = ServiceFactory(name=f"S{n}", slug=f"s{n}")
-        assign_perm("playbooks.approve_playbook", approvers[0], service)
+        assign_perm("catalog.approve_playbook", approvers[0], service)
         approve(submitted(service), approvers[0])
     assert count() == one
 
 
 def permissions_url(service, user=None):
     if user is None:
-        return reverse("admin:playbooks_service_permissions", args=[service.pk])
-    return reverse("admin:playbooks_service_permissions_manage_user", args=[service.pk, user.pk])
+        return reverse("admin:catalog_service_permissions", args=[service.pk])
+    return reverse("admin:catalog_service_permissions_manage_user", args=[service.pk, user.pk])
 
 
 def test_object_permissions_page_is_for_superusers(admin_client, client, search, author):
@@ -212,7 +212,7 @@ def test_object_permissions_page_is_for_superusers(admin_client, client, search,
     assert (
         "Object permissions"
         in admin_client.get(
-            reverse("admin:playbooks_service_change", args=[search.pk])
+            reverse("admin:catalog_service_change", args=[search.pk])
         ).content.decode()
     )
 
@@ -222,8 +222,8 @@ def test_object_permissions_page_is_for_superusers(admin_client, client, search,
     assert client.get(permissions_url(search, author)).status_code == 403
     granted = client.post(permissions_url(search, author), {"permissions": ["approve_playbook"]})
     assert granted.status_code == 403
-    assert not author.has_perm("playbooks.approve_playbook", search)
-    page = client.get(reverse("admin:playbooks_service_change", args=[search.pk]))
+    assert not author.has_perm("catalog.approve_playbook", search)
+    page = client.get(reverse("admin:catalog_service_change", args=[search.pk]))
     assert page.status_code == 200
     assert permissions_url(search) not in page.content.decode()
 
@@ -237,11 +237,11 @@ def test_service_managers_may_open_the_permissions_page(client, search):
 
 def test_object_level_change_permission_is_checked(client, search, checkout):
     owner = editor_user("olga")
-    assign_perm("playbooks.change_service", owner, search)
+    assign_perm("catalog.change_service", owner, search)
     login(client, owner)
-    page = client.get(reverse("admin:playbooks_service_change", args=[search.pk]))
+    page = client.get(reverse("admin:catalog_service_change", args=[search.pk]))
     assert page.status_code == 200 and page.context["has_change_permission"]
-    other = client.get(reverse("admin:playbooks_service_change", args=[checkout.pk]))
+    other = client.get(reverse("admin:catalog_service_change", args=[checkout.pk]))
     assert other.status_code == 403
     assert client.get(permissions_url(search)).status_code == 403
 
@@ -254,7 +254,7 @@ def test_granting_approve_playbook_on_the_permissions_page(admin_client, client,
     assert chosen.status_code == 302 and chosen.url == permissions_url(search, dan)
     saved = admin_client.post(permissions_url(search, dan), {"permissions": ["approve_playbook"]})
     assert saved.status_code == 302
-    assert dan.has_perm("playbooks.approve_playbook", search)
+    assert dan.has_perm("catalog.approve_playbook", search)
 
     login(client, dan)
     response = act(client, "approve", version, comment="Checked")
@@ -490,7 +490,7 @@ def refused(response, version, before, message):
 
 
 def test_approving_ones_own_version(as_author, author, search, submitted):
-    assign_perm("playbooks.approve_playbook", author, search)
+    assign_perm("catalog.approve_playbook", author, search)
     version = submitted(search)
     before = snapshot(version)
     response = act(as_author, "approve", version, comment="Mine")
@@ -499,7 +499,7 @@ def test_approving_ones_own_version(as_author, author, search, submitted):
 
 def test_approving_without_the_permission(client, search, checkout, submitted):
     only_checkout = staff(editor_user("cleo"))
-    assign_perm("playbooks.approve_playbook", only_checkout, checkout)
+    assign_perm("catalog.approve_playbook", only_checkout, checkout)
     version = submitted(search)
     before = snapshot(version)
     response = act(login(client, only_checkout), "approve", version, comment="")
@@ -580,7 +580,7 @@ def test_reject_button_needs_a_reason(as_bea, search, submitted):
 
 
 def test_buttons_refuse_in_the_services_words(as_author, author, search, submitted):
-    assign_perm("playbooks.approve_playbook", author, search)
+    assign_perm("catalog.approve_playbook", author, search)
     version = submitted(search)
     before = snapshot(version)
     response = as_author.post(version_url(version, "approve"), {"comment": ""}, follow=True)
@@ -591,7 +591,7 @@ def test_buttons_refuse_in_the_services_words(as_author, author, search, submitt
 def test_reviewers_see_versions_but_not_edit(client, search, submitted):
     reviewer = staff(editor_user("rita"))
     reviewer.user_permissions.clear()
-    assign_perm("playbooks.approve_playbook", reviewer, search)
+    assign_perm("catalog.approve_playbook", reviewer, search)
     version = submitted(search)
     login(client, reviewer)
     changelist = client.get(VERSIONS)

@@ -6,8 +6,9 @@ included."""
 import pytest
 from django.urls import reverse
 
+from catalog.models import Service
 from incidents.tests.factories import TeamFactory
-from playbooks.models import Playbook, PlaybookEvent, Service, VersionStatus
+from playbooks.models import Playbook, PlaybookEvent, VersionStatus
 from playbooks.tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def service_data(service, **changes):
 
 
 def change(client, service, **changes):
-    url = reverse("admin:playbooks_service_change", args=[service.pk])
+    url = reverse("admin:catalog_service_change", args=[service.pk])
     return client.post(url, service_data(service, **changes))
 
 

@@ -11,15 +11,16 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
+from catalog import selectors as catalog_selectors
+from catalog.models import Service
 from incidents.tests.factories import IncidentTypeFactory, TeamFactory, UserFactory
-from playbooks import selectors, services
+from playbooks import services
 from playbooks.models import (
     Playbook,
     PlaybookApproval,
     PlaybookEvent,
     PlaybookStep,
     PlaybookVersion,
-    Service,
     Verification,
     VersionStatus,
 )
@@ -44,7 +45,9 @@ def client_for(user=None):
 
 def grant(user, codename):
     user.user_permissions.add(
-        Permission.objects.get(codename=codename, content_type__app_label="playbooks")
+        Permission.objects.get(
+            codename=codename, content_type__app_label__in=["catalog", "playbooks"]
+        )
     )
     return type(user).objects.get(pk=user.pk)  # without the cached permissions
 
@@ -83,7 +86,7 @@ def put_in(version, state, *, author, reviewer):
 def reviewer(search):
     """Approves on Search; not part of the matrix."""
     person = UserFactory(username="rev")
-    assign_perm("playbooks.approve_playbook", person, search)
+    assign_perm("catalog.approve_playbook", person, search)
     return person
 
 
@@ -139,13 +142,13 @@ def user_in_role(role, author, search):
         return editor_user("ed")
     if role == "approver":
         person = UserFactory(username="amy")
-        assign_perm("playbooks.approve_playbook", person, search)
+        assign_perm("catalog.approve_playbook", person, search)
         return person
     if role == "other_approver":
         person = UserFactory(username="oscar")
-        assign_perm("playbooks.approve_playbook", person, ServiceFactory(name="Billing"))
+        assign_perm("catalog.approve_playbook", person, ServiceFactory(name="Billing"))
         return person
-    assign_perm("playbooks.approve_playbook", author, search)
+    assign_perm("catalog.approve_playbook", author, search)
     return author
 
 
@@ -214,7 +217,7 @@ def refused(user, path, body=None, method="post"):
 
 
 def test_approving_ones_own_version(author, search, reviewer, draft):
-    assign_perm("playbooks.approve_playbook", author, search)
+    assign_perm("catalog.approve_playbook", author, search)
     put_in(draft, "in_review", author=author, reviewer=reviewer)
     assert refused(author, f"{draft.pk}/approve/") == (
         403,
@@ -225,7 +228,7 @@ def test_approving_ones_own_version(author, search, reviewer, draft):
 def test_approving_without_the_permission(author, search, reviewer, draft, approvers):
     put_in(draft, "in_review", author=author, reviewer=reviewer)
     editor = editor_user("ed")
-    assign_perm("playbooks.approve_playbook", editor, ServiceFactory(name="Billing"))
+    assign_perm("catalog.approve_playbook", editor, ServiceFactory(name="Billing"))
     assert refused(editor, f"{draft.pk}/approve/") == (
         403,
         {"detail": "You may not review playbooks of Search."},
@@ -562,7 +565,7 @@ def test_service_update_needs_change_service(search, checkout):
     plain = UserFactory(username="pat")
     path = f"{SERVICES}search/"
     assert client_for(plain).patch(path, {"tier": 1}, format="json").status_code == 403
-    assign_perm("playbooks.change_service", plain, search)  # on this service only
+    assign_perm("catalog.change_service", plain, search)  # on this service only
     response = client_for(plain).patch(
         path, {"tier": 1, "dependencies": ["checkout"]}, format="json"
     )
@@ -623,7 +626,7 @@ def catalogue(author, approvers, checkout, search, submitted, settings):
     ServiceFactory(name="Ledger", tier=3)
     ServiceFactory(name="Legacy", tier=3, is_active=False)
     vault = ServiceFactory(name="Vault", tier=1)
-    assign_perm("playbooks.view_service", UserFactory(username="insider"), vault)
+    assign_perm("catalog.view_service", UserFactory(username="insider"), vault)
     submitted(vault)
     return vault
 
@@ -674,9 +677,9 @@ def test_service_list_carries_the_coverage_summary(catalogue):
 def vault(author, submitted):
     """A restricted service: `view_service` is granted to one user and one group."""
     service = ServiceFactory(name="Vault", tier=2)
-    assign_perm("playbooks.view_service", UserFactory(username="insider"), service)
+    assign_perm("catalog.view_service", UserFactory(username="insider"), service)
     group = Group.objects.create(name="vault-team")
-    assign_perm("playbooks.view_service", group, service)
+    assign_perm("catalog.view_service", group, service)
     UserFactory(username="member").groups.add(group)
     submitted(service)
     return service
@@ -704,7 +707,7 @@ def listed(user):
 
 def test_restricted_service_is_hidden_from_outsiders(vault, search):
     outsider = editor_user("out")
-    assign_perm("playbooks.approve_playbook", outsider, vault)  # approving is not seeing
+    assign_perm("catalog.approve_playbook", outsider, vault)  # approving is not seeing
     client = client_for(outsider)
 
     assert listed(outsider) == (["search"], [], [], ["search"])
@@ -741,7 +744,7 @@ def test_restricted_service_is_visible_to_those_granted(who, vault, search):
 
 def test_visible_services_selector(vault, search):
     def visible(user):
-        return sorted(selectors.visible_services(user).values_list("slug", flat=True))
+        return sorted(catalog_selectors.visible_services(user).values_list("slug", flat=True))
 
     assert visible(UserFactory(username="pat")) == ["search"]
     assert visible(UserFactory(username="member")) == ["search", "vault"]

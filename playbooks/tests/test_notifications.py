@@ -50,14 +50,14 @@ class TestSubmitted:
         self, author, checkout, search, approvers, draft, send
     ):
         group = Group.objects.create(name="Checkout reviewers")
-        assign_perm("playbooks.approve_playbook", group, checkout)
+        assign_perm("catalog.approve_playbook", group, checkout)
         by_group = UserFactory(username="gus")
         by_group.groups.add(group)
         model_wide = UserFactory(username="mo")
         model_wide.user_permissions.add(Permission.objects.get(codename="approve_playbook"))
         other_service = UserFactory(username="sid")
-        assign_perm("playbooks.approve_playbook", other_service, search)
-        assign_perm("playbooks.approve_playbook", author, checkout)  # still never asked
+        assign_perm("catalog.approve_playbook", other_service, search)
+        assign_perm("catalog.approve_playbook", author, checkout)  # still never asked
         UserFactory(username="root", is_superuser=True)
         UserFactory(username="gone", is_active=False).groups.add(group)
 

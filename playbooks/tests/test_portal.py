@@ -127,7 +127,7 @@ def test_coverage_page_makes_a_constant_number_of_queries(client, reader, author
 
 def services_approved(submitted, service):
     approver = editor_user("approver")
-    assign_perm("playbooks.approve_playbook", approver, service)
+    assign_perm("catalog.approve_playbook", approver, service)
     return services.playbook_version_approve(actor=approver, version=submitted(service))
 
 
@@ -140,7 +140,7 @@ def test_dashboard_shows_how_many_services_are_covered(client, reader, author, a
 
 
 def test_a_service_others_may_not_see_is_absent_and_answers_404(client, reader, search):
-    assign_perm("playbooks.view_service", UserFactory(username="insider"), search)
+    assign_perm("catalog.view_service", UserFactory(username="insider"), search)
     client.force_login(reader)
     assert client.get(page_of(search)).status_code == 404
     assert client.get(COVERAGE).context["total"] == 0
@@ -338,7 +338,7 @@ def test_record_a_verification_in_the_users_time_zone(client, author, approved):
 
 
 def test_approving_ones_own_version(client, search, submitted, author):
-    assign_perm("playbooks.approve_playbook", author, search)
+    assign_perm("catalog.approve_playbook", author, search)
     version = submitted(search)
     before = snapshot(version)
     client.force_login(author)

@@ -33,7 +33,7 @@ def catalogue():
     billing = ServiceFactory(name="Billing", slug="billing", tier=2, owner_team=payments)
     ServiceFactory(name="Ledger", slug="ledger", tier=3, owner_team=payments)
     for service in (search, checkout, billing):
-        assign_perm("playbooks.approve_playbook", bea, service)
+        assign_perm("catalog.approve_playbook", bea, service)
     steps = [{"text": "Check the error rate", "expected_outcome": "Below 1%"}]
     for service in (checkout, billing):
         version = services.playbook_version_create(

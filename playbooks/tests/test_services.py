@@ -93,7 +93,7 @@ class TestApproval:
         assert selectors.approved_version(first.playbook) == second
 
     def test_the_author_never_approves(self, search, submitted, author):
-        assign_perm("playbooks.approve_playbook", author, search)
+        assign_perm("catalog.approve_playbook", author, search)
         version = submitted(search)
         before = snapshot(version)
         with pytest.raises(PermissionDenied, match="own"):
@@ -102,7 +102,7 @@ class TestApproval:
 
     def test_approving_needs_the_object_permission(self, search, checkout, submitted):
         only_checkout = editor_user("dee")
-        assign_perm("playbooks.approve_playbook", only_checkout, checkout)
+        assign_perm("catalog.approve_playbook", only_checkout, checkout)
         version = submitted(search)
         with pytest.raises(PermissionDenied, match="Search"):
             services.playbook_version_approve(actor=only_checkout, version=version)

@@ -7,7 +7,7 @@ refused, everything the page's other forms did is rolled back with it. A version
 longer a draft is read-only. Submission, sign-off, rejection and new drafts are actions on the
 list; sign-off and rejection ask for the team, comment or reason on an intermediate page.
 
-Who: policy managers (`incidents.change_policyversion`) add and edit drafts and submit them;
+Who: policy managers (`policy.change_policyversion`) add and edit drafts and submit them;
 leads of the sign-off teams see the versions and sign off or reject them.
 """
 

@@ -24,9 +24,7 @@ MANAGER_PERMISSIONS = [
 
 
 def grant(user, *codenames):
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=codenames)
-    )
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     # Permissions are cached on the user object; a fresh copy sees the new ones.
     return type(user).objects.get(pk=user.pk)
 

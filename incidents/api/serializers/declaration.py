@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from catalog.models import Service
 from core.api.strict import InputSerializer
 from people.models import Team
-from playbooks.models import Service
 from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
 
 from .fields import text_field

@@ -11,12 +11,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.models import Service
 from core.api.strict import InputSerializer
 from incidents import access, costing, selectors, staffing
 from incidents.api.effort import ComplianceSerializer, EffortSummarySerializer
 from incidents.api.roles import IncidentRoleSerializer
 from incidents.models import CancelReason, Incident, IncidentStatus, SlackParticipant
-from playbooks.models import Service
 from policy import selectors as policy_selectors
 from policy.models import SeverityLevel
 
