@@ -16,8 +16,9 @@ from incidents.models import (
 )
 from notifications.models import Delivery
 from people.models import CriticalFunction, Delegation, Team, Unavailability
-from playbooks.models import Playbook, PlaybookVersion, ResponsePlan
+from playbooks.models import Playbook, PlaybookVersion
 from policy.models import IncidentType, PolicyVersion, Priority, SeverityLevel
+from response.models import ResponsePlan
 
 REAL = 0.8  # how often a bound parameter takes a real value
 

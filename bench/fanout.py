@@ -107,8 +107,8 @@ def populate(slack_api, customer_webhook):
     from incidents import roles, services
     from incidents.models import SlackLinkMethod
     from people.models import Team, TeamMembership, UserPreference
-    from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
     from policy.models import IncidentType, SeverityLevel
+    from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
 
     User = get_user_model()
     people = User.objects.bulk_create(
@@ -167,8 +167,8 @@ def populate_page_behind_broadcast(declaration):
     from django.contrib.auth import get_user_model
 
     from people.models import CriticalFunction, Delegation, Team, TeamMembership, UserPreference
-    from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
     from policy.models import IncidentType
+    from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
 
     people = get_user_model().objects.bulk_create(
         get_user_model()(username=f"everyone{n:04d}", email=f"everyone{n:04d}@example.com")

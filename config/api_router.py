@@ -10,9 +10,9 @@ from people.api import (
     TeamViewSet,
     UnavailabilityViewSet,
 )
-from playbooks.api.response_plans import ResponsePlanViewSet
 from playbooks.api.views import PlaybookVersionViewSet, PlaybookViewSet, ServiceViewSet
 from policy.api import PolicyViewSet, PriorityMatrixViewSet
+from response.api import ResponsePlanViewSet
 
 
 class Router(DefaultRouter):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PlaybooksConfig(AppConfig):
-    """Service catalogue, playbooks and response plans (issue 4 and 5 fill this app)."""
+    """Playbooks: versions, approval, verification and coverage of the catalogue."""
 
     name = "playbooks"
     verbose_name = _("Playbooks")

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "people",
     "catalog",
     "policy",
+    "response",
     "incidents",
     "notifications",
     "playbooks",

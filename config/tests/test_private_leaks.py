@@ -177,7 +177,7 @@ ADMIN_UNRELATED_MODELS = {
     "playbooks.PlaybookVersion": "playbook versions (verifications name no incident)",
     "catalog.Service": "the service catalogue",
     "playbooks.Playbook": "playbooks",
-    "playbooks.ResponsePlan": "response plans",
+    "response.ResponsePlan": "response plans",
 }
 # Other routes with parameters: a builder of kwargs to visit (checked for leaks), or a reason.
 OTHER_PARAM_ROUTES = {

@@ -23,7 +23,7 @@ from incidents.models import IncidentPlanStep, PlanStepState
 from notifications.api.filters import DeliveryFilter
 from notifications.api.serializers import DeliverySerializer
 from notifications.models import Channel, Delivery, DeliveryStatus, NotificationAudience
-from playbooks.models import StepAction
+from response.models import StepAction
 
 STEP_ID = OpenApiParameter("step_id", int, OpenApiParameter.PATH)
 DELIVERY_FILTERS = [

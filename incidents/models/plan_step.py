@@ -17,7 +17,7 @@ class IncidentPlanStep(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="plan_steps")
     source = models.ForeignKey(
-        "playbooks.ResponsePlanStep", on_delete=models.SET_NULL, null=True, related_name="+"
+        "response.ResponsePlanStep", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     position = models.PositiveSmallIntegerField(_("position"))
     action = models.CharField(_("action"), max_length=20)

@@ -10,7 +10,7 @@ from incidents.audiences import notify_incident
 from incidents.names import outbound_name
 from notifications.links import absolute_url
 from notifications.services import channel_archive_request, notify_people
-from playbooks.plans import response_plan_for
+from response.services import response_plan_for
 
 from .base import policy_level_of
 

@@ -33,7 +33,7 @@ from notifications.channels.slack import slack_configured
 from notifications.links import absolute_url
 from notifications.services.failures import backoff_seconds
 from people.selectors import delegate_for
-from playbooks.models import StepAction
+from response.models import StepAction
 
 from . import announce, incident_channel
 from .base import lock_incident, record_event, require_active, update_cadence

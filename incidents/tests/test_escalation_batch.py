@@ -17,9 +17,9 @@ from incidents.services.escalation import escalations_due
 from incidents.tests.escalation_setup import escalation_org, sev1_paging_policy
 from notifications.models import Delivery, Notification
 from people.tests.setup import away
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from playbooks.plans import response_plan_activate
 from policy.models import EscalationKind
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from response.services import response_plan_activate
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)

@@ -126,8 +126,8 @@ def test_the_same_delivery_task_twice_sends_once(
 @pytest.fixture
 def plan_with_manual_and_page(outage):
     from incidents.tests.factories import CriticalFunctionFactory
-    from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-    from playbooks.plans import response_plan_activate
+    from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+    from response.services import response_plan_activate
 
     comms = CriticalFunctionFactory(name="Communications lead", slug="communications-lead")
     plan = ResponsePlan.objects.create(name="Outages", incident_type=outage)

@@ -8,8 +8,8 @@ from incidents.models import PlanStepState
 from incidents.tests import factories
 from incidents.tests.browser import ARTIFACTS, PASSWORD, shoot
 from people.models import UserPreference
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from playbooks.plans import response_plan_activate
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from response.services import response_plan_activate
 
 pytestmark = pytest.mark.browser
 

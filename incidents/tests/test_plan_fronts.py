@@ -16,8 +16,8 @@ from incidents.models import CancelReason, IncidentPlanStep, PlanStepState, Time
 from incidents.tests import factories
 from notifications.models import Delivery, DeliveryStatus, Notification
 from people.models import UserPreference
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from playbooks.plans import response_plan_activate
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from response.services import response_plan_activate
 
 pytestmark = pytest.mark.django_db
 
@@ -387,7 +387,7 @@ class TestPlanStepsApi:
 def reader():
     user = factories.UserFactory(username="integration")
     user.user_permissions.add(
-        Permission.objects.get(codename="view_responseplan", content_type__app_label="playbooks")
+        Permission.objects.get(codename="view_responseplan", content_type__app_label="response")
     )
     return user
 

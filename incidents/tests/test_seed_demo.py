@@ -52,8 +52,8 @@ def test_demo_playbooks_cover_every_state(settings, tmp_path):
 
 def test_demo_response_plans_are_active_and_every_audience_has_a_backup(settings, tmp_path):
     from people.models import UserPreference
-    from playbooks.models import ResponsePlan
-    from playbooks.plans import response_plan_for
+    from response.models import ResponsePlan
+    from response.services import response_plan_for
 
     settings.VAR_DIR = tmp_path
     call_command("seed_demo")

@@ -22,8 +22,8 @@ from incidents.tests.slack_requests import (
     suggest,
 )
 from notifications.models import Notification
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from playbooks.plans import response_plan_activate
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from response.services import response_plan_activate
 
 pytestmark = pytest.mark.django_db
 

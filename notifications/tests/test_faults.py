@@ -38,7 +38,7 @@ from notifications.testing import FakeWebhookReceiver
 from notifications.tests.brokers import celery_broker, redis_or_skip
 from notifications.tests.tcp_proxy import TcpProxy
 from notifications.tests.worker_process import WorkerProcess, database_url
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep, StepAction
 
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 # Short enough for a test to wait them out; the workers get the same values.

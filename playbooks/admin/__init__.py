@@ -1,8 +1,6 @@
-"""The playbooks admin, where approvals happen: the service catalogue (with guardian's
-object-permissions pages, where `approve_playbook` is granted per service), playbooks, their
-versions driven through playbooks/services.py, the coverage report, and response plans
-(activated through playbooks/plans.py)."""
+"""The playbooks admin, where approvals happen: playbooks, their versions driven through
+playbooks/services.py, each service's coverage and the coverage report."""
 
-from . import catalogue, response_plans, versions
+from playbooks.admin import catalogue, versions
 
-__all__ = ["catalogue", "response_plans", "versions"]
+__all__ = ["catalogue", "versions"]

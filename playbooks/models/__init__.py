@@ -7,27 +7,9 @@ from .playbook import (
     PlaybookVersion,
     VersionStatus,
 )
-from .response_plan import (
-    CommunicationMethod,
-    PlanAudience,
-    PlanEventKind,
-    ResponsePlan,
-    ResponsePlanEvent,
-    ResponsePlanStep,
-    StepAction,
-    TargetKind,
-)
 from .verification import Verification, VerificationMethod, VerificationOutcome
 
 __all__ = [
-    "CommunicationMethod",
-    "PlanAudience",
-    "PlanEventKind",
-    "ResponsePlan",
-    "ResponsePlanEvent",
-    "ResponsePlanStep",
-    "StepAction",
-    "TargetKind",
     "Playbook",
     "PlaybookApproval",
     "PlaybookEvent",

@@ -22,12 +22,12 @@ from playbooks.models import (
     Playbook,
     PlaybookEvent,
     PlaybookVersion,
-    ResponsePlan,
     Verification,
     VersionStatus,
 )
 from playbooks.tests.conftest import editor_user
 from playbooks.tests.factories import PlaybookFactory, ServiceFactory
+from response.models import ResponsePlan
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,9 @@ SMOKED_ELSEWHERE = {ResponsePlan}  # test_response_plan_admin.py
 
 
 def test_every_registered_model_is_smoke_tested():
-    registered = {m for m in admin.site._registry if m._meta.app_label in {"playbooks", "catalog"}}
+    registered = {
+        m for m in admin.site._registry if m._meta.app_label in {"playbooks", "catalog", "response"}
+    }
     assert registered == SMOKED | SMOKED_ELSEWHERE
 
 

@@ -17,7 +17,7 @@ from incidents.demo.policy import seed_policy
 from incidents.demo.sample_incidents import seed_incidents
 from incidents.models import Incident
 from playbooks.demo import seed_playbooks
-from playbooks.demo_plans import seed_response_plans
+from response.demo import seed_response_plans
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
 """Response plans in the admin: steps and communication methods edited inline, activation and
-deactivation as actions through playbooks/plans.py.
+deactivation as actions through response/services.py.
 
 Each method row is checked by `method_errors`, its messages shown on the row's fields. An active
 plan is checked whole when saved, with its steps and methods as the page would leave them: if
@@ -21,8 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.admin.actions import apply_each, prefixed
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanEvent, ResponsePlanStep
-from playbooks.plans import (
+from response.models import (
+    CommunicationMethod,
+    ResponsePlan,
+    ResponsePlanEvent,
+    ResponsePlanStep,
+)
+from response.services import (
     method_errors,
     plan_errors,
     response_plan_activate,
@@ -115,7 +120,7 @@ class CommunicationMethodInline(admin.TabularInline):
 
 
 class EventInline(admin.TabularInline):
-    """Who activated and deactivated the plan, and when; written by playbooks/plans.py only."""
+    """Who activated and deactivated the plan, and when; written by response/services.py only."""
 
     model = ResponsePlanEvent
     fields = ["created_at", "kind", "actor"]

@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from incidents.tests.factories import UserFactory
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from playbooks.plans import response_plan_activate, response_plan_deactivate
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from response.services import response_plan_activate, response_plan_deactivate
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:playbooks_responseplan_changelist")
+CHANGELIST = reverse("admin:response_responseplan_changelist")
 
 
 @pytest.fixture
@@ -55,6 +55,6 @@ def test_the_admin_actions_record_the_signed_in_user(admin_client, admin_user, p
         payload = {"action": action, helpers.ACTION_CHECKBOX_NAME: [plan.pk]}
         admin_client.post(CHANGELIST, payload, follow=True)
     assert history(plan) == [("activated", admin_user), ("deactivated", admin_user)]
-    page = admin_client.get(reverse("admin:playbooks_responseplan_change", args=[plan.pk]))
+    page = admin_client.get(reverse("admin:response_responseplan_change", args=[plan.pk]))
     events = page.context["inline_admin_formsets"][-1].formset.queryset
     assert [(e.kind, e.actor) for e in events] == history(plan)

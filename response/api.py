@@ -3,7 +3,7 @@
 is told, primary method first. Plans are changed in the admin.
 
 Methods may name fixed addresses (webhook URLs, phone numbers): only holders of
-`playbooks.view_responseplan` or `playbooks.change_responseplan` read plans.
+`response.view_responseplan` or `response.change_responseplan` read plans.
 """
 
 import django_filters
@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from playbooks.models import (
+from response.models import (
     CommunicationMethod,
     PlanAudience,
     ResponsePlan,
@@ -27,8 +27,8 @@ class MayReadResponsePlans(BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return user.has_perm("playbooks.view_responseplan") or user.has_perm(
-            "playbooks.change_responseplan"
+        return user.has_perm("response.view_responseplan") or user.has_perm(
+            "response.change_responseplan"
         )
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from .models import (
+from response.models import (
     CommunicationMethod,
     PlanAudience,
     PlanEventKind,

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 
 from incidents.tests.factories import CriticalFunctionFactory, IncidentTypeFactory, SeverityFactory
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from playbooks.plans import method_errors, response_plan_activate, response_plan_for
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from response.services import method_errors, response_plan_activate, response_plan_for
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,8 @@ each audience has a backup method; the webhook and Teams addresses are placehold
 
 from people.models import CriticalFunction
 from policy.models import IncidentType, SeverityLevel
-
-from .models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from .plans import response_plan_activate
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from response.services import response_plan_activate
 
 STATUS_PAGE_WEBHOOK = "https://status.example.invalid/hooks/beacon"
 TEAMS_WEBHOOK = "https://example.invalid/teams-webhook"

@@ -1,6 +1,6 @@
 """Response plans in the admin: the pages, each method row checked by `method_errors`, an
 active plan checked whole on save (nothing saved when the edit breaks the rule), and
-activation and deactivation through playbooks/plans.py with every refusal's messages."""
+activation and deactivation through response/services.py with every refusal's messages."""
 
 import pytest
 from django.contrib.admin import helpers
@@ -8,18 +8,18 @@ from django.contrib.messages import ERROR, SUCCESS
 from django.urls import reverse
 
 from incidents.tests.factories import IncidentTypeFactory, SeverityFactory
-from playbooks.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from playbooks.plans import response_plan_activate
+from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
+from response.services import response_plan_activate
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:playbooks_responseplan_changelist")
-ADD = reverse("admin:playbooks_responseplan_add")
+CHANGELIST = reverse("admin:response_responseplan_changelist")
+ADD = reverse("admin:response_responseplan_add")
 STEPS, METHODS = "steps", "communication_methods"
 
 
 def change_url(plan):
-    return reverse("admin:playbooks_responseplan_change", args=[plan.pk])
+    return reverse("admin:response_responseplan_change", args=[plan.pk])
 
 
 def sent(response, level=None):
@@ -201,7 +201,7 @@ def test_an_active_plan_keeps_its_scope(admin_client, active):
 def test_an_active_plan_is_not_deleted(admin_client, active):
     assert (
         admin_client.get(
-            reverse("admin:playbooks_responseplan_delete", args=[active.pk])
+            reverse("admin:response_responseplan_delete", args=[active.pk])
         ).status_code
         == 403
     )
