@@ -1,7 +1,7 @@
 """Reads of the response policy: its versions, their sign-off progress, and the priority matrix.
 
 The policy is organisation-wide: every signed-in user may read it. Who may change it is decided
-by the services (policy/services.py), using the helpers at the bottom of this module.
+by the services (policy/services/), using the helpers at the bottom of this module.
 """
 
 from dataclasses import dataclass, field
