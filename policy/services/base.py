@@ -1,5 +1,6 @@
 """What the policy services share: locking a version, its history row, who may change it, when."""
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -8,26 +9,28 @@ from policy import selectors
 from policy.models import PolicyEvent, PolicyStatus, PolicyVersion
 
 
-def record_event(version, kind, actor, message, **data):
+def record_event(
+    version: PolicyVersion, kind: str, actor: User, message: str, **data: object
+) -> PolicyEvent:
     return PolicyEvent.objects.create(
         version=version, kind=kind, actor=actor, message=message, data=data
     )
 
 
-def lock_version(version):
+def lock_version(version: PolicyVersion) -> PolicyVersion:
     return PolicyVersion.objects.select_for_update().get(pk=version.pk)
 
 
-def ensure_can_manage(actor):
+def ensure_can_manage(actor: User) -> None:
     if not selectors.can_manage_policy(actor):
         raise PermissionDenied(_("You are not allowed to change the response policy."))
 
 
-def status_label(version):
+def status_label(version: PolicyVersion) -> str:
     return PolicyStatus(version.status).label.lower()
 
 
-def require_draft(version):
+def require_draft(version: PolicyVersion) -> None:
     if version.status != PolicyStatus.DRAFT:
         hint = (
             _("Start a new draft from it instead.")

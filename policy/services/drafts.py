@@ -1,5 +1,6 @@
 """Drafts: a new version starts from the one in force (or another), and says what it changes."""
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -10,16 +11,18 @@ from policy.models import PolicyEventKind, PolicyVersion
 from .base import ensure_can_manage, lock_version, record_event, require_draft
 
 
-def _next_number():
+def _next_number() -> int:
     # Lock the newest version so that two drafts started at once queue for the next number.
     list(PolicyVersion.objects.select_for_update().order_by("-number")[:1])
-    return (PolicyVersion.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+    last: int | None = PolicyVersion.objects.aggregate(last=Max("number"))["last"]
+    return (last or 0) + 1
 
 
-def _copy_levels(source, target):
+def _copy_levels(source: PolicyVersion, target: PolicyVersion) -> None:
     for level in source.levels.prefetch_related("paged_functions"):
         functions = list(level.paged_functions.all())
-        level._prefetched_objects_cache = {}  # else `set()` below believes they are there
+        # Else `set()` below believes they are there (Django's private prefetch cache).
+        level._prefetched_objects_cache = {}  # type: ignore[attr-defined]
         level.pk = None
         level._state.adding = True
         level.version = target
@@ -28,7 +31,9 @@ def _copy_levels(source, target):
 
 
 @transaction.atomic
-def policy_draft_create(*, actor, summary="", copy_from=None) -> PolicyVersion:
+def policy_draft_create(
+    *, actor: User, summary: str = "", copy_from: PolicyVersion | None = None
+) -> PolicyVersion:
     """A new draft with the next number, starting from `copy_from` (default: the version in
     force), so that editing starts from what applies today."""
     ensure_can_manage(actor)
@@ -51,7 +56,7 @@ def policy_draft_create(*, actor, summary="", copy_from=None) -> PolicyVersion:
 
 
 @transaction.atomic
-def policy_draft_update(*, actor, version, summary) -> PolicyVersion:
+def policy_draft_update(*, actor: User, version: PolicyVersion, summary: str) -> PolicyVersion:
     """Say what the draft changes."""
     ensure_can_manage(actor)
     version = lock_version(version)

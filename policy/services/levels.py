@@ -1,17 +1,31 @@
 """A draft's levels: what it demands for each severity, checked field by field."""
 
+from collections.abc import Iterable
+from typing import Any, cast
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from people.models import CriticalFunction
 from policy import chains
-from policy.models import Audience, PolicyEventKind, PolicyLevel, Priority, StaffingModel
+from policy.models import (
+    Audience,
+    PolicyEventKind,
+    PolicyLevel,
+    PolicyVersion,
+    Priority,
+    SeverityLevel,
+    StaffingModel,
+)
 
 from .base import ensure_can_manage, lock_version, record_event, require_draft
 
 # Whole-number fields of a level and their bounds (inclusive; None: no upper bound).
-LEVEL_NUMBERS = {
+LEVEL_NUMBERS: dict[str, tuple[int, int | None]] = {
     "ack_target_minutes": (1, None),
     "update_cadence_minutes": (1, None),
     "page_wait_limit_minutes": (1, None),
@@ -79,7 +93,11 @@ NUMBER_MESSAGES = {
 }
 
 
-def _clean_number(errors, name, value):
+# What a field was refused for: a message, or a chain's messages.
+Errors = dict[str, str | list[str]]
+
+
+def _clean_number(errors: Errors, name: str, value: object) -> int | None:
     low, high = LEVEL_NUMBERS[name]
     if name in LEVEL_OPTIONAL_NUMBERS and value in (None, ""):
         return None
@@ -94,7 +112,7 @@ def _clean_number(errors, name, value):
     return value
 
 
-def _clean_audiences(errors, audiences):
+def _clean_audiences(errors: Errors, audiences: Iterable[object] | None) -> list[str]:
     values = [str(a).strip() for a in audiences or ()]
     unknown = [a for a in values if a not in Audience.values]
     if unknown:
@@ -105,11 +123,12 @@ def _clean_audiences(errors, audiences):
     return [a for a in Audience.values if a in values]  # in the usual order, once each
 
 
-def _clean_level_fields(fields):
+def _clean_level_fields(fields: dict[str, Any]) -> tuple[Errors, dict[str, object]]:
     unknown = set(fields) - set(LEVEL_FIELDS)
     if unknown:
         raise TypeError(f"policy_level_set() got unexpected fields: {', '.join(sorted(unknown))}")
-    errors, cleaned = {}, {}
+    errors: Errors = {}
+    cleaned: dict[str, object] = {}
     for name, value in fields.items():
         if name in LEVEL_NUMBERS:
             cleaned[name] = _clean_number(errors, name, value)
@@ -130,7 +149,7 @@ def _clean_level_fields(fields):
             if messages:
                 errors[name] = messages
         elif name == "paged_functions":
-            functions = list(value or ())
+            functions: list[CriticalFunction] = list(value or ())
             retired = [f.name for f in functions if not f.is_active]
             if retired:
                 errors[name] = _("%(names)s is no longer an active function.") % {
@@ -140,7 +159,7 @@ def _clean_level_fields(fields):
     return errors, cleaned
 
 
-def _level_state(level, functions):
+def _level_state(level: PolicyLevel, functions: Iterable[CriticalFunction]) -> dict[str, object]:
     state = {name: getattr(level, name) for name in LEVEL_NUMBERS}
     state.update({name: getattr(level, name) for name in LEVEL_FLAGS})
     state["audiences"] = list(level.audiences)
@@ -151,8 +170,22 @@ def _level_state(level, functions):
     return state
 
 
+def _verbose_name(name: str) -> str:
+    field = PolicyLevel._meta.get_field(name)
+    # A level's own field (paged functions included), never a relation pointing at levels.
+    assert isinstance(field, Field)
+    return str(field.verbose_name)
+
+
 @transaction.atomic
-def policy_level_set(*, actor, version, severity, **fields) -> PolicyLevel:
+def policy_level_set(
+    *,
+    actor: User,
+    version: PolicyVersion,
+    severity: SeverityLevel,
+    # As the front doors give them (a form's cleaned data, the API's JSON): checked here.
+    **fields: Any,
+) -> PolicyLevel:
     """Create or change what a draft demands for `severity`. Fields left out keep their value
     (a new level takes the model's defaults; it needs `ack_target_minutes`)."""
     ensure_can_manage(actor)
@@ -163,7 +196,7 @@ def policy_level_set(*, actor, version, severity, **fields) -> PolicyLevel:
         PolicyLevel.objects.select_for_update().filter(version=version, severity=severity).first()
     )
     created = level is None
-    if created:
+    if level is None:
         level = PolicyLevel(version=version, severity=severity)
         if cleaned.get("ack_target_minutes") is None and "ack_target_minutes" not in errors:
             errors["ack_target_minutes"] = _(
@@ -171,7 +204,7 @@ def policy_level_set(*, actor, version, severity, **fields) -> PolicyLevel:
             ) % {"severity": severity.name}
     if errors:
         raise ValidationError(errors)
-    functions = cleaned.pop("paged_functions", None)
+    functions = cast("list[CriticalFunction] | None", cleaned.pop("paged_functions", None))
     before = {} if created else _level_state(level, level.paged_functions.all())
     for name, value in cleaned.items():
         setattr(level, name, value)
@@ -190,9 +223,7 @@ def policy_level_set(*, actor, version, severity, **fields) -> PolicyLevel:
             % {
                 "severity": severity.name,
                 "done": _("added") if created else _("changed"),
-                "fields": ", ".join(
-                    str(PolicyLevel._meta.get_field(n).verbose_name) for n in changed
-                ),
+                "fields": ", ".join(_verbose_name(name) for name in changed),
             },
             severity=severity.name,
             before={name: before[name] for name in changed if name in before},

@@ -1,6 +1,9 @@
 """Review: a draft is submitted, signed off by a lead of every sign-off team (the last sign-off
 makes it effective and supersedes the version in force), or rejected back to draft."""
 
+from datetime import datetime
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -8,13 +11,14 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from core.names import display_name
+from people.models import Team
 from policy import announce, selectors
 from policy.models import PolicyEventKind, PolicySignOff, PolicyStatus, PolicyVersion
 
 from .base import ensure_can_manage, lock_version, record_event, require_draft, status_label
 
 
-def _require_in_review(version, doing):
+def _require_in_review(version: PolicyVersion, doing: str) -> None:
     if version.status != PolicyStatus.IN_REVIEW:
         raise TransitionNotAllowed(
             _("%(version)s is %(status)s: only a version in review can be %(doing)s.")
@@ -23,7 +27,7 @@ def _require_in_review(version, doing):
 
 
 @transaction.atomic
-def policy_submit(*, actor, version) -> PolicyVersion:
+def policy_submit(*, actor: User, version: PolicyVersion) -> PolicyVersion:
     """Ask the sign-off teams' leads to approve the draft."""
     ensure_can_manage(actor)
     version = lock_version(version)
@@ -46,7 +50,8 @@ def policy_submit(*, actor, version) -> PolicyVersion:
                 "Mark the teams whose leads must approve it first."
             )
         )
-    leaderless = [team.name for team in teams if not team.lead_memberships]
+    # `lead_memberships` is prefetched by sign_off_teams() (a `to_attr`, unknown to the model).
+    leaderless = [team.name for team in teams if not team.lead_memberships]  # type: ignore[attr-defined]
     if leaderless:
         raise TransitionNotAllowed(
             _("%(teams)s must sign off the policy but has no lead: name a lead first.")
@@ -73,7 +78,7 @@ def policy_submit(*, actor, version) -> PolicyVersion:
     return version
 
 
-def _make_effective(version, actor, now):
+def _make_effective(version: PolicyVersion, actor: User, now: datetime) -> None:
     previous = (
         PolicyVersion.objects.select_for_update().filter(status=PolicyStatus.EFFECTIVE).first()
     )
@@ -105,7 +110,9 @@ def _make_effective(version, actor, now):
 
 
 @transaction.atomic
-def policy_sign_off(*, actor, version, team, comment="") -> PolicySignOff:
+def policy_sign_off(
+    *, actor: User, version: PolicyVersion, team: Team, comment: str = ""
+) -> PolicySignOff:
     """`actor` approves `version` for `team`, which they lead. The last required sign-off makes
     the version effective."""
     version = lock_version(version)
@@ -152,7 +159,7 @@ def policy_sign_off(*, actor, version, team, comment="") -> PolicySignOff:
 
 
 @transaction.atomic
-def policy_reject(*, actor, version, reason) -> PolicyVersion:
+def policy_reject(*, actor: User, version: PolicyVersion, reason: str) -> PolicyVersion:
     """Send a version in review back to draft; its sign-offs are cleared (the event keeps them)."""
     version = lock_version(version)
     _require_in_review(version, _("rejected"))
