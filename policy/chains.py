@@ -138,7 +138,7 @@ def update_chain(level):
 # --- Checking what an editor gives ------------------------------------------------------------
 
 
-def clean_stages(value):
+def clean_stages(value: object) -> tuple[list[dict[str, object]] | None, list[str]]:
     """The stages as stored, or a list of error messages. `value` is a list of mappings."""
     if not isinstance(value, list | tuple):
         return None, [_("Give the stages as a list.")]

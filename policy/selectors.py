@@ -1,12 +1,14 @@
 """Reads of the response policy: its versions, their sign-off progress, and the priority matrix.
 
 The policy is organisation-wide: every signed-in user may read it. Who may change it is decided
-by the services (policy/services.py), using the helpers at the bottom of this module.
+by the services (policy/services/), using the helpers at the bottom of this module.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
 from people.models import Team, TeamMembership
@@ -17,6 +19,7 @@ from policy.models import (
     PolicySignOff,
     PolicyStatus,
     PolicyVersion,
+    Priority,
     PriorityMatrixCell,
     SeverityLevel,
     Urgency,
@@ -26,13 +29,16 @@ MANAGE_PERMISSION = "policy.change_policyversion"
 MATRIX_PERMISSION = "policy.change_prioritymatrixcell"
 PENDING = (PolicyStatus.DRAFT, PolicyStatus.IN_REVIEW)
 
+# Who asks: a person, or whoever `request.user` is (anonymous, or none outside a request).
+AnyUser = User | AnonymousUser | None
 
-def policy_effective():
+
+def policy_effective() -> PolicyVersion | None:
     """The response policy version in force now, or None before the first is agreed."""
     return PolicyVersion.objects.filter(status=PolicyStatus.EFFECTIVE).first()
 
 
-def policy_level(*, version, severity):
+def policy_level(*, version: PolicyVersion | None, severity: SeverityLevel) -> PolicyLevel | None:
     """What `version` demands for `severity`; None without a policy or a level for it."""
     if version is None:
         return None
@@ -43,17 +49,17 @@ def policy_level(*, version, severity):
     )
 
 
-def _levels():
+def _levels() -> QuerySet[PolicyLevel]:
     return PolicyLevel.objects.select_related("severity", "followup_priority").prefetch_related(
         "paged_functions"
     )
 
 
-def _sign_offs():
+def _sign_offs() -> QuerySet[PolicySignOff]:
     return PolicySignOff.objects.select_related("team", "user")
 
 
-def policy_versions():
+def policy_versions() -> QuerySet[PolicyVersion]:
     """Every version, newest first, with its author and sign-offs (for lists)."""
     return (
         PolicyVersion.objects.select_related("author")
@@ -63,8 +69,9 @@ def policy_versions():
     )
 
 
-def policy_get(*, number):
-    """One version with its levels, sign-offs and history; 404 when there is none."""
+def policy_get(*, number: int | str) -> PolicyVersion:
+    """One version with its levels, sign-offs and history; 404 when there is none. The API passes
+    `number` as its URL gives it, in digits."""
     version = (
         PolicyVersion.objects.select_related("author")
         .prefetch_related(
@@ -80,7 +87,7 @@ def policy_get(*, number):
     return version
 
 
-def policy_effective_detail():
+def policy_effective_detail() -> PolicyVersion | None:
     """The version in force with its levels and sign-offs, or None."""
     number = (
         PolicyVersion.objects.filter(status=PolicyStatus.EFFECTIVE)
@@ -90,12 +97,12 @@ def policy_effective_detail():
     return None if number is None else policy_get(number=number)
 
 
-def policy_missing_severities(version):
+def policy_missing_severities(version: PolicyVersion) -> list[SeverityLevel]:
     """Severity levels the version has no level for, most serious first."""
     return list(SeverityLevel.objects.exclude(pk__in=version.levels.values("severity")))
 
 
-def sign_off_teams():
+def sign_off_teams() -> QuerySet[Team]:
     """The teams whose lead must approve every new version, with their leads."""
     leads = TeamMembership.objects.filter(is_lead=True).select_related("user")
     return Team.objects.filter(signs_off_policy=True).prefetch_related(
@@ -105,27 +112,29 @@ def sign_off_teams():
 
 @dataclass
 class SignOffProgress:
-    required: list = field(default_factory=list)  # teams
-    signed: list = field(default_factory=list)  # PolicySignOff rows
-    missing: list = field(default_factory=list)  # teams
+    required: list[Team] = field(default_factory=list)
+    signed: list[PolicySignOff] = field(default_factory=list)
+    missing: list[Team] = field(default_factory=list)
 
     @property
-    def done(self):
+    def done(self) -> int:
         return len(self.signed)
 
     @property
-    def total(self):
+    def total(self) -> int:
         return len(self.required)
 
     @property
-    def complete(self):
+    def complete(self) -> bool:
         return bool(self.required) and not self.missing
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.done} of {self.total}"
 
 
-def policy_sign_off_progress(version, *, teams=None):
+def policy_sign_off_progress(
+    version: PolicyVersion, *, teams: Iterable[Team] | None = None
+) -> SignOffProgress:
     """Which teams must sign `version`, which did (who, when) and which are missing.
 
     While a version is pending the required teams are today's sign-off teams; once decided,
@@ -144,7 +153,7 @@ def policy_sign_off_progress(version, *, teams=None):
     )
 
 
-def lead_teams(user):
+def lead_teams(user: AnyUser) -> QuerySet[Team]:
     """The sign-off teams `user` leads."""
     if not (user and user.is_authenticated and user.is_active):
         return Team.objects.none()
@@ -153,7 +162,7 @@ def lead_teams(user):
     )
 
 
-def is_lead(user, team):
+def is_lead(user: AnyUser, team: Team) -> bool:
     return bool(
         user
         and user.is_authenticated
@@ -162,30 +171,30 @@ def is_lead(user, team):
     )
 
 
-def can_manage_policy(user):
+def can_manage_policy(user: AnyUser) -> bool:
     """Create and edit drafts, submit them: the model permission to change policy versions."""
     return bool(user and user.is_active and user.has_perm(MANAGE_PERMISSION))
 
 
-def can_review_policy(user):
+def can_review_policy(user: AnyUser) -> bool:
     """Sign off or reject a version in review: a lead of a sign-off team."""
     return lead_teams(user).exists()
 
 
-def can_edit_matrix(user):
+def can_edit_matrix(user: AnyUser) -> bool:
     return bool(user and user.is_active and user.has_perm(MATRIX_PERMISSION))
 
 
 # --- Priority matrix ------------------------------------------------------------------------
 
 
-def priority_matrix():
+def priority_matrix() -> dict[tuple[str, str], Priority]:
     """{(impact, urgency): priority} for the cells that are set."""
     cells = PriorityMatrixCell.objects.select_related("priority")
     return {(cell.impact, cell.urgency): cell.priority for cell in cells}
 
 
-def priority_matrix_rows():
+def priority_matrix_rows() -> list[tuple[Impact, list[tuple[Urgency, Priority | None]]]]:
     """The grid as rows of impact, each with (urgency, priority or None), high first."""
     cells = priority_matrix()
     return [
@@ -194,15 +203,15 @@ def priority_matrix_rows():
     ]
 
 
-def priority_matrix_names():
+def priority_matrix_names() -> dict[str, dict[str, str]]:
     """{impact: {urgency: priority name}} for the declaration form's suggestion script."""
-    grid = {impact.value: {} for impact in Impact}
+    grid: dict[str, dict[str, str]] = {impact.value: {} for impact in Impact}
     for (impact, urgency), priority in priority_matrix().items():
         grid[impact][urgency] = priority.name
     return grid
 
 
-def priority_suggestion(*, impact_level, urgency):
+def priority_suggestion(*, impact_level: str, urgency: str) -> Priority | None:
     cell = (
         PriorityMatrixCell.objects.filter(impact=impact_level, urgency=urgency)
         .select_related("priority")

@@ -1,5 +1,5 @@
 """Demo response policy and priority matrix for `manage.py seed_demo` (see
-policy/services.py)."""
+policy/services/)."""
 
 from django.contrib.auth import get_user_model
 

@@ -1,11 +1,12 @@
-"""The response policy in the admin: versions and their levels, sign-off, the priority matrix.
+"""The response policy's versions in the admin: drafts, their change page, the version list.
 
-Everything is saved through policy/services.py. A draft's summary and levels are
+Everything is saved through the services (policy/services/). A draft's summary and levels are
 edited on its change page: each form calls its service as the last step of validation, so a
 refusal ("a cadence of 0 …") re-renders the page with its message; when any form of the page is
 refused, everything the page's other forms did is rolled back with it. A version that is no
-longer a draft is read-only. Submission, sign-off, rejection and new drafts are actions on the
-list; sign-off and rejection ask for the team, comment or reason on an intermediate page.
+longer a draft is read-only. Submission, sign-off, rejection (review.py) and new drafts are
+actions on the list. The levels' forms and inlines are in version_levels.py, the priority matrix
+in matrix.py.
 
 Who: policy managers (`policy.change_policyversion`) add and edit drafts and submit them;
 leads of the sign-off teams see the versions and sign off or reject them.
@@ -13,36 +14,21 @@ leads of the sign-off teams see the versions and sign off or reject them.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, Subquery, Value, When
+from django.db.models import Count, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
-from core.admin.actions import apply_each, intermediate_page, prefixed, submitted
 from core.admin.forms import ServiceModelForm
 from core.admin.inlines import ReadOnlyInline
 from core.admin.refusals import REFUSALS, refusal_messages
-from people.models import CriticalFunction, Team
-from policy import chains, selectors, services
-from policy.admin.chain_field import ChainField
-from policy.models import (
-    Audience,
-    Impact,
-    PolicyEvent,
-    PolicyLevel,
-    PolicySignOff,
-    PolicyStatus,
-    PolicyVersion,
-    PriorityMatrixCell,
-    SeverityLevel,
-    Urgency,
-)
-
-# --- Forms ----------------------------------------------------------------------------------
+from people.models import Team
+from policy import selectors, services
+from policy.admin.review import reject, sign_off, submit
+from policy.admin.version_levels import PolicyLevelEditInline, PolicyLevelInline
+from policy.models import PolicyEvent, PolicySignOff, PolicyVersion
 
 
 class PolicyDraftAddForm(ServiceModelForm):
@@ -75,214 +61,6 @@ class PolicyDraftForm(ServiceModelForm):
         )
 
 
-class PolicyLevelForm(forms.ModelForm):
-    """One level of a draft, saved by `services.policy_level_set` while the page validates.
-
-    The numbers are plain integers here: the service owns the bounds and their messages."""
-
-    actor = None  # set on the class the inline builds per request
-
-    audiences = forms.MultipleChoiceField(
-        label=_("Audiences informed"),
-        choices=Audience.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    ack_chain = ChainField(label=_("Acknowledgement escalation"))
-    update_chain = ChainField(label=_("Status-update escalation"))
-
-    class Meta:
-        model = PolicyLevel
-        fields = ["severity", *services.LEVEL_FIELDS]
-        widgets = {"paged_functions": forms.CheckboxSelectMultiple}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in services.LEVEL_NUMBERS:
-            old = self.fields[name]
-            self.fields[name] = forms.IntegerField(
-                label=old.label, required=old.required, initial=old.initial, help_text=old.help_text
-            )
-        for field in self.fields.values():
-            # No add/change/delete links to severities, functions or priorities from here.
-            if isinstance(field.widget, RelatedFieldWidgetWrapper):
-                field.widget = field.widget.widget
-        self.fields["paged_functions"].queryset = CriticalFunction.objects.filter(is_active=True)
-
-    def _post_clean(self):
-        # Instead of the model form's own checks: the service checks, saves and records.
-        if self.errors or not self.has_changed():
-            return
-        severity = self.cleaned_data["severity"]
-        if self.instance.pk and severity.pk != self.instance.severity_id:
-            self.add_error("severity", _("Change the level of that severity instead."))
-            return
-        version = self.instance.version
-        if not self.instance.pk and version.levels.filter(severity=severity).exists():
-            self.add_error(
-                "severity",
-                _("%(severity)s already has a level above.") % {"severity": severity.name},
-            )
-            return
-        names = self.changed_data if self.instance.pk else services.LEVEL_FIELDS
-        fields = {name: self.cleaned_data[name] for name in names if name != "severity"}
-        try:
-            self.result = services.policy_level_set(
-                actor=self.actor, version=version, severity=severity, **fields
-            )
-        except REFUSALS as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    self.add_error(field if field in self.fields else None, errors)
-            else:
-                self.add_error(None, refusal_messages(error))
-
-
-class SignOffForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("For my team"), queryset=Team.objects.none())
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        teams = selectors.lead_teams(user)
-        self.fields["team"].queryset = teams
-        if len(teams) == 1:
-            self.fields["team"].initial = teams[0].pk
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea,
-        help_text=_("What should change; the sign-offs so far are cleared."),
-    )
-
-
-# --- Inlines --------------------------------------------------------------------------------
-
-
-class PolicyLevelInline(ReadOnlyInline):
-    """The levels of a version that is no longer a draft."""
-
-    model = PolicyLevel
-    fields = [
-        "severity",
-        "acknowledge",
-        "updates",
-        "page_wait",
-        "functions_paged",
-        "audiences_informed",
-        "staffing_model",
-        "hand_over_after",
-        "expected_people",
-        "postmortem",
-        "followups",
-        "inform_leadership",
-        "acknowledgement_escalation",
-        "update_escalation",
-    ]
-    readonly_fields = fields
-    verbose_name_plural = _("levels (read-only: only a draft is edited)")
-    related = ("severity", "followup_priority")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("paged_functions")
-
-    @admin.display(description=_("acknowledge within"))
-    def acknowledge(self, level):
-        return _("%(minutes)d min") % {"minutes": level.ack_target_minutes}
-
-    @admin.display(description=_("update every"))
-    def updates(self, level):
-        return _("%(minutes)d min") % {"minutes": level.update_cadence_minutes}
-
-    @admin.display(description=_("a page waits at most"))
-    def page_wait(self, level):
-        return _("%(minutes)d min") % {"minutes": level.page_wait_limit // 60}
-
-    @admin.display(description=_("hand over after"))
-    def hand_over_after(self, level):
-        return _("%(hours)d h") % {"hours": level.max_continuous_hours}
-
-    @admin.display(description=_("functions paged"))
-    def functions_paged(self, level):
-        return ", ".join(f.name for f in level.paged_functions.all()) or "—"
-
-    @admin.display(description=_("audiences informed"))
-    def audiences_informed(self, level):
-        return ", ".join(str(Audience(a).label) for a in level.audiences) or "—"
-
-    @admin.display(description=_("postmortem"))
-    def postmortem(self, level):
-        if not level.postmortem_required:
-            return _("not required")
-        return _("due in %(days)d days") % {"days": level.postmortem_due_days}
-
-    @admin.display(description=_("acknowledgement escalation"))
-    def acknowledgement_escalation(self, level):
-        return chains.describe(chains.ack_chain(level))
-
-    @admin.display(description=_("status-update escalation"))
-    def update_escalation(self, level):
-        return chains.describe(chains.update_chain(level))
-
-    @admin.display(description=_("follow-ups"))
-    def followups(self, level):
-        due = _("due in %(days)d days") % {"days": level.followup_due_days}
-        if level.followup_priority is None:
-            return due
-        return f"{level.followup_priority.name}, {due}"
-
-
-class PolicyLevelEditInline(admin.StackedInline):
-    """The levels of a draft, saved through `services.policy_level_set`."""
-
-    model = PolicyLevel
-    form = PolicyLevelForm
-    fields = [
-        "severity",
-        ("ack_target_minutes", "update_cadence_minutes", "page_wait_limit_minutes"),
-        ("paged_functions", "audiences"),
-        ("staffing_model", "max_continuous_hours", "expected_people"),
-        ("postmortem_required", "postmortem_due_days"),
-        ("followup_priority", "followup_due_days"),
-        "inform_leadership",
-        ("ack_chain", "ack_repeat_minutes", "ack_rounds"),
-        ("update_chain", "update_repeat_minutes"),
-    ]
-    extra = 0
-    can_delete = False
-    verbose_name_plural = _("levels")
-
-    def get_extra(self, request, obj=None, **kwargs):
-        # One empty level per severity the draft has none for yet.
-        return len(selectors.policy_missing_severities(obj)) if obj else 0
-
-    def get_max_num(self, request, obj=None, **kwargs):
-        return SeverityLevel.objects.count()
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.actor = request.user  # a class built for this request only
-        return formset
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("severity")
-
-    def has_view_permission(self, request, obj=None):
-        return True
-
-    def has_add_permission(self, request, obj=None):
-        return selectors.can_manage_policy(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return selectors.can_manage_policy(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class SignOffInline(ReadOnlyInline):
     model = PolicySignOff
     fields = ["team", "user", "signed_at", "comment"]
@@ -297,91 +75,6 @@ class PolicyEventInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name_plural = _("history")
     related = ("actor",)
-
-
-# --- Actions --------------------------------------------------------------------------------
-
-SUBMITTED = ngettext_lazy(
-    "Submitted %(count)d version for sign-off: %(versions)s.",
-    "Submitted %(count)d versions for sign-off: %(versions)s.",
-    "count",
-)
-SIGNED = ngettext_lazy(
-    "Signed off %(count)d version for %(team)s: %(versions)s.",
-    "Signed off %(count)d versions for %(team)s: %(versions)s.",
-    "count",
-)
-REJECTED = ngettext_lazy(
-    "Rejected %(count)d version: %(versions)s.",
-    "Rejected %(count)d versions: %(versions)s.",
-    "count",
-)
-
-
-def _short_name(version):
-    return f"v{version.number}"
-
-
-# How `apply_each` names versions, in its success message and in each refusal.
-VERSIONS = {"name": _short_name, "names": "versions", "refusal": prefixed(_short_name)}
-
-
-@admin.action(description=_("Submit for sign-off"), permissions=["manage"])
-def submit(modeladmin, request, queryset):
-    apply_each(
-        modeladmin,
-        request,
-        queryset.order_by("number"),
-        lambda version: services.policy_submit(actor=request.user, version=version),
-        SUBMITTED,
-        **VERSIONS,
-    )
-
-
-@admin.action(description=_("Sign off for my team…"), permissions=["review"])
-def sign_off(modeladmin, request, queryset):
-    form = SignOffForm(submitted(request), user=request.user)
-    if not form.is_valid():
-        return intermediate_page(modeladmin, request, queryset, form, title=_("Sign off"))
-    team = form.cleaned_data["team"]
-    signed = apply_each(
-        modeladmin,
-        request,
-        queryset.order_by("number"),
-        lambda version: services.policy_sign_off(
-            actor=request.user, version=version, team=team, comment=form.cleaned_data["comment"]
-        ),
-        SIGNED,
-        team=team.name,
-        **VERSIONS,
-    )
-    in_force = PolicyVersion.objects.filter(
-        pk__in=[v.pk for v in signed], status=PolicyStatus.EFFECTIVE
-    )
-    for version in in_force:
-        modeladmin.message_user(
-            request,
-            _("%(version)s is now in force: every sign-off team approved it.")
-            % {"version": version},
-            messages.SUCCESS,
-        )
-
-
-@admin.action(description=_("Reject…"), permissions=["review"])
-def reject(modeladmin, request, queryset):
-    form = RejectForm(submitted(request))
-    if not form.is_valid():
-        return intermediate_page(modeladmin, request, queryset, form, title=_("Reject"))
-    apply_each(
-        modeladmin,
-        request,
-        queryset.order_by("number"),
-        lambda version: services.policy_reject(
-            actor=request.user, version=version, reason=form.cleaned_data["reason"]
-        ),
-        REJECTED,
-        **VERSIONS,
-    )
 
 
 @admin.action(description=_("New draft from this version"), permissions=["manage"])
@@ -409,9 +102,6 @@ def new_draft(modeladmin, request, queryset):
         messages.SUCCESS,
     )
     return HttpResponseRedirect(reverse("admin:policy_policyversion_change", args=[draft.pk]))
-
-
-# --- Model admins ---------------------------------------------------------------------------
 
 
 def _required_teams_count():
@@ -581,64 +271,3 @@ class PolicyVersionAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:policy_policyversion_change", args=[obj.pk]))
-
-
-def _rank(field, choices):
-    return Case(
-        *[When(**{field: value}, then=Value(i)) for i, value in enumerate(choices.values)],
-        output_field=IntegerField(),
-    )
-
-
-class PriorityMatrixCellForm(ServiceModelForm):
-    class Meta:
-        model = PriorityMatrixCell
-        fields = ["impact", "urgency", "priority"]
-
-    def call_service(self):
-        return services.priority_matrix_set(
-            actor=self.actor,
-            impact=self.cleaned_data.get("impact", self.instance.impact),
-            urgency=self.cleaned_data.get("urgency", self.instance.urgency),
-            priority=self.cleaned_data["priority"],
-        )
-
-
-@admin.register(PriorityMatrixCell)
-class PriorityMatrixCellAdmin(admin.ModelAdmin):
-    """The impact × urgency grid; declaration suggests the priority of the matching cell."""
-
-    list_display = ["impact", "urgency", "priority"]
-    list_display_links = ["impact", "urgency"]
-    list_filter = ["impact", "urgency", "priority"]
-    list_select_related = ["priority"]
-    form = PriorityMatrixCellForm
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(impact_rank=_rank("impact", Impact), urgency_rank=_rank("urgency", Urgency))
-            .order_by("impact_rank", "urgency_rank")
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        # A cell keeps its place in the grid; only its priority changes.
-        return ["impact", "urgency"] if obj else []
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        return form
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # change a cell's priority instead
-
-    def save_form(self, request, form, change):
-        return form.result
-
-    def save_model(self, request, obj, form, change):
-        """Nothing left to save: the service saved while the form validated."""
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing related."""
