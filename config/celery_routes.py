@@ -16,7 +16,7 @@ TASK_ROUTES = {
     "incidents.tasks.send_update_reminders": {"queue": "default"},
     # Escalations page people: beside the pages, never behind a broadcast's batches.
     "incidents.tasks.escalate_batch": {"queue": "pages"},
-    "incidents.tasks.check_delegate_coverage": {"queue": "default"},
+    "people.tasks.check_delegate_coverage": {"queue": "default"},
     # A declaration from Slack, and the sweep of those left pending: urgent, beside the pages.
     "incidents.tasks.declare_from_slack": {"queue": "pages"},
     "incidents.tasks.sweep_slack_declarations": {"queue": "pages"},
@@ -35,6 +35,6 @@ PERIODIC_TASKS = {
     "status-update reminders and escalation": ("incidents.tasks.send_update_reminders", 60),
     "outbox sweeper": ("notifications.tasks.sweep", 30),
     "Slack declarations left pending": ("incidents.tasks.sweep_slack_declarations", 10),
-    "delegate coverage coming into view": ("incidents.tasks.check_delegate_coverage", 86400),
+    "delegate coverage coming into view": ("people.tasks.check_delegate_coverage", 86400),
     "the bot's Slack channels, cached": ("incidents.tasks.refresh_slack_channels", 600),
 }

@@ -160,12 +160,3 @@ def refresh_slack_channel(self, channel_id):
         channel_cache.refresh_channel(channel_id)
     except RetryableError as error:
         _retry_after_slack(self, error)
-
-
-@shared_task(name="incidents.tasks.check_delegate_coverage", ignore_result=True, **RETRY)
-@runs_alone
-def check_delegate_coverage():
-    """Tell coordinators when a planned absence coming into view leaves no backup."""
-    from people.announce import horizon_reached
-
-    return len(horizon_reached())

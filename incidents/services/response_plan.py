@@ -1,4 +1,5 @@
-"""Running an incident's response plan.
+"""Running an incident's response plan: response/steps.py says what happens after a declaration
+commits, in order; `PERFORMERS` below does each step.
 
 Declaration copies the plan's steps onto the incident (same transaction) and, after commit,
 queues one task that runs the automated steps in order. Each step is done once: it is locked
@@ -7,6 +8,8 @@ that same transaction, and Slack chores are safe to repeat. Manual steps are che
 a person ticks off. The sweeper re-queues plans a lost task left pending.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -34,30 +37,10 @@ from notifications.links import absolute_url
 from notifications.services.failures import backoff_seconds
 from people.selectors import delegate_for
 from response.models import StepAction
+from response.steps import AFTER_THE_CHANNEL, DEFAULT_STEPS, SLACK_CHORES
 
 from . import announce, incident_channel
 from .base import lock_incident, record_event, require_active, update_cadence
-
-# When no active plan applies.
-DEFAULT_STEPS = [
-    StepAction.CREATE_CHANNEL,
-    StepAction.INVITE_PEOPLE,
-    StepAction.BROADCAST,
-    StepAction.POST_PLAYBOOK,
-    StepAction.POST_DOCUMENT,
-    StepAction.VIDEO_BRIDGE,
-    StepAction.SCHEDULE_REMINDERS,
-]
-SLACK_CHORES = {StepAction.CREATE_CHANNEL, StepAction.INVITE_PEOPLE}
-# They wait while the channel is being created: its name may still change (a taken name gets a
-# suffix), and they speak in it or link it. Pages and reminders never wait.
-AFTER_THE_CHANNEL = {
-    StepAction.INVITE_PEOPLE,
-    StepAction.BROADCAST,
-    StepAction.POST_PLAYBOOK,
-    StepAction.POST_DOCUMENT,
-    StepAction.VIDEO_BRIDGE,
-}
 
 
 def response_plan_start(incident):
@@ -109,7 +92,7 @@ def response_plan_run(incident_id):
             if wait is not None:
                 retry_in = wait if retry_in is None else min(retry_in, wait)
             continue
-        _record_done(step_id, *outcome)
+        _record_done(step_id, outcome)
     if retry_in is not None:
         publish_run(incident_id, countdown=retry_in)
 
@@ -133,115 +116,130 @@ def _channel_pending(incident):
     ).exists()
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a step did. `write(locked_incident)` runs in the transaction that records the step:
+    its outbox rows and incident fields commit with it, or not at all."""
+
+    state: str
+    detail: str
+    write: Callable[[Incident], object] | None = None
+
+
 def _perform(step):
-    """Do the step's work. Returns (state, detail, writer); `writer(incident)` runs in the
-    transaction that records the step (outbox rows, incident fields)."""
-    incident = step.incident
     if step.action in SLACK_CHORES and not slack_configured():
-        return PlanStepState.SKIPPED, _("Slack is not configured."), None
-    if step.action == StepAction.CREATE_CHANNEL:
-        return incident_channel.create_channel(incident)
-    if step.action == StepAction.INVITE_PEOPLE:
-        return incident_channel.invite(incident)
-    return _notification_step(step)
+        return Outcome(PlanStepState.SKIPPED, _("Slack is not configured."))
+    return PERFORMERS[step.action](step)
 
 
-def _notification_step(step):
-    """Steps that speak: their outbox rows are written with the step's outcome."""
-    incident, action = step.incident, step.action
-    if action == StepAction.BROADCAST:
-        audiences = [step.audience] if step.audience else None
+def create_channel(step):
+    return Outcome(*incident_channel.create_channel(step.incident))
 
-        def broadcast(locked):
-            announce.declared(locked, audiences=audiences)
 
-        return (
-            PlanStepState.DONE,
-            _("Announced to %(who)s.")
-            % {"who": ", ".join(audiences or announce.audiences_of(incident))},
-            broadcast,
+def invite_people(step):
+    return Outcome(*incident_channel.invite(step.incident))
+
+
+def broadcast(step):
+    audiences = [step.audience] if step.audience else None
+    who = ", ".join(audiences or announce.audiences_of(step.incident))
+    return Outcome(
+        PlanStepState.DONE,
+        _("Announced to %(who)s.") % {"who": who},
+        partial(announce.declared, audiences=audiences),
+    )
+
+
+def page_function(step):
+    incident, function = step.incident, step.function
+    holder = delegate_for(function=function, team=incident.team)
+    if holder.user is None:
+        return Outcome(
+            PlanStepState.FAILED,
+            _("Nobody to page for %(function)s: %(why)s.")
+            % {"function": function.name, "why": holder.explanation},
         )
-    if action == StepAction.PAGE_FUNCTION:
-        holder = delegate_for(function=step.function, team=incident.team)
-        if holder.user is None:
-            return (
-                PlanStepState.FAILED,
-                _("Nobody to page for %(function)s: %(why)s.")
-                % {
-                    "function": step.function.name,
-                    "why": holder.explanation,
-                },
-                None,
-            )
-        headline = _("You are paged as %(function)s for %(ref)s: %(title)s") % {
-            "function": step.function.name,
-            "ref": incident.reference,
-            "title": outbound_name(incident),
-        }
-
-        def page(locked):
-            announce.to_people(
-                locked, "page", [holder.user], headline, channels=settings.BEACON_PAGE_METHODS
-            )
-
-        return (
-            PlanStepState.DONE,
-            _("Paged %(name)s (%(function)s).")
-            % {
-                "name": display_name(holder.user),
-                "function": step.function.name,
-            },
-            page,
-        )
-    if action == StepAction.SCHEDULE_REMINDERS:
-
-        def enable(locked):
-            locked.update_reminders = True
-            locked.save(update_fields=["update_reminders"])
-
-        minutes = int(update_cadence(incident).total_seconds() // 60)
-        return (
-            PlanStepState.DONE,
-            _("The commander is reminded every %(minutes)s minutes to post a status update.")
-            % {"minutes": minutes},
-            enable,
-        )
-    return _link_step(step)
+    headline = _("You are paged as %(function)s for %(ref)s: %(title)s") % {
+        "function": function.name,
+        "ref": incident.reference,
+        "title": outbound_name(incident),
+    }
+    return Outcome(
+        PlanStepState.DONE,
+        _("Paged %(name)s (%(function)s).")
+        % {"name": display_name(holder.user), "function": function.name},
+        partial(_page, person=holder.user, headline=headline),
+    )
 
 
-def _link_step(step):
+def _page(incident, *, person, headline):
+    announce.to_people(incident, "page", [person], headline, channels=settings.BEACON_PAGE_METHODS)
+
+
+def schedule_reminders(step):
+    minutes = int(update_cadence(step.incident).total_seconds() // 60)
+    return Outcome(
+        PlanStepState.DONE,
+        _("The commander is reminded every %(minutes)s minutes to post a status update.")
+        % {"minutes": minutes},
+        _enable_reminders,
+    )
+
+
+def _enable_reminders(incident):
+    incident.update_reminders = True
+    incident.save(update_fields=["update_reminders"])
+
+
+def post_playbooks(step):
     incident = step.incident
-    if step.action == StepAction.POST_PLAYBOOK:
-        links = incident.playbook_links.select_related("service", "version__playbook")
-        lines = [
-            _("%(service)s: %(url)s") % {"service": link.service.name, "url": _playbook_url(link)}
-            if link.version_id
-            else _("%(service)s has no approved playbook.") % {"service": link.service.name}
-            for link in links
-        ]
-        if not lines:
-            return PlanStepState.SKIPPED, _("No affected service is named."), None
-        headline = _("Playbooks for %(ref)s") % {"ref": incident.reference}
-        body = "\n".join(lines)
-    else:
-        template = (
-            settings.BEACON_INCIDENT_DOCUMENT_URL
-            if step.action == StepAction.POST_DOCUMENT
-            else settings.BEACON_VIDEO_BRIDGE_URL
-        )
-        if not template:
-            return PlanStepState.SKIPPED, _("No link is configured for this step."), None
-        body = template.format(reference=incident.reference, channel=incident.channel_name)
-        headline = (
-            _("Incident document for %(ref)s")
-            if step.action == StepAction.POST_DOCUMENT
-            else _("Video bridge for %(ref)s")
-        ) % {"ref": incident.reference}
+    links = incident.playbook_links.select_related("service", "version__playbook")
+    lines = [
+        _("%(service)s: %(url)s") % {"service": link.service.name, "url": _playbook_url(link)}
+        if link.version_id
+        else _("%(service)s has no approved playbook.") % {"service": link.service.name}
+        for link in links
+    ]
+    if not lines:
+        return Outcome(PlanStepState.SKIPPED, _("No affected service is named."))
+    headline = _("Playbooks for %(ref)s") % {"ref": incident.reference}
+    return _posted(headline, "\n".join(lines))
 
-    def post(locked):
-        announce.to_responders(locked, headline, body=body)
 
-    return PlanStepState.DONE, body, post
+def post_document(step):
+    headline = _("Incident document for %(ref)s") % {"ref": step.incident.reference}
+    return _post_link(step.incident, settings.BEACON_INCIDENT_DOCUMENT_URL, headline)
+
+
+def video_bridge(step):
+    headline = _("Video bridge for %(ref)s") % {"ref": step.incident.reference}
+    return _post_link(step.incident, settings.BEACON_VIDEO_BRIDGE_URL, headline)
+
+
+def _post_link(incident, template, headline):
+    if not template:
+        return Outcome(PlanStepState.SKIPPED, _("No link is configured for this step."))
+    body = template.format(reference=incident.reference, channel=incident.channel_name)
+    return _posted(headline, body)
+
+
+def _posted(headline, body):
+    return Outcome(
+        PlanStepState.DONE, body, partial(announce.to_responders, headline=headline, body=body)
+    )
+
+
+# What each automated action does (response/steps.py says when).
+PERFORMERS = {
+    StepAction.CREATE_CHANNEL: create_channel,
+    StepAction.INVITE_PEOPLE: invite_people,
+    StepAction.BROADCAST: broadcast,
+    StepAction.PAGE_FUNCTION: page_function,
+    StepAction.POST_PLAYBOOK: post_playbooks,
+    StepAction.POST_DOCUMENT: post_document,
+    StepAction.VIDEO_BRIDGE: video_bridge,
+    StepAction.SCHEDULE_REMINDERS: schedule_reminders,
+}
 
 
 def _playbook_url(link):
@@ -249,13 +247,14 @@ def _playbook_url(link):
 
 
 @transaction.atomic
-def _record_done(step_id, state, detail, writer):
+def _record_done(step_id, outcome):
     step = IncidentPlanStep.objects.select_for_update().filter(pk=step_id).first()
     if step is None or step.state != PlanStepState.PENDING:
         return  # done meanwhile by another run
     incident = lock_incident(step.incident)
-    if writer is not None and state == PlanStepState.DONE:
-        writer(incident)
+    state, detail = outcome.state, outcome.detail
+    if outcome.write is not None and state == PlanStepState.DONE:
+        outcome.write(incident)
     step.state, step.detail, step.done_at = state, detail[:2000], timezone.now()
     step.attempts += 1
     step.save(update_fields=["state", "detail", "done_at", "attempts"])

@@ -1,13 +1,17 @@
 """Every task has a queue route and every periodic task is declared in code and installed."""
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from config.celery_app import app as celery_app
 from config.celery_routes import PERIODIC_TASKS, QUEUES, TASK_ROUTES
 
-PROJECT_APPS = ("incidents.", "notifications.", "playbooks.", "risk.")
+# The project's own apps: those whose code lives in this repository.
+PROJECT_APPS = tuple(
+    f"{config.name}." for config in apps.get_app_configs() if "site-packages" not in config.path
+)
 
 
 def project_tasks():
