@@ -1,6 +1,6 @@
 """The incident admin: what a coordinator needs to follow incidents and move them along.
 
-Every change goes through incidents/services.py: the add form declares, the change form edits
+Every change goes through incidents/services/: the add form declares, the change form edits
 the descriptive details, the actions do the rest. `status`, the stage timestamps and the
 outcome are read-only. Staff who are not superusers only reach the incidents `access` lets them
 see; any other answers as missing.
