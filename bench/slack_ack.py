@@ -97,9 +97,9 @@ def populate(slack_api):
 
     from incidents import roles, services
     from incidents.models import SlackLinkMethod
-    from incidents.slack.context import SlackContext
-    from incidents.slack.declare import build_view
     from policy.models import IncidentType, SeverityLevel
+    from slackbot.context import SlackContext
+    from slackbot.declare import build_view
 
     User = get_user_model()
     senders = User.objects.bulk_create(
@@ -157,7 +157,7 @@ def name_checks(view, sender, count, slack_api):
 
 def submissions(view, answers, sender, count):
     """`count` form bodies: submissions of the modal by one sender, each a new incident."""
-    from incidents.tests.slack_requests import submission
+    from slackbot.tests.slack_requests import submission
 
     bodies = []
     for n in range(count):
@@ -252,7 +252,7 @@ def purge_queues():
 
 
 def pending_declarations():
-    from incidents.models import SlackDeclaration
+    from slackbot.models import SlackDeclaration
 
     return SlackDeclaration.objects.filter(state="pending").count()
 
@@ -284,7 +284,7 @@ def main(latency):
         from django.core.management import call_command
         from django.db import connections
 
-        from incidents.slack import channel_cache
+        from slackbot import channel_cache
 
         server = None
         try:

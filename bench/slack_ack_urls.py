@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.urls import urlpatterns as project_urlpatterns
-from incidents.slack.signature import verified
+from slackbot.signature import verified
 
 
 @csrf_exempt

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from config import api_docs, health
 from incidents import views_sms
-from incidents.slack import views as slack
+from slackbot import views as slack
 
 handler400 = "core.api.errors.bad_request"
 handler404 = "core.api.errors.not_found"
@@ -23,5 +23,5 @@ urlpatterns = [
     path("slack/options/", slack.options, name="slack-options"),
     path("webhooks/sms/inbound", views_sms.sms_inbound, name="sms-inbound"),
     path("", include("django_prometheus.urls")),
-    path("", include("incidents.urls")),
+    path("", include("config.portal_urls")),
 ]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "policy",
     "response",
     "incidents",
+    "slackbot",
     "notifications",
     "playbooks",
     "risk",
@@ -157,7 +158,7 @@ if BEACON_PROXY_COUNT < 0:
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "incidents" / "slack" / "locale"]  # Slack: en, fr
+LOCALE_PATHS = [BASE_DIR / "locale"]  # and each app's own: slackbot/locale has the bot in fr
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -246,7 +247,7 @@ SLACK_DECLARED_VIEW_DELAY_SECONDS = env.float("SLACK_DECLARED_VIEW_DELAY_SECONDS
 SLACK_DECLARATION_SWEEP_GRACE_SECONDS = env.int("SLACK_DECLARATION_SWEEP_GRACE_SECONDS", default=10)
 # A declaration that fails this often with an unexpected error is refused (the declarer told).
 BEACON_SLACK_DECLARATION_MAX_ATTEMPTS = env.int("BEACON_SLACK_DECLARATION_MAX_ATTEMPTS", default=5)
-# The bot's channels, cached (incidents/slack/channel_cache.py): refreshed every
+# The bot's channels, cached (slackbot/channel_cache.py): refreshed every
 # SLACK_CHANNELS_REFRESH_SECONDS and by Slack's channel events, kept at most
 # SLACK_CHANNELS_CACHE_SECONDS without a refresh.
 SLACK_CHANNELS_REFRESH_SECONDS = env.int("SLACK_CHANNELS_REFRESH_SECONDS", default=600)

@@ -14,9 +14,9 @@ from django.test import TestCase
 
 from config.tests.leak_world import build_world, leaks
 from incidents.services import slack_identity_link
-from incidents.slack import commands, declare, interactivity
-from incidents.slack.views import PICKERS
-from incidents.tests.slack_requests import SECRET, command, interact, post_form, submission
+from slackbot import commands, declare, interactivity
+from slackbot.tests.slack_requests import SECRET, command, interact, post_form, submission
+from slackbot.views import PICKERS
 
 MEMBERS = {"outsider": "U0OTTO", "viewer": "U0VERA", "coordinator": "U0COLE", "revoked": "U0REX"}
 GENERAL = "C0GENERAL"

@@ -9,7 +9,6 @@ from .plan_step import IncidentPlanStep, PlanStepState
 from .playbook import IncidentPlaybook, IncidentPlaybookStep
 from .roles import RoleAssignment
 from .sequence import ReferenceSequence
-from .slack_declaration import SlackDeclaration, SlackDeclarationState
 from .slack_identity import SlackIdentityEvent, SlackLinkAction, SlackLinkMethod
 from .slack_participant import SlackParticipant
 from .status_update import StatusUpdate
@@ -34,8 +33,6 @@ __all__ = [
     "IncidentUserObjectPermission",
     "ReferenceSequence",
     "RoleAssignment",
-    "SlackDeclaration",
-    "SlackDeclarationState",
     "SlackIdentityEvent",
     "SlackLinkAction",
     "SlackLinkMethod",

@@ -16,7 +16,7 @@ from .base import policy_level_of
 
 DEFAULT_AUDIENCES = ["responders", "stakeholders"]
 PAGE = "page"
-ACK_BUTTON = "ack.page"  # the Slack button's action id: incidents/slack/acknowledge.py
+ACK_BUTTON = "ack.page"  # the Slack button's action id: slackbot/acknowledge.py
 
 
 def incident_url(incident):

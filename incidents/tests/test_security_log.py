@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from incidents.tests import factories
 from incidents.tests.security_lines import events, parse
-from incidents.tests.slack_requests import SECRET, signed_headers
+from slackbot.tests.slack_requests import SECRET, signed_headers
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from rest_framework.test import APIClient
 from incidents import services
 from incidents.models import Incident, PlanStepState, TimelineKind
 from incidents.services.incident_channel import channel_candidates
-from incidents.slack.declare import todays_channel
 from incidents.tests import factories
-from incidents.tests.slack_requests import SECRET, command, interact, submission
 from notifications.models import Notification
+from slackbot.declare import todays_channel
+from slackbot.tests.slack_requests import SECRET, command, interact, submission
 
 pytestmark = pytest.mark.django_db
 

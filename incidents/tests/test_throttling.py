@@ -12,8 +12,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
-from incidents.tests.slack_requests import SECRET, post_form, signed_headers
 from incidents.throttling import rate_per_second
+from slackbot.tests.slack_requests import SECRET, post_form, signed_headers
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,12 @@ import time
 
 import pytest
 
-from incidents.models import Incident, SlackDeclaration, SlackDeclarationState
-from incidents.tasks import sweep_slack_declarations
+from incidents.models import Incident
 from incidents.tests import factories
-from incidents.tests.slack_requests import SECRET, command, interact, submission
 from notifications.tests.brokers import celery_broker
+from slackbot.models import SlackDeclaration, SlackDeclarationState
+from slackbot.tasks import sweep_slack_declarations
+from slackbot.tests.slack_requests import SECRET, command, interact, submission
 
 
 def _answers(outage, sev2):

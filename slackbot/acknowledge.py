@@ -1,0 +1,36 @@
+"""`ack`: the "Acknowledge" button of a page in Slack. The clicking member acknowledges as their
+linked Beacon account, with that account's rights; the answer is an ephemeral note."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from core.exceptions import TransitionNotAllowed
+from incidents import access, services
+from incidents.models import AckVia, Incident
+from incidents.services.announce import ACK_BUTTON
+from slackbot.client import tell
+from slackbot.payload import pk, text
+
+
+def _incident(user, value):
+    """The page's incident, if it exists and `user` may see it."""
+    found = Incident.objects.filter(pk=pk(value)).first()
+    return found if found and access.can_view(user, found) else None
+
+
+def act(ctx, action, payload):
+    if action["action_id"] != ACK_BUTTON:
+        return
+    incident = _incident(ctx.user, text(action.get("value"), "action.value"))
+    if incident is None:
+        tell(ctx.channel_id, ctx.slack_user_id, _("This incident no longer exists."))
+        return
+    try:
+        services.incident_acknowledge(incident=incident, actor=ctx.user, via=AckVia.SLACK_BUTTON)
+    except PermissionDenied as error:
+        message = str(error)
+    except TransitionNotAllowed as error:
+        message = error.message
+    else:
+        message = _("You acknowledged %(ref)s.") % {"ref": incident.reference}
+    tell(ctx.channel_id, ctx.slack_user_id, message)

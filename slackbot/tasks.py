@@ -1,0 +1,78 @@
+"""The Slack front door's tasks: declaring a submitted modal and showing its outcome, sweeping
+declarations a lost task left pending, and keeping the cached list of the bot's channels."""
+
+from celery import shared_task
+
+from notifications.broker import try_publish
+from notifications.channels import RetryableError
+from notifications.channels.slack import slack_configured
+from notifications.periodic import runs_alone
+from slackbot import channel_cache, inbox
+
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
+
+
+# A declaration is urgent: on the pages queue. The row makes a retry harmless.
+@shared_task(
+    name="slackbot.tasks.declare_from_slack",
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def declare_from_slack(declaration_id):
+    """Declare a Slack declare modal's submission (its inbox row), once; then update the
+    modal with the reference (or the refusal)."""
+    return inbox.declare(declaration_id, then=_show_declaration)
+
+
+def _show_declaration(row):
+    inbox.show_later(row, show_slack_declaration)
+
+
+@shared_task(
+    name="slackbot.tasks.show_slack_declaration",
+    ignore_result=True,
+    soft_time_limit=20,
+    time_limit=30,
+)
+def show_slack_declaration(declaration_id):
+    """Show a Slack declaration's outcome in the declarer's modal (views.update)."""
+    inbox.show(declaration_id)
+
+
+@shared_task(name="slackbot.tasks.sweep_slack_declarations", ignore_result=True, **RETRY)
+@runs_alone
+def sweep_slack_declarations():
+    """Queue again the Slack declarations still pending after the grace: the broker was down
+    at submission, or the worker died. Returns how many were queued."""
+    return sum(try_publish(declare_from_slack, (pk,)) for pk in inbox.pending_ids())
+
+
+# Slack's channel listing: a 429 is retried after the Retry-After Slack gave (or a backoff).
+SLACK_LISTING = {"bind": True, "ignore_result": True, "soft_time_limit": 120, "time_limit": 150}
+
+
+def _retry_after_slack(task, error):
+    countdown = error.retry_after or min(300, 10 * 2**task.request.retries)
+    raise task.retry(exc=error, countdown=countdown, max_retries=5)
+
+
+@shared_task(name="slackbot.tasks.refresh_slack_channels", **SLACK_LISTING)
+@runs_alone
+def refresh_slack_channels(self):
+    """Replace the cached list of the bot's channels (periodic: the picker's source)."""
+    if not slack_configured():
+        return 0
+    try:
+        return channel_cache.refresh()
+    except RetryableError as error:
+        _retry_after_slack(self, error)
+
+
+@shared_task(name="slackbot.tasks.refresh_slack_channel", **SLACK_LISTING)
+def refresh_slack_channel(self, channel_id):
+    """Keep or drop one channel of the cached list, after a Slack event about it."""
+    try:
+        channel_cache.refresh_channel(channel_id)
+    except RetryableError as error:
+        _retry_after_slack(self, error)
