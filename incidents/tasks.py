@@ -12,13 +12,16 @@ from incidents.services.escalation import (
     escalate_incidents,
     escalations_due,
     escalations_queued,
-    incident_escalate,
 )
+from incidents.services.response_plan import run_response_plan
 from incidents.services.roles import role_flag_handover_due
 from notifications.broker import try_publish
 from notifications.periodic import runs_alone
 
 logger = logging.getLogger(__name__)
+
+# Defined beside the plan run that queues it; imported here so that Celery finds it.
+__all__ = ["run_response_plan"]
 
 COMPLIANCE_BATCH = 500  # incidents locked and measured in one transaction
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
@@ -77,17 +80,3 @@ def send_update_reminders():
 def escalate_batch(incident_ids):
     """Both escalations of these incidents: pages for the unacknowledged, update reminders."""
     return escalate_incidents(incident_ids)
-
-
-@shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)
-def run_response_plan(incident_id):
-    """Run an incident's pending automated plan steps (retries are scheduled by the service),
-    then the stages of its escalations already due: the acknowledgement chain's first pages go
-    out beside the plan's (knowing whom it paged), not at the next tick, up to a minute later."""
-    from incidents.services.response_plan import response_plan_run
-
-    response_plan_run(incident_id)
-    try:
-        incident_escalate(incident_id=incident_id)
-    except Exception:  # the periodic tick sends them anyway
-        logger.exception("Could not escalate incident %s after its plan", incident_id)

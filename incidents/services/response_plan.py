@@ -8,11 +8,13 @@ that same transaction, and Slack chores are safe to repeat. Manual steps are che
 a person ticks off. The sweeper re-queues plans a lost task left pending.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -41,6 +43,9 @@ from response.steps import AFTER_THE_CHANNEL, DEFAULT_STEPS, SLACK_CHORES
 
 from . import announce, incident_channel
 from .base import lock_incident, record_event, require_active, update_cadence
+from .escalation import incident_escalate
+
+logger = logging.getLogger(__name__)
 
 
 def response_plan_start(incident):
@@ -72,8 +77,6 @@ def response_plan_start(incident):
 
 
 def publish_run(incident_id, countdown=None):
-    from incidents.tasks import run_response_plan
-
     try_publish(run_response_plan, (incident_id,), countdown=countdown)
 
 
@@ -95,6 +98,19 @@ def response_plan_run(incident_id):
         _record_done(step_id, outcome)
     if retry_in is not None:
         publish_run(incident_id, countdown=retry_in)
+
+
+# Queued by publish_run; incidents/tasks.py imports it so that Celery finds it.
+@shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)
+def run_response_plan(incident_id):
+    """Run an incident's pending automated plan steps (retries are scheduled by the service),
+    then the stages of its escalations already due: the acknowledgement chain's first pages go
+    out beside the plan's (knowing whom it paged), not at the next tick, up to a minute later."""
+    response_plan_run(incident_id)
+    try:
+        incident_escalate(incident_id=incident_id)
+    except Exception:  # the periodic tick sends them anyway
+        logger.exception("Could not escalate incident %s after its plan", incident_id)
 
 
 def _pending_automated(incident_id):
