@@ -1,0 +1,164 @@
+"""Delegations: who holds a critical function for a scope, at which rank."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.names import display_name
+from people import announce
+from people.models import CriticalFunction, Delegation, TeamMembership
+from people.services.common import check_person, require
+
+
+def _scope_label(team):
+    return team.name if team is not None else _("the organisation")
+
+
+def _in_scope(function, team):
+    return Delegation.objects.filter(function=function, team=team)
+
+
+def _lock_scope(function):
+    """Serialise changes to one function's delegations (its row is the lock)."""
+    CriticalFunction.objects.select_for_update(of=("self",)).filter(pk=function.pk).first()
+
+
+def _check_rank(rank):
+    if isinstance(rank, bool) or not isinstance(rank, int):
+        try:
+            rank = int(rank)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"rank": _("Give the rank as a whole number: 1 is the primary.")}
+            ) from None
+    if rank < 1:
+        raise ValidationError({"rank": _("Ranks start at 1 (the primary); 2, 3, … are backups.")})
+    return rank
+
+
+@transaction.atomic
+def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Delegation:
+    """`user` holds `function` for `team` (None: the organisation) at `rank`; 1 is the primary.
+
+    Without `delegation` this adds a delegate; with it, that delegation is changed (moved to
+    another rank, person or scope). Refused: a rank someone else holds in that function and
+    scope, a person already delegated there, a person outside the team, an inactive account.
+    """
+    require(actor, "add" if delegation is None else "change", Delegation)
+    if function is None:
+        raise ValidationError({"function": _("Choose a critical function.")})
+    check_person(user)
+    rank = _check_rank(rank)
+    _lock_scope(function)
+    if not function.is_active:
+        raise ValidationError({"function": _("%(f)s is not in use.") % {"f": function.name}})
+    others = _in_scope(function, team).select_related("user")
+    if delegation is not None:
+        delegation = Delegation.objects.select_for_update(of=("self",)).get(pk=delegation.pk)
+        others = others.exclude(pk=delegation.pk)
+    others = list(others)
+    scope = _scope_label(team)
+    errors = {}
+    if team is not None and not TeamMembership.objects.filter(team=team, user=user).exists():
+        errors["user"] = _("%(user)s is not a member of %(team)s.") % {
+            "user": display_name(user),
+            "team": team.name,
+        }
+    already = next((d for d in others if d.user_id == user.pk), None)
+    if already is not None:
+        errors["user"] = _("%(user)s already holds %(function)s for %(scope)s (rank %(rank)s).") % {
+            "user": display_name(user),
+            "function": function.name,
+            "scope": scope,
+            "rank": already.rank,
+        }
+    holder = next((d for d in others if d.rank == rank), None)
+    if holder is not None:
+        errors["rank"] = _(
+            "Rank %(rank)s of %(function)s for %(scope)s is already held by %(user)s."
+        ) % {
+            "rank": rank,
+            "function": function.name,
+            "scope": scope,
+            "user": display_name(holder.user),
+        }
+    if errors:
+        raise ValidationError(errors)
+    if delegation is None:
+        delegation = Delegation(function=function, team=team, user=user, rank=rank)
+    else:
+        delegation.function, delegation.team, delegation.user, delegation.rank = (
+            function,
+            team,
+            user,
+            rank,
+        )
+    delegation.full_clean()
+    covered = announce.covered()
+    delegation.save()
+    announce.backups_lost(covered, announce.changed(actor, delegation))
+    return delegation
+
+
+def _renumber(function, team):
+    """Close the gaps: ranks become 1, 2, 3, … in their current order."""
+    for number, delegation in enumerate(_in_scope(function, team).order_by("rank"), start=1):
+        if delegation.rank != number:
+            # Ascending: the rank taken was freed by the one removed or moved before it.
+            Delegation.objects.filter(pk=delegation.pk).update(rank=number)
+
+
+@transaction.atomic
+def delegation_remove(*, actor, delegation) -> None:
+    """Remove a delegate; the backups below move up a rank (removing the primary makes the
+    first backup the primary)."""
+    require(actor, "delete", Delegation)
+    delegation = (
+        Delegation.objects.select_for_update(of=("self",))
+        .select_related("function", "team", "user")
+        .get(pk=delegation.pk)
+    )
+    _lock_scope(delegation.function)
+    function, team = delegation.function, delegation.team
+    covered = announce.covered()
+    delegation.delete()
+    _renumber(function, team)
+    announce.backups_lost(covered, announce.removed(actor, delegation))
+
+
+@transaction.atomic
+def delegations_reorder(*, actor, function, team, users_in_order) -> list[Delegation]:
+    """Rank the delegates of `function` for `team` in this order: the first is the primary.
+
+    The list must name each current delegate exactly once.
+    """
+    require(actor, "change", Delegation)
+    _lock_scope(function)
+    current = {d.user_id: d for d in _in_scope(function, team).select_related("user")}
+    scope = _scope_label(team)
+    problems, seen = [], set()
+    for user in users_in_order:
+        if user.pk in seen:
+            problems.append(_("%(user)s is listed twice.") % {"user": display_name(user)})
+        elif user.pk not in current:
+            problems.append(
+                _("%(user)s is not a delegate of %(function)s for %(scope)s: add them first.")
+                % {"user": display_name(user), "function": function.name, "scope": scope}
+            )
+        seen.add(user.pk)
+    missing = [d.user for pk, d in current.items() if pk not in seen]
+    problems += [
+        _("%(user)s is missing from the new order.") % {"user": display_name(user)}
+        for user in missing
+    ]
+    if problems:
+        raise ValidationError({"users_in_order": problems})
+    # Two passes keep the unique ranks unique at every step.
+    offset = max([d.rank for d in current.values()] + [len(current)]) + 1
+    for number, user in enumerate(users_in_order, start=1):
+        Delegation.objects.filter(pk=current[user.pk].pk).update(rank=offset + number)
+    for number, user in enumerate(users_in_order, start=1):
+        Delegation.objects.filter(pk=current[user.pk].pk).update(rank=number)
+    return list(
+        _in_scope(function, team).select_related("user", "function", "team").order_by("rank")
+    )

@@ -1,0 +1,99 @@
+"""Teams and their members."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from core.names import display_name
+from people.models import Delegation, Team, TeamMembership
+from people.services.common import apply_changes, check_person, refuse_unknown, require, strip
+
+TEAM_FIELDS = ("name", "slug", "description", "signs_off_policy")
+
+
+def _check_team(team):
+    errors = {}
+    if not team.name:
+        errors["name"] = _("Give the team a name.")
+    if not team.slug:
+        errors["slug"] = _("Give the team a slug: lowercase letters, digits and hyphens.")
+    if errors:
+        raise ValidationError(errors)
+    team.full_clean()
+
+
+@transaction.atomic
+def team_create(*, actor, name, slug="", description="", signs_off_policy=False) -> Team:
+    require(actor, "add", Team)
+    name = (name or "").strip()
+    team = Team(
+        name=name,
+        slug=(slug or "").strip() or slugify(name),
+        description=(description or "").strip(),
+        signs_off_policy=bool(signs_off_policy),
+    )
+    _check_team(team)
+    team.save()
+    return team
+
+
+@transaction.atomic
+def team_update(*, actor, team, **changes) -> Team:
+    """Edit a team's name, slug, description or whether it signs off the response policy."""
+    refuse_unknown(changes, TEAM_FIELDS)
+    require(actor, "change", Team)
+    team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
+    strip(changes, "name", "slug", "description")
+    changed = apply_changes(team, changes)
+    if changed:
+        _check_team(team)
+        team.save(update_fields=changed)
+    return team
+
+
+@transaction.atomic
+def team_member_add(*, actor, team, user, is_lead=False) -> TeamMembership:
+    """Make `user` a member of `team` (or, already one, set whether they lead it)."""
+    require(actor, "change", Team)
+    team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
+    membership = TeamMembership.objects.filter(team=team, user=user).first()
+    if membership is None:
+        check_person(user)
+        return TeamMembership.objects.create(team=team, user=user, is_lead=bool(is_lead))
+    if membership.is_lead != bool(is_lead):
+        membership.is_lead = bool(is_lead)
+        membership.save(update_fields=["is_lead"])
+    return membership
+
+
+@transaction.atomic
+def team_member_remove(*, actor, team, user) -> None:
+    """Refused while the person is one of the team's delegates: a delegate must be a member."""
+    require(actor, "change", Team)
+    team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
+    membership = TeamMembership.objects.filter(team=team, user=user).first()
+    if membership is None:
+        raise ValidationError(
+            {
+                "user": _("%(user)s is not a member of %(team)s.")
+                % {"user": display_name(user), "team": team}
+            }
+        )
+    held = list(
+        Delegation.objects.filter(team=team, user=user)
+        .select_related("function")
+        .order_by("function__position", "function__name")
+    )
+    if held:
+        functions = ", ".join(f"{d.function.name} (rank {d.rank})" for d in held)
+        raise ValidationError(
+            {
+                "user": _(
+                    "%(user)s is a delegate of %(team)s for %(functions)s: remove those "
+                    "delegations first."
+                )
+                % {"user": display_name(user), "team": team, "functions": functions}
+            }
+        )
+    membership.delete()
