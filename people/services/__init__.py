@@ -4,11 +4,12 @@ people/selectors.py answers "who holds function F for scope S at time T" from th
 and incidents/staffing.py fills an incident's roles from it; this package only changes them.
 
 Each function is keyword-only, takes the `actor`, runs in one transaction and validates before
-saving. Refusals: `ValidationError` with a message per field (400), `PermissionDenied` (403)
-when the actor lacks the model permission (`people.add_team`, `people.change_delegation`,
-…; superusers have them all). Anyone may add, change or remove their own unavailability
-windows. A change to delegations or windows that leaves a function without a backup tells the
-coordinators (announce.py).
+saving. Every change writes its PeopleEvent (audit.py) in that transaction; a refusal, or a
+call that changes nothing, writes none. Refusals: `ValidationError` with a message per field
+(400), `PermissionDenied` (403) when the actor lacks the model permission (`people.add_team`,
+`people.change_delegation`, …; superusers have them all). Anyone may add, change or remove
+their own unavailability windows. A change to delegations or windows that leaves a function
+without a backup tells the coordinators (announce.py).
 """
 
 from people.services.availability import (

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from core.names import display_name
 from people import announce
-from people.models import Unavailability, UnavailabilityReason
+from people.models import PeopleEventKind, Unavailability, UnavailabilityReason
+from people.services.audit import changed_data, changed_message, record
 from people.services.common import apply_changes, refuse_unknown, require, strip
 
 WINDOW_FIELDS = ("starts_at", "ends_at", "reason", "note")
@@ -27,6 +28,24 @@ def _require_own_or(actor, user, action):
             _("You may only manage your own unavailability, not %(user)s's.")
             % {"user": display_name(user)}
         ) from None
+
+
+def _described(window):
+    return _("%(user)s, %(reason)s, %(starts)s – %(ends)s") % {
+        "user": display_name(window.user),
+        "reason": window.get_reason_display(),
+        "starts": date_format(timezone.localtime(window.starts_at), "DATETIME_FORMAT"),
+        "ends": date_format(timezone.localtime(window.ends_at), "DATETIME_FORMAT"),
+    }
+
+
+def _details(window):
+    return {
+        "user": window.user.get_username(),
+        "starts_at": window.starts_at,
+        "ends_at": window.ends_at,
+        "reason": window.reason,
+    }
 
 
 def _aware(value):
@@ -73,6 +92,14 @@ def unavailability_add(*, actor, user, starts_at, ends_at, reason, note="") -> U
     _check_window(window)
     covered = announce.covered()
     window.save()
+    record(
+        actor=actor,
+        kind=PeopleEventKind.UNAVAILABILITY_ADDED,
+        about=window,
+        description=_described(window),
+        message=window.note,
+        **_details(window),
+    )
     announce.backups_lost(covered, announce.away(window))
     return window
 
@@ -94,7 +121,15 @@ def unavailability_update(*, actor, window, **changes) -> Unavailability:
     if changed:
         _check_window(window, check_times="starts_at" in changed or "ends_at" in changed)
         covered = announce.covered()
-        window.save(update_fields=changed)
+        window.save(update_fields=list(changed))
+        record(
+            actor=actor,
+            kind=PeopleEventKind.UNAVAILABILITY_UPDATED,
+            about=window,
+            description=_described(window),
+            message=changed_message(window, changed),
+            changes=changed_data(changed),
+        )
         announce.backups_lost(covered, announce.away(window))
     return window
 
@@ -107,4 +142,12 @@ def unavailability_remove(*, actor, window) -> None:
         .get(pk=window.pk)
     )
     _require_own_or(actor, window.user, "delete")
+    record(
+        actor=actor,
+        kind=PeopleEventKind.UNAVAILABILITY_REMOVED,
+        about=window,
+        description=_described(window),
+        message=_("Removed."),
+        **_details(window),
+    )
     window.delete()

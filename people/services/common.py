@@ -31,10 +31,12 @@ def strip(changes, *fields):
 
 
 def apply_changes(instance, changes):
-    """Set the changed fields; returns their names (empty when nothing changed)."""
-    changed = [f for f, v in changes.items() if getattr(instance, f) != v]
-    for field in changed:
-        setattr(instance, field, changes[field])
+    """Set the changed fields; returns {field: (before, after)} (empty when nothing changed)."""
+    changed = {}
+    for field, value in changes.items():
+        if getattr(instance, field) != value:
+            changed[field] = (getattr(instance, field), value)
+            setattr(instance, field, value)
     return changed
 
 

@@ -6,12 +6,31 @@ from django.utils.translation import gettext as _
 
 from core.names import display_name
 from people import announce
-from people.models import CriticalFunction, Delegation, TeamMembership
+from people.models import CriticalFunction, Delegation, PeopleEventKind, TeamMembership
+from people.services.audit import record
 from people.services.common import check_person, require
 
 
 def _scope_label(team):
     return team.name if team is not None else _("the organisation")
+
+
+def _described(delegation):
+    return _("%(function)s for %(scope)s, rank %(rank)s: %(user)s") % {
+        "function": delegation.function.name,
+        "scope": _scope_label(delegation.team),
+        "rank": delegation.rank,
+        "user": display_name(delegation.user),
+    }
+
+
+def _details(delegation):
+    return {
+        "function": delegation.function.slug,
+        "team": delegation.team.slug if delegation.team else None,
+        "user": delegation.user.get_username(),
+        "rank": delegation.rank,
+    }
 
 
 def _in_scope(function, team):
@@ -85,8 +104,10 @@ def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Del
     if errors:
         raise ValidationError(errors)
     if delegation is None:
+        was = was_described = None
         delegation = Delegation(function=function, team=team, user=user, rank=rank)
     else:
+        was, was_described = _details(delegation), _described(delegation)
         delegation.function, delegation.team, delegation.user, delegation.rank = (
             function,
             team,
@@ -96,6 +117,16 @@ def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Del
     delegation.full_clean()
     covered = announce.covered()
     delegation.save()
+    if was != _details(delegation):
+        record(
+            actor=actor,
+            kind=PeopleEventKind.DELEGATION_SET,
+            about=delegation,
+            description=_described(delegation),
+            message=_("Added.") if was is None else _("Was %(was)s.") % {"was": was_described},
+            **_details(delegation),
+            was=was,
+        )
     announce.backups_lost(covered, announce.changed(actor, delegation))
     return delegation
 
@@ -121,6 +152,14 @@ def delegation_remove(*, actor, delegation) -> None:
     _lock_scope(delegation.function)
     function, team = delegation.function, delegation.team
     covered = announce.covered()
+    record(
+        actor=actor,
+        kind=PeopleEventKind.DELEGATION_REMOVED,
+        about=delegation,
+        description=_described(delegation),
+        message=_("Removed; the backups below moved up a rank."),
+        **_details(delegation),
+    )
     delegation.delete()
     _renumber(function, team)
     announce.backups_lost(covered, announce.removed(actor, delegation))
@@ -153,12 +192,29 @@ def delegations_reorder(*, actor, function, team, users_in_order) -> list[Delega
     ]
     if problems:
         raise ValidationError({"users_in_order": problems})
+    before = [d.user for d in sorted(current.values(), key=lambda d: d.rank)]
     # Two passes keep the unique ranks unique at every step.
     offset = max([d.rank for d in current.values()] + [len(current)]) + 1
     for number, user in enumerate(users_in_order, start=1):
         Delegation.objects.filter(pk=current[user.pk].pk).update(rank=offset + number)
     for number, user in enumerate(users_in_order, start=1):
         Delegation.objects.filter(pk=current[user.pk].pk).update(rank=number)
+    if [user.pk for user in before] != [user.pk for user in users_in_order]:
+        record(
+            actor=actor,
+            kind=PeopleEventKind.DELEGATIONS_REORDERED,
+            about=function,
+            description=_("%(function)s for %(scope)s")
+            % {"function": function.name, "scope": scope},
+            message=_("New order: %(users)s (was %(before)s).")
+            % {
+                "users": ", ".join(display_name(user) for user in users_in_order),
+                "before": ", ".join(display_name(user) for user in before),
+            },
+            team=team.slug if team else None,
+            users=[user.get_username() for user in users_in_order],
+            was=[user.get_username() for user in before],
+        )
     return list(
         _in_scope(function, team).select_related("user", "function", "team").order_by("rank")
     )

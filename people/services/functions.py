@@ -5,7 +5,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from people.models import CriticalFunction, IncidentRoleField
+from people.models import CriticalFunction, IncidentRoleField, PeopleEventKind
+from people.services.audit import changed_data, changed_message, record
 from people.services.common import apply_changes, refuse_unknown, require, strip
 
 FUNCTION_FIELDS = (
@@ -68,6 +69,12 @@ def critical_function_create(
         function.cost_weight = cost_weight
     _check_function(function)
     function.save()
+    record(
+        actor=actor,
+        kind=PeopleEventKind.FUNCTION_CREATED,
+        about=function,
+        description=function.name,
+    )
     return function
 
 
@@ -82,5 +89,13 @@ def critical_function_update(*, actor, function, **changes) -> CriticalFunction:
     changed = apply_changes(function, changes)
     if changed:
         _check_function(function)
-        function.save(update_fields=changed)
+        function.save(update_fields=list(changed))
+        record(
+            actor=actor,
+            kind=PeopleEventKind.FUNCTION_UPDATED,
+            about=function,
+            description=function.name,
+            message=changed_message(function, changed),
+            changes=changed_data(changed),
+        )
     return function

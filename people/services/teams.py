@@ -6,7 +6,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.names import display_name
-from people.models import Delegation, Team, TeamMembership
+from people.models import Delegation, PeopleEventKind, Team, TeamMembership
+from people.services.audit import changed_data, changed_message, record
 from people.services.common import apply_changes, check_person, refuse_unknown, require, strip
 
 TEAM_FIELDS = ("name", "slug", "description", "signs_off_policy")
@@ -35,6 +36,7 @@ def team_create(*, actor, name, slug="", description="", signs_off_policy=False)
     )
     _check_team(team)
     team.save()
+    record(actor=actor, kind=PeopleEventKind.TEAM_CREATED, about=team, description=team.name)
     return team
 
 
@@ -48,8 +50,20 @@ def team_update(*, actor, team, **changes) -> Team:
     changed = apply_changes(team, changes)
     if changed:
         _check_team(team)
-        team.save(update_fields=changed)
+        team.save(update_fields=list(changed))
+        record(
+            actor=actor,
+            kind=PeopleEventKind.TEAM_UPDATED,
+            about=team,
+            description=team.name,
+            message=changed_message(team, changed),
+            changes=changed_data(changed),
+        )
     return team
+
+
+def _member(team, user):
+    return _("%(user)s in %(team)s") % {"user": display_name(user), "team": team.name}
 
 
 @transaction.atomic
@@ -58,12 +72,31 @@ def team_member_add(*, actor, team, user, is_lead=False) -> TeamMembership:
     require(actor, "change", Team)
     team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
     membership = TeamMembership.objects.filter(team=team, user=user).first()
+    is_lead = bool(is_lead)
     if membership is None:
         check_person(user)
-        return TeamMembership.objects.create(team=team, user=user, is_lead=bool(is_lead))
-    if membership.is_lead != bool(is_lead):
-        membership.is_lead = bool(is_lead)
+        membership = TeamMembership.objects.create(team=team, user=user, is_lead=is_lead)
+        record(
+            actor=actor,
+            kind=PeopleEventKind.MEMBER_ADDED,
+            about=team,
+            description=_member(team, user),
+            message=_("Added as a lead.") if is_lead else _("Added."),
+            user=user.get_username(),
+            is_lead=is_lead,
+        )
+    elif membership.is_lead != is_lead:
+        membership.is_lead = is_lead
         membership.save(update_fields=["is_lead"])
+        record(
+            actor=actor,
+            kind=PeopleEventKind.MEMBER_UPDATED,
+            about=team,
+            description=_member(team, user),
+            message=_("Now a lead.") if is_lead else _("No longer a lead."),
+            user=user.get_username(),
+            is_lead=is_lead,
+        )
     return membership
 
 
@@ -96,4 +129,13 @@ def team_member_remove(*, actor, team, user) -> None:
                 % {"user": display_name(user), "team": team, "functions": functions}
             }
         )
+    record(
+        actor=actor,
+        kind=PeopleEventKind.MEMBER_REMOVED,
+        about=team,
+        description=_member(team, user),
+        message=_("Removed."),
+        user=user.get_username(),
+        was_lead=membership.is_lead,
+    )
     membership.delete()
