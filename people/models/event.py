@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import ActorEvent
 
+DESCRIPTION_LENGTH = 250
+
 
 class PeopleEventKind(models.TextChoices):
     TEAM_CREATED = "team_created", _("Team created")
@@ -37,7 +39,7 @@ class PeopleEvent(ActorEvent):
     )
     about_id = models.PositiveBigIntegerField(_("about (id)"))
     about = GenericForeignKey("about_type", "about_id")
-    description = models.CharField(_("what"), max_length=250)
+    description = models.CharField(_("what"), max_length=DESCRIPTION_LENGTH)
     message = models.TextField(_("message"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 

@@ -1,15 +1,27 @@
 """The audit row each people service writes in its transaction (people.models.PeopleEvent)."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from people.models import PeopleEvent
+from people.models import PeopleEvent, PeopleEventKind
+from people.models.event import DESCRIPTION_LENGTH
+from people.services.common import Changes
 
-DESCRIPTION_LENGTH = PeopleEvent._meta.get_field("description").max_length
 
-
-def record(*, actor, kind, about, description, message="", **data) -> PeopleEvent:
+def record(
+    *,
+    actor: User,
+    kind: PeopleEventKind,
+    about: Model,
+    description: str,
+    message: str = "",
+    **data: Any,
+) -> PeopleEvent:
     """Record that `actor` did `kind` to `about` (a saved object: call before deleting it)."""
     return PeopleEvent.objects.create(
         actor=actor,
@@ -22,12 +34,12 @@ def record(*, actor, kind, about, description, message="", **data) -> PeopleEven
     )
 
 
-def changed_message(instance, changes):
+def changed_message(instance: Model, changes: Changes) -> str:
     """The message of an update: the fields it changed (apply_changes's answer), by name."""
-    names = [str(instance._meta.get_field(field).verbose_name) for field in changes]
-    return _("Changed: %(fields)s.") % {"fields": ", ".join(names)}
+    names = {field.name: field.verbose_name for field in instance._meta.concrete_fields}
+    return _("Changed: %(fields)s.") % {"fields": ", ".join(str(names[f]) for f in changes)}
 
 
-def changed_data(changes):
+def changed_data(changes: Changes) -> dict[str, dict[str, Any]]:
     """The details of an update: each changed field's value before and after."""
     return {field: {"from": old, "to": new} for field, (old, new) in changes.items()}

@@ -1,21 +1,26 @@
 """Delegations: who holds a critical function for a scope, at which rank."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.names import display_name
 from people import announce
-from people.models import CriticalFunction, Delegation, PeopleEventKind, TeamMembership
+from people.models import CriticalFunction, Delegation, PeopleEventKind, Team, TeamMembership
 from people.services.audit import record
-from people.services.common import check_person, require
+from people.services.common import Actor, check_person, require
 
 
-def _scope_label(team):
+def _scope_label(team: Team | None) -> str:
     return team.name if team is not None else _("the organisation")
 
 
-def _described(delegation):
+def _described(delegation: Delegation) -> str:
     return _("%(function)s for %(scope)s, rank %(rank)s: %(user)s") % {
         "function": delegation.function.name,
         "scope": _scope_label(delegation.team),
@@ -24,7 +29,7 @@ def _described(delegation):
     }
 
 
-def _details(delegation):
+def _details(delegation: Delegation) -> dict[str, Any]:
     return {
         "function": delegation.function.slug,
         "team": delegation.team.slug if delegation.team else None,
@@ -33,16 +38,16 @@ def _details(delegation):
     }
 
 
-def _in_scope(function, team):
+def _in_scope(function: CriticalFunction, team: Team | None) -> QuerySet[Delegation]:
     return Delegation.objects.filter(function=function, team=team)
 
 
-def _lock_scope(function):
+def _lock_scope(function: CriticalFunction) -> None:
     """Serialise changes to one function's delegations (its row is the lock)."""
     CriticalFunction.objects.select_for_update(of=("self",)).filter(pk=function.pk).first()
 
 
-def _check_rank(rank):
+def _check_rank(rank: int | str) -> int:
     if isinstance(rank, bool) or not isinstance(rank, int):
         try:
             rank = int(rank)
@@ -56,26 +61,34 @@ def _check_rank(rank):
 
 
 @transaction.atomic
-def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Delegation:
+def delegation_set(
+    *,
+    actor: Actor,
+    function: CriticalFunction | None,
+    team: Team | None,
+    user: User | None,
+    rank: int | str,
+    delegation: Delegation | None = None,
+) -> Delegation:
     """`user` holds `function` for `team` (None: the organisation) at `rank`; 1 is the primary.
 
     Without `delegation` this adds a delegate; with it, that delegation is changed (moved to
     another rank, person or scope). Refused: a rank someone else holds in that function and
     scope, a person already delegated there, a person outside the team, an inactive account.
     """
-    require(actor, "add" if delegation is None else "change", Delegation)
+    actor = require(actor, "add" if delegation is None else "change", Delegation)
     if function is None:
         raise ValidationError({"function": _("Choose a critical function.")})
-    check_person(user)
+    user = check_person(user)
     rank = _check_rank(rank)
     _lock_scope(function)
     if not function.is_active:
         raise ValidationError({"function": _("%(f)s is not in use.") % {"f": function.name}})
-    others = _in_scope(function, team).select_related("user")
+    in_scope = _in_scope(function, team).select_related("user")
     if delegation is not None:
         delegation = Delegation.objects.select_for_update(of=("self",)).get(pk=delegation.pk)
-        others = others.exclude(pk=delegation.pk)
-    others = list(others)
+        in_scope = in_scope.exclude(pk=delegation.pk)
+    others = list(in_scope)
     scope = _scope_label(team)
     errors = {}
     if team is not None and not TeamMembership.objects.filter(team=team, user=user).exists():
@@ -131,7 +144,7 @@ def delegation_set(*, actor, function, team, user, rank, delegation=None) -> Del
     return delegation
 
 
-def _renumber(function, team):
+def _renumber(function: CriticalFunction, team: Team | None) -> None:
     """Close the gaps: ranks become 1, 2, 3, … in their current order."""
     for number, delegation in enumerate(_in_scope(function, team).order_by("rank"), start=1):
         if delegation.rank != number:
@@ -140,10 +153,10 @@ def _renumber(function, team):
 
 
 @transaction.atomic
-def delegation_remove(*, actor, delegation) -> None:
+def delegation_remove(*, actor: Actor, delegation: Delegation) -> None:
     """Remove a delegate; the backups below move up a rank (removing the primary makes the
     first backup the primary)."""
-    require(actor, "delete", Delegation)
+    actor = require(actor, "delete", Delegation)
     delegation = (
         Delegation.objects.select_for_update(of=("self",))
         .select_related("function", "team", "user")
@@ -166,12 +179,18 @@ def delegation_remove(*, actor, delegation) -> None:
 
 
 @transaction.atomic
-def delegations_reorder(*, actor, function, team, users_in_order) -> list[Delegation]:
+def delegations_reorder(
+    *,
+    actor: Actor,
+    function: CriticalFunction,
+    team: Team | None,
+    users_in_order: Sequence[User],
+) -> list[Delegation]:
     """Rank the delegates of `function` for `team` in this order: the first is the primary.
 
     The list must name each current delegate exactly once.
     """
-    require(actor, "change", Delegation)
+    actor = require(actor, "change", Delegation)
     _lock_scope(function)
     current = {d.user_id: d for d in _in_scope(function, team).select_related("user")}
     scope = _scope_label(team)

@@ -1,5 +1,8 @@
 """Critical functions: the roles that must always be staffed."""
 
+from decimal import Decimal
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -7,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from people.models import CriticalFunction, IncidentRoleField, PeopleEventKind
 from people.services.audit import changed_data, changed_message, record
-from people.services.common import apply_changes, refuse_unknown, require, strip
+from people.services.common import Actor, apply_changes, refuse_unknown, require, strip
 
 FUNCTION_FIELDS = (
     "name",
@@ -20,7 +23,7 @@ FUNCTION_FIELDS = (
 )
 
 
-def _check_function(function):
+def _check_function(function: CriticalFunction) -> None:
     errors = {}
     if not function.name:
         errors["name"] = _("Give the function a name.")
@@ -46,16 +49,16 @@ def _check_function(function):
 @transaction.atomic
 def critical_function_create(
     *,
-    actor,
-    name,
-    slug="",
-    duties="",
-    position=0,
-    is_active=True,
-    incident_field="",
-    cost_weight=None,
+    actor: Actor,
+    name: str,
+    slug: str = "",
+    duties: str = "",
+    position: int = 0,
+    is_active: bool = True,
+    incident_field: str = "",
+    cost_weight: Decimal | None = None,
 ) -> CriticalFunction:
-    require(actor, "add", CriticalFunction)
+    actor = require(actor, "add", CriticalFunction)
     name = (name or "").strip()
     function = CriticalFunction(
         name=name,
@@ -79,9 +82,11 @@ def critical_function_create(
 
 
 @transaction.atomic
-def critical_function_update(*, actor, function, **changes) -> CriticalFunction:
+def critical_function_update(
+    *, actor: Actor, function: CriticalFunction, **changes: Any
+) -> CriticalFunction:
     refuse_unknown(changes, FUNCTION_FIELDS)
-    require(actor, "change", CriticalFunction)
+    actor = require(actor, "change", CriticalFunction)
     function = CriticalFunction.objects.select_for_update(of=("self",)).get(pk=function.pk)
     strip(changes, "name", "slug", "duties")
     if "incident_field" in changes:

@@ -1,5 +1,8 @@
 """Teams and their members."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -8,12 +11,19 @@ from django.utils.translation import gettext as _
 from core.names import display_name
 from people.models import Delegation, PeopleEventKind, Team, TeamMembership
 from people.services.audit import changed_data, changed_message, record
-from people.services.common import apply_changes, check_person, refuse_unknown, require, strip
+from people.services.common import (
+    Actor,
+    apply_changes,
+    check_person,
+    refuse_unknown,
+    require,
+    strip,
+)
 
 TEAM_FIELDS = ("name", "slug", "description", "signs_off_policy")
 
 
-def _check_team(team):
+def _check_team(team: Team) -> None:
     errors = {}
     if not team.name:
         errors["name"] = _("Give the team a name.")
@@ -25,8 +35,15 @@ def _check_team(team):
 
 
 @transaction.atomic
-def team_create(*, actor, name, slug="", description="", signs_off_policy=False) -> Team:
-    require(actor, "add", Team)
+def team_create(
+    *,
+    actor: Actor,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    signs_off_policy: bool = False,
+) -> Team:
+    actor = require(actor, "add", Team)
     name = (name or "").strip()
     team = Team(
         name=name,
@@ -41,10 +58,10 @@ def team_create(*, actor, name, slug="", description="", signs_off_policy=False)
 
 
 @transaction.atomic
-def team_update(*, actor, team, **changes) -> Team:
+def team_update(*, actor: Actor, team: Team, **changes: Any) -> Team:
     """Edit a team's name, slug, description or whether it signs off the response policy."""
     refuse_unknown(changes, TEAM_FIELDS)
-    require(actor, "change", Team)
+    actor = require(actor, "change", Team)
     team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
     strip(changes, "name", "slug", "description")
     changed = apply_changes(team, changes)
@@ -62,19 +79,21 @@ def team_update(*, actor, team, **changes) -> Team:
     return team
 
 
-def _member(team, user):
+def _member(team: Team, user: User) -> str:
     return _("%(user)s in %(team)s") % {"user": display_name(user), "team": team.name}
 
 
 @transaction.atomic
-def team_member_add(*, actor, team, user, is_lead=False) -> TeamMembership:
+def team_member_add(
+    *, actor: Actor, team: Team, user: User | None, is_lead: bool = False
+) -> TeamMembership:
     """Make `user` a member of `team` (or, already one, set whether they lead it)."""
-    require(actor, "change", Team)
+    actor = require(actor, "change", Team)
     team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
-    membership = TeamMembership.objects.filter(team=team, user=user).first()
+    membership = TeamMembership.objects.filter(team=team, user=user).select_related("user").first()
     is_lead = bool(is_lead)
     if membership is None:
-        check_person(user)
+        user = check_person(user)
         membership = TeamMembership.objects.create(team=team, user=user, is_lead=is_lead)
         record(
             actor=actor,
@@ -92,18 +111,18 @@ def team_member_add(*, actor, team, user, is_lead=False) -> TeamMembership:
             actor=actor,
             kind=PeopleEventKind.MEMBER_UPDATED,
             about=team,
-            description=_member(team, user),
+            description=_member(team, membership.user),
             message=_("Now a lead.") if is_lead else _("No longer a lead."),
-            user=user.get_username(),
+            user=membership.user.get_username(),
             is_lead=is_lead,
         )
     return membership
 
 
 @transaction.atomic
-def team_member_remove(*, actor, team, user) -> None:
+def team_member_remove(*, actor: Actor, team: Team, user: User) -> None:
     """Refused while the person is one of the team's delegates: a delegate must be a member."""
-    require(actor, "change", Team)
+    actor = require(actor, "change", Team)
     team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
     membership = TeamMembership.objects.filter(team=team, user=user).first()
     if membership is None:
