@@ -3,13 +3,11 @@ from rest_framework.routers import DefaultRouter
 from incidents.api.deliveries import DeliveryViewSet
 from incidents.api.effort import ReportViewSet
 from incidents.api.views import IncidentViewSet
-from people.api import (
-    CriticalFunctionViewSet,
-    DelegationViewSet,
-    SpofViewSet,
-    TeamViewSet,
-    UnavailabilityViewSet,
-)
+from people.api.availability import UnavailabilityViewSet
+from people.api.delegations import DelegationViewSet
+from people.api.functions import CriticalFunctionViewSet
+from people.api.spof import SpofViewSet
+from people.api.teams import TeamViewSet
 from playbooks.api.views import PlaybookVersionViewSet, PlaybookViewSet, ServiceViewSet
 from policy.api import PolicyViewSet, PriorityMatrixViewSet
 from response.api import ResponsePlanViewSet

@@ -6,9 +6,11 @@ transaction: only the function × scope pairs that had a backup before and have 
 told (a pair that already was a single point of failure is not told again).
 """
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,26 +20,31 @@ from core.names import display_name
 from notifications.links import absolute_url
 from notifications.models import Notification, NotificationEvent
 from notifications.services import notify_people
-from people.models import TeamMembership
-from people.selectors import SPOF_HORIZON, coverage
+from people.models import Delegation, Team, TeamMembership, Unavailability
+from people.selectors import SPOF_HORIZON, SpofRow, coverage
 
 COVERAGE_CHECK_PERIOD = timedelta(days=1)
 
+# A function × scope pair: the function's id, the team's (None: the organisation).
+Pair = tuple[int, int | None]
 
-def _key(row):
+
+def _key(row: SpofRow) -> Pair:
     return row.function.pk, row.team.pk if row.team else None
 
 
-def covered(at=None):
+def covered(at: datetime | None = None) -> set[Pair]:
     """The function × scope pairs that have a backup from `at` (now) for the coming days."""
     return {_key(row) for row in coverage(at=at) if not row.is_spof}
 
 
-def _utc(moment):
+def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%a %d %b %H:%M UTC")
 
 
-def backups_lost(before, reason, *, told_since=None):
+def backups_lost(
+    before: set[Pair], reason: str, *, told_since: datetime | None = None
+) -> list[Notification | None]:
     """Tell who must act about each pair of `before` (covered()) that has no backup now;
     with `told_since`, not the pairs already told about since then."""
     lost = [row for row in coverage() if row.is_spof and _key(row) in before]
@@ -48,7 +55,7 @@ def backups_lost(before, reason, *, told_since=None):
     coordinators = list(
         get_user_model().objects.filter(groups__name=groups.COORDINATORS, is_active=True)
     )
-    leads = {}
+    leads: dict[int | None, list[User]] = {}
     for membership in TeamMembership.objects.filter(
         team__in=[row.team for row in lost if row.team], is_lead=True
     ).select_related("user"):
@@ -63,7 +70,7 @@ def backups_lost(before, reason, *, told_since=None):
     ]
 
 
-def _told(row, since):
+def _told(row: SpofRow, since: datetime) -> bool:
     return Notification.objects.filter(
         event=NotificationEvent.SINGLE_POINT_OF_FAILURE,
         created_at__gte=since,
@@ -72,7 +79,9 @@ def _told(row, since):
     ).exists()
 
 
-def horizon_reached(*, now=None, period=COVERAGE_CHECK_PERIOD):
+def horizon_reached(
+    *, now: datetime | None = None, period: timedelta = COVERAGE_CHECK_PERIOD
+) -> list[Notification | None]:
     """Windows are only looked at 14 days ahead: as time passes, one can come into view and
     leave a function without a backup though nothing was changed. Run every `period`: the pairs
     covered as seen from `period` ago and not any more are told (once)."""
@@ -84,7 +93,7 @@ def horizon_reached(*, now=None, period=COVERAGE_CHECK_PERIOD):
     return backups_lost(before, reason, told_since=now - period)
 
 
-def _context(row, reason):
+def _context(row: SpofRow, reason: str) -> dict[str, Any]:
     url = absolute_url("portal:delegates")
     names = {"function": row.function.name, "scope": row.scope_label}
     available = ngettext(
@@ -111,7 +120,7 @@ def _context(row, reason):
     }
 
 
-def removed(actor, delegation):
+def removed(actor: User, delegation: Delegation) -> str:
     return _("%(actor)s removed %(user)s from the delegates of %(function)s (%(scope)s).") % {
         "actor": display_name(actor),
         "user": display_name(delegation.user),
@@ -120,7 +129,7 @@ def removed(actor, delegation):
     }
 
 
-def changed(actor, delegation):
+def changed(actor: User, delegation: Delegation) -> str:
     return _(
         "%(actor)s changed the delegates: %(user)s now holds %(function)s (%(scope)s) at "
         "rank %(rank)s."
@@ -133,7 +142,7 @@ def changed(actor, delegation):
     }
 
 
-def away(window):
+def away(window: Unavailability) -> str:
     return _("%(user)s is unavailable (%(reason)s) from %(starts)s until %(ends)s.") % {
         "user": display_name(window.user),
         "reason": window.get_reason_display().lower(),
@@ -142,5 +151,5 @@ def away(window):
     }
 
 
-def _scope(team):
+def _scope(team: Team | None) -> str:
     return team.name if team is not None else _("Organisation")

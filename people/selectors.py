@@ -5,9 +5,11 @@ moment asked about; the next by rank stands in. A team with no available delegat
 function falls back to the organisation's delegates.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +20,15 @@ from people.models import CriticalFunction, Delegation, Team, Unavailability
 SPOF_HORIZON = timedelta(days=14)
 MINIMUM_AVAILABLE = 2
 
+# Each person's unavailability windows, by user id.
+Windows = dict[int, list[Unavailability]]
+# The delegates of one function in each scope (a team, or None: the organisation), by rank.
+Ranked = dict[Team | None, list[Delegation]]
+
 
 @dataclass(frozen=True)
 class Skipped:
-    user: object
+    user: User
     reason: str
 
 
@@ -31,17 +38,17 @@ class Holder:
 
     function: CriticalFunction
     team: Team | None
-    user: object = None
-    delegation: Delegation | None = None
+    user: User | None = None
+    delegation: Delegation | None = None  # the user's, when there is one
     skipped: list[Skipped] = field(default_factory=list)
 
     @property
-    def explanation(self):
+    def explanation(self) -> str:
         reasons = [
             _("%(user)s %(reason)s") % {"user": display_name(s.user), "reason": s.reason}
             for s in self.skipped
         ]
-        if self.user is None:
+        if self.delegation is None:
             return "; ".join(reasons) or _("nobody holds this function")
         if self.delegation.rank == 1 and not self.skipped:
             return _("primary delegate")
@@ -49,8 +56,8 @@ class Holder:
         return "; ".join([*reasons, standing_in])
 
 
-def _windows_by_user(user_ids, start, end):
-    windows = {}
+def _windows_by_user(user_ids: Iterable[int], start: datetime, end: datetime) -> Windows:
+    windows: Windows = {}
     for window in Unavailability.objects.filter(
         user_id__in=user_ids, ends_at__gt=start, starts_at__lt=end
     ).order_by("starts_at"):
@@ -58,7 +65,7 @@ def _windows_by_user(user_ids, start, end):
     return windows
 
 
-def _unavailable_reason(user, windows, at):
+def _unavailable_reason(user: User, windows: Windows, at: datetime) -> str | None:
     if not user.is_active:
         return _("has no active account")
     for window in windows.get(user.pk, ()):
@@ -71,13 +78,13 @@ def _unavailable_reason(user, windows, at):
     return None
 
 
-def unavailable_reason(user, *, at=None):
+def unavailable_reason(user: User, *, at: datetime | None = None) -> str | None:
     """Why `user` cannot be reached at `at` (inactive, or inside a window), or None."""
     at = at or timezone.now()
     return _unavailable_reason(user, _windows_by_user([user.pk], at, at + timedelta(seconds=1)), at)
 
 
-def _ranked(function, team):
+def _ranked(function: CriticalFunction, team: Team | None) -> list[Delegation]:
     return list(
         Delegation.objects.filter(function=function, team=team)
         .select_related("user")
@@ -85,7 +92,13 @@ def _ranked(function, team):
     )
 
 
-def delegate_for(*, function, team=None, at=None, exclude=()) -> Holder:
+def delegate_for(
+    *,
+    function: CriticalFunction,
+    team: Team | None = None,
+    at: datetime | None = None,
+    exclude: Iterable[User | None] = (),
+) -> Holder:
     """The first available delegate by rank (team, then organisation), skipping `exclude`."""
     at = at or timezone.now()
     scopes = [team, None] if team is not None else [None]
@@ -95,9 +108,16 @@ def delegate_for(*, function, team=None, at=None, exclude=()) -> Holder:
     return _first_available(function, team, ranked, windows, at, exclude)
 
 
-def _first_available(function, team, ranked, windows, at, exclude):
+def _first_available(
+    function: CriticalFunction,
+    team: Team | None,
+    ranked: Ranked,
+    windows: Windows,
+    at: datetime,
+    exclude: Iterable[User | None],
+) -> Holder:
     excluded = {user.pk for user in exclude if user is not None}
-    skipped = []
+    skipped: list[Skipped] = []
     for scope, delegations in ranked.items():
         for delegation in delegations:
             reason = _unavailable_reason(delegation.user, windows, at)
@@ -114,8 +134,11 @@ class Delegates:
     once: the delegations of `teams` and the organisation's, and the unavailability windows of
     their people and of `others` (the people the callers may reach besides delegates)."""
 
-    def __init__(self, *, teams, at, others=()):
-        self.at, self.ranked = at, {}
+    def __init__(
+        self, *, teams: Iterable[Team | None], at: datetime, others: Iterable[int] = ()
+    ) -> None:
+        self.at = at
+        self.ranked: dict[tuple[int, int | None], list[Delegation]] = {}
         rows = (
             Delegation.objects.filter(Q(team__in=[t for t in teams if t]) | Q(team=None))
             .select_related("user__preference")
@@ -127,10 +150,16 @@ class Delegates:
         users = {d.user_id for ds in self.ranked.values() for d in ds} | set(others)
         self.windows = _windows_by_user(users, at, at + timedelta(seconds=1))
 
-    def unavailable_reason(self, user):
+    def unavailable_reason(self, user: User) -> str | None:
         return _unavailable_reason(user, self.windows, self.at)
 
-    def delegate_for(self, *, function, team=None, exclude=()) -> Holder:
+    def delegate_for(
+        self,
+        *,
+        function: CriticalFunction,
+        team: Team | None = None,
+        exclude: Iterable[User | None] = (),
+    ) -> Holder:
         scopes = [team, None] if team is not None else [None]
         ranked = {
             scope: self.ranked.get((function.pk, scope.pk if scope else None), [])
@@ -145,25 +174,25 @@ class SpofRow:
 
     function: CriticalFunction
     team: Team | None
-    delegates: list
+    delegates: list[User]
     available_now: int
     fewest_available: int
-    fewest_at: object
+    fewest_at: datetime
 
     @property
-    def is_spof(self):
+    def is_spof(self) -> bool:
         return self.fewest_available < MINIMUM_AVAILABLE
 
     @property
-    def scope_label(self):
+    def scope_label(self) -> str:
         return self.team.name if self.team else _("Organisation")
 
 
-def _available_count(users, windows, at):
+def _available_count(users: Iterable[User], windows: Windows, at: datetime) -> int:
     return sum(1 for user in users if _unavailable_reason(user, windows, at) is None)
 
 
-def coverage(*, at=None, horizon=SPOF_HORIZON) -> list[SpofRow]:
+def coverage(*, at: datetime | None = None, horizon: timedelta = SPOF_HORIZON) -> list[SpofRow]:
     """Every function at organisation scope, and every function × team with delegates.
 
     Availability only drops when a window starts, so the worst moment of the horizon is now or
@@ -175,7 +204,9 @@ def coverage(*, at=None, horizon=SPOF_HORIZON) -> list[SpofRow]:
         Delegation.objects.select_related("user", "team", "function").order_by("rank")
     )
     windows = _windows_by_user({d.user_id for d in delegations}, start, end)
-    scopes = {(function, None): [] for function in CriticalFunction.objects.filter(is_active=True)}
+    scopes: dict[tuple[CriticalFunction, Team | None], list[User]] = {
+        (function, None): [] for function in CriticalFunction.objects.filter(is_active=True)
+    }
     for delegation in delegations:
         if delegation.function.is_active:
             scopes.setdefault((delegation.function, delegation.team), []).append(delegation.user)
@@ -198,5 +229,7 @@ def coverage(*, at=None, horizon=SPOF_HORIZON) -> list[SpofRow]:
     return rows
 
 
-def single_points_of_failure(*, at=None, horizon=SPOF_HORIZON) -> list[SpofRow]:
+def single_points_of_failure(
+    *, at: datetime | None = None, horizon: timedelta = SPOF_HORIZON
+) -> list[SpofRow]:
     return [row for row in coverage(at=at, horizon=horizon) if row.is_spof]

@@ -171,6 +171,7 @@ ADMIN_UNRELATED_MODELS = {
     "people.CriticalFunction": "critical functions",
     "people.Delegation": "delegates",
     "people.Unavailability": "availability windows",
+    "people.PeopleEvent": "the audit of teams, functions, delegates and windows",
     "policy.PolicyVersion": "the response policy",
     "policy.PriorityMatrixCell": "the priority matrix",
     "notifications.WorkerHeartbeat": "heartbeats of beat and the workers",

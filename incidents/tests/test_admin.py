@@ -19,7 +19,14 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.tests import factories
-from people.models import CriticalFunction, Delegation, Team, Unavailability, UserPreference
+from people.models import (
+    CriticalFunction,
+    Delegation,
+    PeopleEvent,
+    Team,
+    Unavailability,
+    UserPreference,
+)
 from policy.models import (
     IncidentType,
     PolicyVersion,
@@ -99,6 +106,7 @@ SMOKED_ELSEWHERE = {
     CriticalFunction,  # people/tests/test_admin.py
     Delegation,  # people/tests/test_admin.py
     Unavailability,  # people/tests/test_admin.py
+    PeopleEvent,  # people/tests/test_audit.py
 }
 
 

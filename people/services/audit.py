@@ -1,0 +1,45 @@
+"""The audit row each people service writes in its transaction (people.models.PeopleEvent)."""
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from people.models import PeopleEvent, PeopleEventKind
+from people.models.event import DESCRIPTION_LENGTH
+from people.services.common import Changes
+
+
+def record(
+    *,
+    actor: User,
+    kind: PeopleEventKind,
+    about: Model,
+    description: str,
+    message: str = "",
+    **data: Any,
+) -> PeopleEvent:
+    """Record that `actor` did `kind` to `about` (a saved object: call before deleting it)."""
+    return PeopleEvent.objects.create(
+        actor=actor,
+        kind=kind,
+        about_type=ContentType.objects.get_for_model(about),
+        about_id=about.pk,
+        description=Truncator(description).chars(DESCRIPTION_LENGTH),
+        message=message,
+        data=data,
+    )
+
+
+def changed_message(instance: Model, changes: Changes) -> str:
+    """The message of an update: the fields it changed (apply_changes's answer), by name."""
+    names = {field.name: field.verbose_name for field in instance._meta.concrete_fields}
+    return _("Changed: %(fields)s.") % {"fields": ", ".join(str(names[f]) for f in changes)}
+
+
+def changed_data(changes: Changes) -> dict[str, dict[str, Any]]:
+    """The details of an update: each changed field's value before and after."""
+    return {field: {"from": old, "to": new} for field, (old, new) in changes.items()}
