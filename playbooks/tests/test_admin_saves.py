@@ -26,6 +26,8 @@ def service_data(service, **changes):
         "regions": "[]",
         "links": "[]",
         "dependencies": [d.pk for d in service.dependencies.all()],
+        "events-TOTAL_FORMS": "0",  # the history, a read-only inline
+        "events-INITIAL_FORMS": "0",
         **changes,
     }
 
