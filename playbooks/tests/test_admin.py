@@ -16,7 +16,6 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from catalog.models import CatalogEvent, Service
-from incidents.tests.factories import TeamFactory
 from playbooks import services
 from playbooks.models import (
     Playbook,
@@ -151,27 +150,6 @@ def test_admin_pages_render(admin_client, search, submitted, approvers, model):
         reverse("admin:{}_{}_change".format(*info), args=[obj.pk]),
     ):
         assert admin_client.get(url).status_code == 200, url
-
-
-def test_service_add_saves_dependencies(admin_client, search):
-    team = TeamFactory(name="Payments", slug="payments")
-    response = admin_client.post(
-        reverse("admin:catalog_service_add"),
-        {
-            "name": "Ledger",
-            "slug": "ledger",
-            "owner_team": team.pk,
-            "tier": 1,
-            "is_active": "on",
-            "environments": '["prod"]',
-            "regions": "[]",
-            "links": "[]",
-            "dependencies": [search.pk],
-        },
-    )
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    ledger = Service.objects.get(slug="ledger")
-    assert list(ledger.dependencies.all()) == [search]
 
 
 # --- Services: the list, the object-permission pages ----------------------------------------
