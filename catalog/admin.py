@@ -5,18 +5,22 @@ check, so a refusal (a service depending on itself) shows on the form and nothin
 `GuardedModelAdmin` adds the object-permissions pages, where `catalog.approve_playbook` is granted
 on one service to users or groups; those pages are for superusers and holders of
 `catalog.change_service` only, and the change permission checks the object too (guardian's admin
-checks only the model).
+checks only the model). Each save's `CatalogEvent` is listed on the service's page, and all of them
+on their own read-only list.
 """
 
 from functools import wraps
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from catalog import services
-from catalog.models import Service
+from catalog.models import CatalogEvent, Service
 from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
+from core.admin.inlines import ReadOnlyInline
 
 
 def _may(user, action, obj=None):
@@ -50,6 +54,56 @@ class ServiceForm(ServiceModelForm):
         )
 
 
+def _describe_changes(event):
+    return format_html_join(
+        "",
+        "<div>{}: {} → {}</div>",
+        ((field, change["before"], change["after"]) for field, change in event.changes.items()),
+    )
+
+
+class CatalogEventInline(ReadOnlyInline):
+    model = CatalogEvent
+    fields = ["created_at", "kind", "actor", "what_changed"]
+    readonly_fields = fields
+    verbose_name_plural = _("history")
+    related = ("actor",)
+
+    @admin.display(description=_("changes"))
+    def what_changed(self, event):
+        return _describe_changes(event)
+
+
+@admin.register(CatalogEvent)
+class CatalogEventAdmin(admin.ModelAdmin):
+    """The catalogue's audit, written by catalog/services.py only: to read, never to edit."""
+
+    list_display = ["created_at", "service", "kind", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["service", "actor"]
+    search_fields = ["service__name", "service__slug", "actor__username"]
+    fields = ["created_at", "service", "kind", "actor", "what_changed"]
+    readonly_fields = fields
+
+    @admin.display(description=_("changes"))
+    def what_changed(self, event):
+        return _describe_changes(event)
+
+    def has_view_permission(self, request, obj=None):
+        # For who sees every service here: a restricted service's history is as private as it.
+        sees_all = _may(request.user, "view") or _may(request.user, "change")
+        return sees_all and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Service)
 class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
     """The catalogue entry; playbooks/admin/catalogue.py adds each service's coverage."""
@@ -67,6 +121,7 @@ class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
     search_fields = ["name", "slug", "description", "owner_team__name"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["dependencies"]
+    inlines = [CatalogEventInline]
     fields = [
         "name",
         "slug",
@@ -102,6 +157,9 @@ class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
     obj_perms_manage_group_view = _permission_managers_only(
         GuardedModelAdmin.obj_perms_manage_group_view
     )
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new service has no history yet
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {

@@ -1,7 +1,10 @@
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from core.models import ActorEvent
 
 
 class Service(models.Model):
@@ -55,3 +58,31 @@ class ServiceUserObjectPermission(UserObjectPermissionBase):
 
 class ServiceGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Service, on_delete=models.CASCADE)
+
+
+class CatalogEventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+
+
+class CatalogEvent(ActorEvent):
+    """Append-only audit of a catalogue entry: who created or changed it, when, and what.
+
+    `changes` maps each field that changed (and `dependencies`, as slugs) to its
+    {"before": …, "after": …}; a creation's "before" is null. Deleting a service deletes its
+    history, as it deletes its playbooks: retiring a service is making it inactive, an update.
+    """
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="events", verbose_name=_("service")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=CatalogEventKind.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("catalogue event")
+        verbose_name_plural = _("catalogue events")
+
+    def __str__(self):
+        return f"{self.service} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,24 @@
 """Who sees which service of the catalogue."""
 
-from django.db.models import Q
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
 
 from catalog.models import Service, ServiceGroupObjectPermission, ServiceUserObjectPermission
 
 VIEW_SERVICE = "view_service"
 
+# The ids of the services granted, one row each: {"content_object_id": …}.
+_Granted = tuple[
+    QuerySet[ServiceUserObjectPermission, dict[str, Any]],
+    QuerySet[ServiceGroupObjectPermission, dict[str, Any]],
+]
 
-def _granted_service_ids(**who):
+
+def _granted_service_ids(**who: dict[str, Any]) -> _Granted:
+    """The services granted `view_service` to users, and to groups; `who` narrows each with
+    its lookups: {"user": {…}, "group": {…}}."""
     return (
         ServiceUserObjectPermission.objects.filter(
             permission__codename=VIEW_SERVICE, **who.get("user", {})
@@ -18,7 +29,7 @@ def _granted_service_ids(**who):
     )
 
 
-def visible_services(user):
+def visible_services(user: User | AnonymousUser | None) -> QuerySet[Service]:
     """The services `user` may see, with their playbooks and versions.
 
     A service is restricted once anyone holds `view_service` on it (django-guardian, for a user

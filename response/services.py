@@ -1,16 +1,21 @@
 """Response plans: which one applies, and the rule that every audience has a backup."""
 
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
+from policy.models import IncidentType, SeverityLevel
 from response.models import (
     CommunicationMethod,
     PlanAudience,
     PlanEventKind,
     ResponsePlan,
     ResponsePlanEvent,
+    ResponsePlanStep,
     StepAction,
     TargetKind,
 )
@@ -19,7 +24,9 @@ SLACK_ONLY_TARGETS = {TargetKind.INCIDENT_CHANNEL, TargetKind.BROADCAST_CHANNEL}
 PERSON_CHANNELS = {"slack", "email", "sms", "voice"}
 
 
-def response_plan_for(*, incident_type, severity):
+def response_plan_for(
+    *, incident_type: IncidentType | None, severity: SeverityLevel | None
+) -> ResponsePlan | None:
     """The most specific active plan: type and severity, type, severity, then the default."""
     plans = (
         ResponsePlan.objects.filter(is_active=True)
@@ -36,7 +43,7 @@ def response_plan_for(*, incident_type, severity):
     )
 
 
-def method_errors(method):
+def method_errors(method: CommunicationMethod) -> dict[str, str]:
     """What is wrong with one communication method, as {field: message}."""
     errors = {}
     if method.target in SLACK_ONLY_TARGETS and method.channel != "slack":
@@ -52,11 +59,13 @@ def method_errors(method):
     return errors
 
 
-def plan_errors(*, steps, methods):
+def plan_errors(
+    *, steps: Iterable[ResponsePlanStep], methods: Iterable[CommunicationMethod]
+) -> list[str]:
     """Why a plan cannot be active: every audience it speaks to needs a backup method on
     another channel, and each step needs what its action uses."""
-    errors = []
-    by_audience = {}
+    errors: list[str] = []
+    by_audience: dict[str, list[CommunicationMethod]] = {}
     for method in sorted(methods, key=lambda m: m.rank):
         by_audience.setdefault(method.audience, []).append(method)
     for audience, ranked in by_audience.items():
@@ -91,7 +100,7 @@ def plan_errors(*, steps, methods):
 
 
 @transaction.atomic
-def response_plan_activate(*, plan, actor=None):
+def response_plan_activate(*, plan: ResponsePlan, actor: User | None = None) -> ResponsePlan:
     plan = ResponsePlan.objects.select_for_update().get(pk=plan.pk)
     errors = plan_errors(
         steps=list(plan.steps.all()), methods=list(plan.communication_methods.all())
@@ -114,7 +123,7 @@ def response_plan_activate(*, plan, actor=None):
 
 
 @transaction.atomic
-def response_plan_deactivate(*, plan, actor=None):
+def response_plan_deactivate(*, plan: ResponsePlan, actor: User | None = None) -> ResponsePlan:
     if ResponsePlan.objects.filter(pk=plan.pk, is_active=True).update(is_active=False):
         ResponsePlanEvent.objects.create(plan=plan, kind=PlanEventKind.DEACTIVATED, actor=actor)
     plan.is_active = False

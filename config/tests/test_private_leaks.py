@@ -177,6 +177,7 @@ ADMIN_UNRELATED_MODELS = {
     "notifications.WorkerHeartbeat": "heartbeats of beat and the workers",
     "playbooks.PlaybookVersion": "playbook versions (verifications name no incident)",
     "catalog.Service": "the service catalogue",
+    "catalog.CatalogEvent": "the service catalogue's history",
     "playbooks.Playbook": "playbooks",
     "response.ResponsePlan": "response plans",
 }

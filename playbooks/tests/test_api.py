@@ -11,7 +11,6 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
-from catalog import selectors as catalog_selectors
 from catalog.models import Service
 from incidents.tests.factories import IncidentTypeFactory, TeamFactory, UserFactory
 from playbooks import services
@@ -740,16 +739,6 @@ def test_restricted_service_is_visible_to_those_granted(who, vault, search):
     )
     for path in paths_of(vault):
         assert client_for(user).get(path).status_code == 200
-
-
-def test_visible_services_selector(vault, search):
-    def visible(user):
-        return sorted(catalog_selectors.visible_services(user).values_list("slug", flat=True))
-
-    assert visible(UserFactory(username="pat")) == ["search"]
-    assert visible(UserFactory(username="member")) == ["search", "vault"]
-    assert visible(UserFactory(username="gone", is_active=False)) == []
-    assert visible(None) == []
 
 
 def test_anonymous_reads_nothing(vault):
