@@ -2,14 +2,18 @@
 (in the caller's transaction). The policy level decides the audiences; the response plan
 decides the methods."""
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from core.names import display_name
 from incidents.ack_links import ack_link_url
 from incidents.audiences import notify_incident
+from incidents.models import Incident
 from incidents.names import outbound_name
 from notifications.links import absolute_url
+from notifications.models import Notification
 from notifications.services import channel_archive_request, notify_people
+from people.models import CriticalFunction
 from response.services import response_plan_for
 
 from .base import policy_level_of
@@ -114,7 +118,9 @@ def update_posted(incident, update):
     )
 
 
-def role_handed_over(incident, function, previous, successor):
+def role_handed_over(
+    incident: Incident, function: CriticalFunction, previous: User | None, successor: User
+) -> list[Notification]:
     headline = _("%(ref)s: %(successor)s is now %(function)s") % {
         "ref": incident.reference,
         "successor": display_name(successor),
