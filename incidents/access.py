@@ -6,8 +6,11 @@ declaration grants to the declarer, commander, responder, invitees and the secur
 Acting on an incident needs `change_incident`, either model-wide or on that incident.
 """
 
+from collections.abc import Iterable
+from typing import TypeGuard
+
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -16,13 +19,16 @@ from guardian.shortcuts import assign_perm
 
 from notifications.models import Delivery, NotificationEvent
 
-from .models import IncidentGroupObjectPermission, IncidentUserObjectPermission
+from .models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
 
 VIEW = "view_incident"
 CHANGE = "change_incident"
 
+# Who asks: a person, or whoever `request.user` is (anonymous, or none outside a request).
+AnyUser = User | AnonymousUser | None
 
-def visible_incidents_q(user):
+
+def visible_incidents_q(user: AnyUser) -> Q:
     """A Q that keeps only the incidents `user` may see (use with Incident querysets)."""
     if not (user and user.is_authenticated and user.is_active):
         return Q(pk__in=[])
@@ -37,7 +43,8 @@ def visible_incidents_q(user):
     return Q(is_private=False) | Q(pk__in=granted_to_user) | Q(pk__in=granted_to_groups)
 
 
-def can_view(user, incident):
+def can_view(user: AnyUser, incident: Incident) -> TypeGuard[User]:
+    """Whether `user` may see `incident`: only an active, signed-in person (a User) may."""
     if not (user and user.is_authenticated and user.is_active):
         return False
     return (
@@ -45,20 +52,20 @@ def can_view(user, incident):
     )
 
 
-def can_act(user, incident):
+def can_act(user: AnyUser, incident: Incident) -> TypeGuard[User]:
     if not can_view(user, incident):
         return False
     return user.has_perm(f"incidents.{CHANGE}") or user.has_perm(f"incidents.{CHANGE}", incident)
 
 
-def was_paged(user, incident):
+def was_paged(user: User, incident: Incident) -> bool:
     """Whether `user` was paged about `incident` (by a chain, a plan step or by hand)."""
     return Delivery.objects.filter(
         recipient=user, notification__incident=incident, notification__event=NotificationEvent.PAGE
     ).exists()
 
 
-def can_acknowledge(user, incident):
+def can_acknowledge(user: AnyUser, incident: Incident) -> bool:
     """Acting on the incident, or answering a page about it: whoever is woken can say so,
     even an executive with a stakeholder's rights (that is all it lets them do)."""
     if not (user and user.is_authenticated and user.is_active):
@@ -66,32 +73,32 @@ def can_acknowledge(user, incident):
     return can_act(user, incident) or was_paged(user, incident)
 
 
-def ensure_can_acknowledge(user, incident):
+def ensure_can_acknowledge(user: AnyUser, incident: Incident) -> None:
     if not can_acknowledge(user, incident):
         raise PermissionDenied(
             _("You are not allowed to acknowledge incident %(ref)s.") % {"ref": incident.reference}
         )
 
 
-def can_declare(user):
+def can_declare(user: AnyUser) -> bool:
     return bool(user and user.is_active and user.has_perm("incidents.add_incident"))
 
 
-def can_waive(user, incident):
+def can_waive(user: AnyUser, incident: Incident) -> bool:
     return can_act(user, incident) and (
         user.has_perm("incidents.waive_exit_criterion")
         or user.has_perm("incidents.waive_exit_criterion", incident)
     )
 
 
-def ensure_can_act(user, incident):
+def ensure_can_act(user: AnyUser, incident: Incident) -> None:
     if not can_act(user, incident):
         raise PermissionDenied(
             _("You are not allowed to change incident %(ref)s.") % {"ref": incident.reference}
         )
 
 
-def grant_participant(incident, user):
+def grant_participant(incident: Incident, user: User | None) -> None:
     """Whoever takes part in an incident may see and act on it, private or not."""
     if user is None:
         return
@@ -99,7 +106,7 @@ def grant_participant(incident, user):
         assign_perm(codename, user, incident)
 
 
-def grant_participants(incident, users):
+def grant_participants(incident: Incident, users: Iterable[User | None]) -> None:
     """grant_participant for several people at once (a new incident's): two queries."""
     users = [user for user in dict.fromkeys(users) if user is not None]
     if not users:
@@ -117,7 +124,7 @@ def grant_participants(incident, users):
     )
 
 
-def grant_security_group(incident):
+def grant_security_group(incident: Incident) -> None:
     group, _created = Group.objects.get_or_create(name=settings.BEACON_SECURITY_GROUP)
     for codename in (VIEW, CHANGE):
         assign_perm(codename, group, incident)

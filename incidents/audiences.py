@@ -1,16 +1,20 @@
 """Who hears about an incident, and by which methods in which order: resolved here and handed
 to the outbox as people and addresses (notifications knows nothing of incidents)."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from incidents.models import RoleAssignment
+from incidents.models import Incident, RoleAssignment
 from notifications.methods import Method, drill_method
-from notifications.models import NotificationAudience
+from notifications.models import Notification, NotificationAudience
+from notifications.rendering import Context
 from notifications.services import notify
 from people.models import CriticalFunction
 from people.selectors import delegate_for
+from response.models import ResponsePlan
 
 # Used when no active response plan applies: every audience keeps a backup method.
 DEFAULT_COMMUNICATION = {
@@ -26,7 +30,14 @@ DEFAULT_COMMUNICATION = {
 PRIVATE_AUDIENCES = {"responders", "executives"}
 
 
-def notify_incident(*, incident, event, context, audiences, plan=None):
+def notify_incident(
+    *,
+    incident: Incident,
+    event: str,
+    context: Context,
+    audiences: Iterable[str],
+    plan: ResponsePlan | None = None,
+) -> list[Notification]:
     """Tell each audience of an incident; a drill tells only the drill channel."""
     if incident.is_drill:
         audience, methods = NotificationAudience.DRILL, [drill_method()]

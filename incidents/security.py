@@ -15,6 +15,7 @@ from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 from ipware import get_client_ip
 
 log = logging.getLogger("beacon.security")
@@ -23,7 +24,7 @@ BARE = re.compile(r"[\w.:/@+-]{1,200}")  # written as is; anything else as a JSO
 MAX_VALUE = 200
 
 
-def client_ip(request):
+def client_ip(request: HttpRequest) -> str | None:
     """REMOTE_ADDR, or behind `BEACON_PROXY_COUNT` proxies the address the farthest of them
     saw: counted from the right of `BEACON_CLIENT_IP_HEADER`, so what a client writes in that
     header itself is never taken for its address."""
@@ -41,13 +42,15 @@ def client_ip(request):
     return address or remote_addr
 
 
-def _value(value):
+def _value(value: object) -> str:
     text = "-" if value is None or value == "" else str(value)
     # Quoting escapes newlines and quotes: what a client typed cannot start a line of its own.
     return text if BARE.fullmatch(text) else json.dumps(text[:MAX_VALUE])
 
 
-def security_event(event, request=None, *, level=logging.INFO, **fields):
+def security_event(
+    event: str, request: HttpRequest | None = None, *, level: int = logging.INFO, **fields: object
+) -> None:
     """Write one line: the event, `fields`, then the request's client IP and path."""
     if request is not None:
         fields.update(ip=client_ip(request), path=request.path)

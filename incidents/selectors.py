@@ -1,11 +1,15 @@
 """Reads for a user. Every incident a user reaches comes through here, scoped by access."""
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from collections.abc import Mapping
+
+from django.contrib.auth.models import User
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from core.lookups import as_pk
 
 from . import access
+from .access import AnyUser
 from .models import (
     ApiToken,
     Incident,
@@ -15,10 +19,11 @@ from .models import (
     IncidentStatus,
     RoleAssignment,
     StatusUpdate,
+    TimelineEvent,
 )
 
 
-def _latest_update(field):
+def _latest_update(field: str) -> Subquery:
     return Subquery(
         StatusUpdate.objects.filter(incident=OuterRef("pk"))
         .order_by("-posted_at", "-id")
@@ -26,7 +31,9 @@ def _latest_update(field):
     )
 
 
-def incident_list(*, user, filters=None):
+def incident_list(
+    *, user: AnyUser, filters: Mapping[str, object] | None = None
+) -> QuerySet[Incident]:
     """Incidents `user` may see, with what a list shows, in a constant number of queries."""
     queryset = (
         Incident.objects.filter(access.visible_incidents_q(user))
@@ -40,13 +47,13 @@ def incident_list(*, user, filters=None):
     return queryset.filter(**(filters or {}))
 
 
-def incident_active_list(*, user):
+def incident_active_list(*, user: AnyUser) -> QuerySet[Incident]:
     return incident_list(user=user, filters={"status__in": IncidentStatus.active()}).order_by(
         "severity__rank", "declared_at"
     )
 
 
-def incident_get(*, user, reference):
+def incident_get(*, user: AnyUser, reference: str | int) -> Incident:
     """The incident with this reference (or id) if `user` may see it; 404 otherwise."""
     pk = as_pk(str(reference))
     lookup = {"pk": pk} if pk is not None else {"reference": reference}
@@ -78,15 +85,15 @@ def incident_get(*, user, reference):
     return incident
 
 
-def incident_timeline(*, incident):
+def incident_timeline(*, incident: Incident) -> QuerySet[TimelineEvent]:
     return incident.timeline.select_related("actor").order_by("created_at", "id")
 
 
-def incident_updates(*, incident):
+def incident_updates(*, incident: Incident) -> QuerySet[StatusUpdate]:
     return incident.updates.select_related("posted_by").order_by("-posted_at", "-id")
 
 
-def roles_to_check_for_handover():
+def roles_to_check_for_handover() -> list[int]:
     """Current roles on active incidents whose holders were not yet reminded to hand over."""
     return list(
         RoleAssignment.objects.filter(
@@ -95,12 +102,12 @@ def roles_to_check_for_handover():
     )
 
 
-def active_incident_ids():
+def active_incident_ids() -> list[int]:
     return list(
         Incident.objects.filter(status__in=IncidentStatus.active()).values_list("pk", flat=True)
     )
 
 
-def api_token_of(*, user):
+def api_token_of(*, user: User) -> ApiToken | None:
     """`user`'s active API token, or None."""
     return ApiToken.objects.filter(user=user, revoked_at=None).first()

@@ -2,45 +2,52 @@
 the rounds and stages sent (to whom, who was skipped and why), the stage reached, and which
 stage comes next and when, or why none will."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.models import EscalationNotice
+from incidents.models import EscalationNotice, Incident
 from policy import chains
 from policy import selectors as policy_selectors
 from policy.models import EscalationKind, PolicyLevel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass
 class EscalationState:
     kind: str
     description: str
-    anchor: object
-    sent: list = field(default_factory=list)  # EscalationNotice, in order, recipients prefetched
-    next_at: object = None
+    anchor: datetime
+    # In order, recipients prefetched.
+    sent: list[EscalationNotice] = field(default_factory=list)
+    next_at: datetime | None = None
     next_who: str = ""
     stopped: str = ""  # why nothing more will be sent; empty while it runs
 
     @property
-    def label(self):
+    def label(self) -> "StrOrPromise":
         return EscalationKind(self.kind).label
 
     @property
-    def stage_reached(self):
+    def stage_reached(self) -> tuple[int, int] | None:
         return (self.sent[-1].round, self.sent[-1].stage) if self.sent else None
 
     @property
-    def rounds(self):
-        grouped = {}
+    def rounds(self) -> dict[int, list[EscalationNotice]]:
+        grouped: dict[int, list[EscalationNotice]] = {}
         for notice in self.sent:
             grouped.setdefault(notice.round, []).append(notice)
         return grouped
 
 
-def escalation_state(incident):
+def escalation_state(incident: Incident) -> list[EscalationState]:
     """The incident's escalations (acknowledgement first), each with its state."""
     level = policy_selectors.policy_level(
         version=incident.policy_version, severity=incident.severity
@@ -70,7 +77,13 @@ def escalation_state(incident):
     return states
 
 
-def _state(chain, anchor, sent, stopped, incident):
+def _state(
+    chain: chains.Chain,
+    anchor: datetime,
+    sent: list[EscalationNotice],
+    stopped: str,
+    incident: Incident,
+) -> EscalationState:
     state = EscalationState(chain.kind, chains.describe(chain), anchor, sent, stopped=stopped)
     if not incident.is_active:
         state.stopped = _("the incident is %(status)s") % {
@@ -92,12 +105,14 @@ class AckWatch:
     """Where one active incident stands against its acknowledgement target, for the
     dashboard: when it was due, whether it is past it unacknowledged, and who was paged."""
 
-    due_at: object
+    due_at: datetime | None
     overdue: bool
-    paged: list
+    paged: list[User]
 
 
-def ack_overdue_first(incidents, *, now=None):
+def ack_overdue_first(
+    incidents: Iterable[Incident], *, now: datetime | None = None
+) -> list[Incident]:
     """`incidents` (active ones, in their order) with those unacknowledged past their policy's
     acknowledgement target first, longest overdue first; each gets `ack_watch`. Three queries
     however many incidents."""
@@ -109,14 +124,16 @@ def ack_overdue_first(incidents, *, now=None):
         target = targets.get((incident.policy_version_id, incident.severity_id))
         due_at = incident.declared_at + timedelta(minutes=target) if target else None
         overdue = bool(due_at and not incident.acknowledged_at and due_at < now)
-        incident.ack_watch = AckWatch(due_at, overdue, paged.get(incident.pk, []))
-    overdue = sorted(
-        (i for i in incidents if i.ack_watch.overdue), key=lambda i: i.ack_watch.due_at
+        # `ack_watch` is this selector's, for the dashboard: the model does not declare it.
+        incident.ack_watch = AckWatch(due_at, overdue, paged.get(incident.pk, []))  # type: ignore[attr-defined]
+    late = sorted(
+        (i for i in incidents if i.ack_watch.overdue),  # type: ignore[attr-defined]
+        key=lambda i: i.ack_watch.due_at,  # type: ignore[attr-defined]
     )
-    return overdue + [i for i in incidents if not i.ack_watch.overdue]
+    return late + [i for i in incidents if not i.ack_watch.overdue]  # type: ignore[attr-defined]
 
 
-def _ack_targets(incidents):
+def _ack_targets(incidents: Iterable[Incident]) -> dict[tuple[int | None, int], int]:
     versions = {incident.policy_version_id for incident in incidents} - {None}
     levels = PolicyLevel.objects.filter(version__in=versions).values_list(
         "version_id", "severity_id", "ack_target_minutes"
@@ -124,7 +141,7 @@ def _ack_targets(incidents):
     return {(version, severity): minutes for version, severity, minutes in levels}
 
 
-def _paged_by_incident(incident_ids):
+def _paged_by_incident(incident_ids: list[int]) -> dict[int, list[User]]:
     """Everyone each incident's acknowledgement escalation paged, in the order first paged."""
     notices = (
         EscalationNotice.objects.filter(
@@ -133,7 +150,7 @@ def _paged_by_incident(incident_ids):
         .prefetch_related("recipients")
         .order_by("round", "stage", "pk")
     )
-    paged = {}
+    paged: dict[int, list[User]] = {}
     for notice in notices:
         people = paged.setdefault(notice.incident_id, [])
         people.extend(person for person in notice.recipients.all() if person not in people)

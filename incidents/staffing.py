@@ -2,12 +2,15 @@
 transactions, so assignments and their timeline events commit with the change that caused them.
 """
 
+from datetime import datetime
+
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.names import display_name
-from incidents.models import RoleAssignment, TimelineKind
+from incidents.models import Incident, RoleAssignment, TimelineKind
 from people.models import CriticalFunction, IncidentRoleField
 from people.selectors import delegate_for
 
@@ -25,7 +28,15 @@ def required_functions(level):
     )
 
 
-def assign(*, incident, function, user, actor, reason, at=None):
+def assign(
+    *,
+    incident: Incident,
+    function: CriticalFunction,
+    user: User,
+    actor: User | None,
+    reason: str,
+    at: datetime | None = None,
+) -> None:
     """Make `user` the current holder of `function`, ending whoever held it."""
     at = at or timezone.now()
     RoleAssignment.objects.filter(incident=incident, function=function, ended_at=None).update(

@@ -2,38 +2,47 @@
 approvers for a review, a decision tells the author. Written to the outbox in the caller's
 transaction."""
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Permission, User
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from guardian.shortcuts import get_users_with_perms
 
+from catalog.models import Service
 from core.names import display_name
 from notifications.links import absolute_url
-from notifications.models import NotificationEvent
+from notifications.models import Notification, NotificationEvent
+from notifications.rendering import Context
 from notifications.services import notify_people
+from playbooks.models import PlaybookVersion
 
 
-def approvers(service):
+def approvers(service: Service) -> QuerySet[User]:
     """Who holds `approve_playbook` on the service (themselves or by a group) or model-wide.
 
     Superusers are left out: they may approve, but they are not the service's reviewers.
     """
-    User = get_user_model()
     on_service = get_users_with_perms(service, only_with_perms_in=["approve_playbook"])
     model_wide = Permission.objects.filter(
         content_type__app_label="catalog", codename="approve_playbook"
     )
     holders = User.objects.filter(
-        Q(pk__in=on_service.values("pk"))
+        # guardian types its answer `Any | list[str]`; without attach_perms it is a queryset.
+        Q(pk__in=on_service.values("pk"))  # type: ignore[union-attr]
         | Q(user_permissions__in=model_wide)
         | Q(groups__permissions__in=model_wide)
     )
     return User.objects.filter(pk__in=holders.values("pk"), is_active=True).order_by("pk")
 
 
-def _context(version, headline, body="", facts=()):
+def _context(
+    version: PlaybookVersion,
+    headline: str,
+    body: str = "",
+    facts: Iterable[tuple[str, object]] = (),
+) -> Context:
     service = version.playbook.service
     url = absolute_url("playbooks:service", service.slug)
     facts = [
@@ -57,11 +66,13 @@ def _context(version, headline, body="", facts=()):
     }
 
 
-def _names(version):
+def _names(version: PlaybookVersion) -> dict[str, object]:
     return {"service": version.playbook.service.name, "number": version.number}
 
 
-def submitted(version, *, actor, approvals_required):
+def submitted(
+    version: PlaybookVersion, *, actor: User, approvals_required: int
+) -> Notification | None:
     """Ask the service's approvers for a review; neither the author nor who submitted it."""
     headline = _("Playbook for %(service)s v%(number)s awaits your review") % _names(version)
     body = ngettext(
@@ -77,19 +88,21 @@ def submitted(version, *, actor, approvals_required):
     )
 
 
-def approved(version, *, approved_by, comment):
+def approved(version: PlaybookVersion, *, approved_by: str, comment: str) -> Notification | None:
     """Tell the author their version is now the approved one (with the last comment)."""
     headline = _("Playbook for %(service)s v%(number)s is approved") % _names(version)
     return _to_author(version, headline, comment, [(_("Approved by"), approved_by)])
 
 
-def rejected(version, *, actor, reason):
+def rejected(version: PlaybookVersion, *, actor: User, reason: str) -> Notification | None:
     """Tell the author what has to change."""
     headline = _("Playbook for %(service)s v%(number)s was rejected") % _names(version)
     return _to_author(version, headline, reason, [(_("Rejected by"), display_name(actor))])
 
 
-def _to_author(version, headline, body, facts):
+def _to_author(
+    version: PlaybookVersion, headline: str, body: str, facts: Iterable[tuple[str, object]]
+) -> Notification | None:
     return notify_people(
         people=[version.author],
         event=NotificationEvent.PLAYBOOK_DECIDED,

@@ -2,12 +2,13 @@
 
 import difflib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import markdown
 import nh3
 from django.conf import settings
-from django.db.models import Prefetch
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from catalog import selectors as catalog_selectors
@@ -15,6 +16,7 @@ from catalog.models import (
     Service,
 )
 from playbooks.models import (
+    Playbook,
     PlaybookVersion,
     Verification,
     VerificationOutcome,
@@ -22,40 +24,42 @@ from playbooks.models import (
 )
 
 
-def reverify_interval(service):
+def reverify_interval(service: Service) -> timedelta:
     return timedelta(days=settings.BEACON_PLAYBOOK_REVERIFY_DAYS_BY_TIER.get(service.tier, 365))
 
 
 @dataclass
 class Coverage:
     service: Service
-    approved: list  # approved versions, one per playbook
+    approved: list[PlaybookVersion]  # approved versions, one per playbook
     pending_reviews: int
     last_verification: Verification | None
-    reverify_due_at: object
+    reverify_due_at: datetime | None
 
     @property
-    def has_approved(self):
+    def has_approved(self) -> bool:
         return bool(self.approved)
 
     @property
-    def verified_current(self):
+    def verified_current(self) -> bool:
         return self.reverify_due_at is not None and self.reverify_due_at > timezone.now()
 
     @property
-    def is_covered(self):
+    def is_covered(self) -> bool:
         return self.has_approved and self.verified_current
 
     @property
-    def days_until_reverification(self):
+    def days_until_reverification(self) -> int | None:
         if self.reverify_due_at is None:
             return None
         return (self.reverify_due_at - timezone.now()).days
 
 
-def service_coverage(service):
+def service_coverage(service: Service) -> Coverage:
     """`service`'s playbook state; prefetch with `_with_coverage` when doing many."""
-    approved, pending, verifications = [], 0, []
+    approved: list[PlaybookVersion] = []
+    pending = 0
+    verifications: list[Verification] = []
     for playbook in service.playbooks.all():
         for version in playbook.versions.all():
             if version.status == VersionStatus.APPROVED:
@@ -72,17 +76,17 @@ def service_coverage(service):
     return Coverage(service, approved, pending, last, due)
 
 
-def coverage():
+def coverage() -> list[Coverage]:
     """Every active service with its playbook state, in a constant number of queries."""
     return [service_coverage(s) for s in _with_coverage(Service.objects.filter(is_active=True))]
 
 
-def render_markdown(text):
+def render_markdown(text: str | None) -> str:
     """Playbook Markdown as HTML safe to show: nh3 drops scripts, handlers and odd URLs."""
     return nh3.clean(markdown.markdown(text or "", extensions=["fenced_code", "tables"]))
 
 
-def _lines(version):
+def _lines(version: PlaybookVersion) -> list[str]:
     steps = [
         f"{step.position}. {step.text}"
         + (f" → {step.expected_outcome}" if step.expected_outcome else "")
@@ -92,7 +96,7 @@ def _lines(version):
     return [*version.content.splitlines(), "", "Steps:", *steps]
 
 
-def version_diff(version, against):
+def version_diff(version: PlaybookVersion, against: PlaybookVersion | None) -> str:
     """A unified diff of `version` against another (usually the approved one)."""
     if against is None or against.pk == version.pk:
         return ""
@@ -107,14 +111,14 @@ def version_diff(version, against):
     )
 
 
-def approved_version(playbook):
+def approved_version(playbook: Playbook) -> PlaybookVersion | None:
     return playbook.versions.filter(status=VersionStatus.APPROVED).first()
 
 
 # --- Who may see which service ------------------------------------------------------------
 
 
-def _with_coverage(services):
+def _with_coverage(services: QuerySet[Service]) -> QuerySet[Service]:
     return services.select_related("owner_team").prefetch_related(
         "playbooks",
         Prefetch(
@@ -126,12 +130,13 @@ def _with_coverage(services):
     )
 
 
-def service_list(*, user):
+def service_list(*, user: User | AnonymousUser | None) -> QuerySet[Service]:
     """The services `user` may see, ready for `service_coverage` in a constant number of
     queries."""
-    return _with_coverage(catalog_selectors.visible_services(user)).prefetch_related("dependencies")
+    visible = catalog_selectors.visible_services(user)
+    return _with_coverage(visible).prefetch_related("dependencies")
 
 
-def coverage_for(*, user):
+def coverage_for(*, user: User | AnonymousUser | None) -> list[Coverage]:
     """`coverage()` limited to the active services `user` may see."""
     return [service_coverage(service) for service in service_list(user=user).filter(is_active=True)]

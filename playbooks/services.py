@@ -9,13 +9,18 @@ may not, 403). Approvers hold `catalog.approve_playbook` on the service (or
 model-wide); the author never approves their own version.
 """
 
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import Service
 from core.exceptions import TransitionNotAllowed
 from core.names import display_name
 from playbooks.models import (
@@ -30,21 +35,25 @@ from playbooks.models import (
     VerificationOutcome,
     VersionStatus,
 )
+from policy.models import IncidentType
 
 from . import announce
 
 STEP_FIELDS = ("text", "expected_outcome", "command", "link")
 
+# A step as a front door gives it: its STEP_FIELDS by name.
+StepInput = Mapping[str, object]
 
-def approvals_required(service):
+
+def approvals_required(service: Service) -> int:
     return settings.BEACON_PLAYBOOK_APPROVALS_BY_TIER.get(service.tier, 1)
 
 
-def can_edit(user, playbook):
+def can_edit(user: User | AnonymousUser | None, playbook: Playbook) -> bool:
     return bool(user and user.is_active and user.has_perm("playbooks.change_playbook"))
 
 
-def can_approve(user, service):
+def can_approve(user: User | AnonymousUser | None, service: Service) -> bool:
     return bool(
         user
         and user.is_active
@@ -55,11 +64,13 @@ def can_approve(user, service):
     )
 
 
-def _event(version, kind, actor, message=""):
+def _event(
+    version: PlaybookVersion, kind: PlaybookEventKind, actor: User, message: str = ""
+) -> None:
     PlaybookEvent.objects.create(version=version, kind=kind, actor=actor, message=message)
 
 
-def _locked(version):
+def _locked(version: PlaybookVersion) -> PlaybookVersion:
     return (
         PlaybookVersion.objects.select_for_update(of=("self",))
         .select_related("playbook__service")
@@ -67,11 +78,11 @@ def _locked(version):
     )
 
 
-def _status(version):
+def _status(version: PlaybookVersion) -> str:
     return VersionStatus(version.status).label.lower()
 
 
-def _require_status(version, status, doing):
+def _require_status(version: PlaybookVersion, status: VersionStatus, doing: str) -> None:
     if version.status != status:
         raise TransitionNotAllowed(
             _("%(version)s is %(status)s: it cannot be %(doing)s.")
@@ -79,12 +90,12 @@ def _require_status(version, status, doing):
         )
 
 
-def _require_editor(actor, playbook):
+def _require_editor(actor: User, playbook: Playbook) -> None:
     if not can_edit(actor, playbook):
         raise PermissionDenied(_("You are not allowed to edit playbooks."))
 
 
-def _clean_steps(steps):
+def _clean_steps(steps: Iterable[StepInput] | None) -> list[PlaybookStep]:
     """Steps as dicts in order; each needs its text, and a link must be a URL."""
     cleaned, errors = [], []
     for position, step in enumerate(steps or (), start=1):
@@ -103,7 +114,9 @@ def _clean_steps(steps):
     return cleaned
 
 
-def _write_content(version, content, steps):
+def _write_content(
+    version: PlaybookVersion, content: str | None, steps: list[PlaybookStep]
+) -> None:
     version.content = (content or "").strip()
     version.save(update_fields=["content"])
     version.steps.all().delete()
@@ -113,7 +126,13 @@ def _write_content(version, content, steps):
 
 
 @transaction.atomic
-def playbook_version_create(*, actor, playbook, content=None, steps=None) -> PlaybookVersion:
+def playbook_version_create(
+    *,
+    actor: User,
+    playbook: Playbook,
+    content: str | None = None,
+    steps: Iterable[StepInput] | None = None,
+) -> PlaybookVersion:
     """A new draft; without content it starts from the approved version (or the latest)."""
     _require_editor(actor, playbook)
     base = (
@@ -137,7 +156,13 @@ def playbook_version_create(*, actor, playbook, content=None, steps=None) -> Pla
 
 @transaction.atomic
 def playbook_create(
-    *, actor, service, title, incident_type=None, content="", steps=()
+    *,
+    actor: User,
+    service: Service,
+    title: str,
+    incident_type: IncidentType | None = None,
+    content: str = "",
+    steps: Iterable[StepInput] = (),
 ) -> PlaybookVersion:
     """A new playbook for `service` (its general one, or one per incident type) with its first
     draft; returns that draft."""
@@ -149,7 +174,13 @@ def playbook_create(
 
 
 @transaction.atomic
-def playbook_version_edit(*, actor, version, content, steps) -> PlaybookVersion:
+def playbook_version_edit(
+    *,
+    actor: User,
+    version: PlaybookVersion,
+    content: str | None,
+    steps: Iterable[StepInput] | None,
+) -> PlaybookVersion:
     version = _locked(version)
     _require_editor(actor, version.playbook)
     if version.status != VersionStatus.DRAFT:
@@ -163,7 +194,7 @@ def playbook_version_edit(*, actor, version, content, steps) -> PlaybookVersion:
 
 
 @transaction.atomic
-def playbook_version_submit(*, actor, version) -> PlaybookVersion:
+def playbook_version_submit(*, actor: User, version: PlaybookVersion) -> PlaybookVersion:
     version = _locked(version)
     _require_editor(actor, version.playbook)
     _require_status(version, VersionStatus.DRAFT, _("submitted for review"))
@@ -179,7 +210,7 @@ def playbook_version_submit(*, actor, version) -> PlaybookVersion:
     return version
 
 
-def _require_reviewer(actor, version):
+def _require_reviewer(actor: User, version: PlaybookVersion) -> None:
     service = version.playbook.service
     if not can_approve(actor, service):
         raise PermissionDenied(
@@ -190,7 +221,9 @@ def _require_reviewer(actor, version):
 
 
 @transaction.atomic
-def playbook_version_approve(*, actor, version, comment="") -> PlaybookVersion:
+def playbook_version_approve(
+    *, actor: User, version: PlaybookVersion, comment: str = ""
+) -> PlaybookVersion:
     """Record one approval; the last one required makes the version the approved one."""
     version = _locked(version)
     _require_status(version, VersionStatus.IN_REVIEW, _("approved"))
@@ -222,7 +255,9 @@ def playbook_version_approve(*, actor, version, comment="") -> PlaybookVersion:
 
 
 @transaction.atomic
-def playbook_version_reject(*, actor, version, reason) -> PlaybookVersion:
+def playbook_version_reject(
+    *, actor: User, version: PlaybookVersion, reason: str | None
+) -> PlaybookVersion:
     version = _locked(version)
     _require_status(version, VersionStatus.IN_REVIEW, _("rejected"))
     _require_reviewer(actor, version)
@@ -239,7 +274,7 @@ def playbook_version_reject(*, actor, version, reason) -> PlaybookVersion:
 
 
 @transaction.atomic
-def playbook_version_reopen(*, actor, version) -> PlaybookVersion:
+def playbook_version_reopen(*, actor: User, version: PlaybookVersion) -> PlaybookVersion:
     """A rejected version goes back to draft for its fixes; its approvals are cleared."""
     version = _locked(version)
     _require_editor(actor, version.playbook)
@@ -255,7 +290,13 @@ def playbook_version_reopen(*, actor, version) -> PlaybookVersion:
 
 @transaction.atomic
 def playbook_version_verify(
-    *, actor, version, method, outcome, evidence, verified_at=None
+    *,
+    actor: User,
+    version: PlaybookVersion,
+    method: str,
+    outcome: str,
+    evidence: str,
+    verified_at: datetime | None = None,
 ) -> Verification:
     version = _locked(version)
     _require_editor(actor, version.playbook)

@@ -10,14 +10,16 @@ escalation always (commander at due, backup a step later, executive a step after
 acknowledgement escalation when the level pages functions.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from people.models import CriticalFunction
-from policy.models import EscalationKind, StageTarget
+from policy.models import EscalationKind, PolicyLevel, StageTarget
 
 MAX_STAGES = 12
 MAX_MINUTES = 7 * 24 * 60  # a stage a week after its anchor is as far as a chain reaches
@@ -29,7 +31,7 @@ class Stage:
     notify: str
     function: str = ""  # a function's slug, for `holder` and `next_delegate`
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, object]:
         data = {"after_minutes": self.after_minutes, "notify": self.notify}
         return {**data, "function": self.function} if self.function else data
 
@@ -41,24 +43,26 @@ class Due:
     round: int
     position: int  # 1-based
     stage: Stage
-    at: object
+    at: datetime
 
 
 @dataclass(frozen=True)
 class Chain:
     kind: str
-    stages: tuple
+    stages: tuple[Stage, ...]
     repeat_minutes: int
     rounds: int | None  # None: until stopped
 
     @property
-    def round_length(self):
+    def round_length(self) -> timedelta:
         return timedelta(minutes=self.stages[-1].after_minutes + self.repeat_minutes)
 
-    def due(self, anchor, until, *, after=None):
+    def due(
+        self, anchor: datetime, until: datetime, *, after: tuple[int, int] | None = None
+    ) -> list[Due]:
         """Every stage due from `anchor` up to `until`, in order; with `after` (round, stage),
         only those after it."""
-        found = []
+        found: list[Due] = []
         number = after[0] if after else 1
         while self.rounds is None or number <= self.rounds:
             start = anchor + (number - 1) * self.round_length
@@ -73,7 +77,7 @@ class Chain:
             number += 1
         return found
 
-    def following(self, anchor, last):
+    def following(self, anchor: datetime, last: tuple[int, int] | None) -> Due | None:
         """The stage due after (round, position) `last`, or None when the chain has ended."""
         number, position = last or (1, 0)
         if position >= len(self.stages):
@@ -84,16 +88,16 @@ class Chain:
         start = anchor + (number - 1) * self.round_length
         return Due(number, position + 1, stage, start + timedelta(minutes=stage.after_minutes))
 
-    def is_last(self, due):
+    def is_last(self, due: Due) -> bool:
         final_round = self.rounds is not None and due.round == self.rounds
         return final_round and due.position == len(self.stages)
 
 
-def _step():
+def _step() -> int:
     return settings.BEACON_ESCALATION_STEP_MINUTES
 
 
-def default_update_stages():
+def default_update_stages() -> tuple[Stage, ...]:
     return (
         Stage(0, StageTarget.COMMANDER),
         Stage(_step(), StageTarget.NEXT_DELEGATE),
@@ -101,7 +105,7 @@ def default_update_stages():
     )
 
 
-def default_ack_stages(level):
+def default_ack_stages(level: PolicyLevel) -> tuple[Stage, ...]:
     target = level.ack_target_minutes
     return (
         Stage(0, StageTarget.COMMANDER),
@@ -111,11 +115,11 @@ def default_ack_stages(level):
     )
 
 
-def _stages(raw):
+def _stages(raw: Iterable[Mapping[str, Any]]) -> tuple[Stage, ...]:
     return tuple(Stage(s["after_minutes"], s["notify"], s.get("function", "")) for s in raw)
 
 
-def ack_chain(level):
+def ack_chain(level: PolicyLevel | None) -> Chain | None:
     """The level's acknowledgement escalation, or None when it pages nobody."""
     if level is None:
         return None
@@ -128,7 +132,7 @@ def ack_chain(level):
     return Chain(EscalationKind.ACKNOWLEDGE, stages, level.ack_repeat_minutes, level.ack_rounds)
 
 
-def update_chain(level):
+def update_chain(level: PolicyLevel | None) -> Chain:
     if level is None:
         return Chain(EscalationKind.UPDATE, default_update_stages(), _step(), None)
     stages = _stages(level.update_chain) if level.update_chain else default_update_stages()
@@ -144,7 +148,8 @@ def clean_stages(value: object) -> tuple[list[dict[str, object]] | None, list[st
         return None, [_("Give the stages as a list.")]
     if len(value) > MAX_STAGES:
         return None, [_("A chain has at most %(max)d stages.") % {"max": MAX_STAGES}]
-    errors, stages = [], []
+    errors: list[str] = []
+    stages: list[Stage] = []
     functions = set(CriticalFunction.objects.filter(is_active=True).values_list("slug", flat=True))
     for number, raw in enumerate(value, start=1):
         label = _("Stage %(number)d") % {"number": number}
@@ -201,7 +206,7 @@ def clean_stages(value: object) -> tuple[list[dict[str, object]] | None, list[st
 # --- Reading them ---------------------------------------------------------------------------
 
 
-def describe_target(chain, position, functions=None):
+def describe_target(chain: Chain, position: int, functions: Mapping[str, str] | None = None) -> str:
     """Who stage `position` (1-based) of `chain` tells, in words."""
     functions = functions if functions is not None else function_names()
     stage = chain.stages[position - 1]
@@ -218,7 +223,7 @@ def describe_target(chain, position, functions=None):
     return str(StageTarget(stage.notify).label)
 
 
-def describe(chain, methods=""):
+def describe(chain: Chain | None, methods: str = "") -> str:
     """ "at 0 min page the commander by SMS; at 5 min the commander's backup; …" """
     if chain is None:
         return _("nobody is paged")
@@ -249,5 +254,5 @@ def describe(chain, methods=""):
     return "; ".join(parts)
 
 
-def function_names():
+def function_names() -> dict[str, str]:
     return dict(CriticalFunction.objects.values_list("slug", "name"))

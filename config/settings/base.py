@@ -311,7 +311,7 @@ BEACON_PAGE_METHODS = env.list("BEACON_PAGE_METHODS", default=["sms", "voice", "
 BEACON_EXECUTIVE_FUNCTION = env("BEACON_EXECUTIVE_FUNCTION", default="executive")
 # Due incidents escalated by one task: the periodic tick fans them out to every worker.
 BEACON_ESCALATION_BATCH = env.int("BEACON_ESCALATION_BATCH", default=200)
-BEACON_ESCALATION_STEP_MINUTES = env.int("BEACON_ESCALATION_STEP_MINUTES", default=10)
+BEACON_ESCALATION_STEP_MINUTES: int = env.int("BEACON_ESCALATION_STEP_MINUTES", default=10)
 # Links the response plan posts; "{reference}" and "{channel}" are filled in.
 BEACON_INCIDENT_DOCUMENT_URL = env("BEACON_INCIDENT_DOCUMENT_URL", default="")
 BEACON_VIDEO_BRIDGE_URL = env("BEACON_VIDEO_BRIDGE_URL", default="")

@@ -21,7 +21,7 @@ class IncidentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
     @classmethod
-    def active(cls):
+    def active(cls) -> list["IncidentStatus"]:
         return [cls.DECLARED, cls.INVESTIGATING, cls.IDENTIFIED, cls.MONITORING]
 
 

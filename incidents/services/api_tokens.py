@@ -11,9 +11,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -31,28 +32,28 @@ KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{40,64}")
 USE_RECORDED_EVERY = timedelta(minutes=1)
 
 
-def digest_of(key):
+def digest_of(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _may_manage(actor, user):
+def _may_manage(actor: User | None, user: User) -> None:
     if actor is None or actor.pk == user.pk or actor.has_perm("incidents.change_apitoken"):
         return
     raise PermissionDenied(_("You may manage only your own API token."))
 
 
-def _lock_owner(user):
+def _lock_owner(user: User) -> User:
     owner = get_user_model().objects.select_for_update().get(pk=user.pk)
     if not owner.is_active:
         raise ValidationError(_("%(user)s is not active: it gets no API token.") % {"user": owner})
     return owner
 
 
-def _active(user):
+def _active(user: User) -> ApiToken | None:
     return ApiToken.objects.select_for_update().filter(user=user, revoked_at=None).first()
 
 
-def _require_active(user):
+def _require_active(user: User) -> ApiToken:
     token = _active(user)
     if token is None:
         raise ValidationError(
@@ -61,7 +62,7 @@ def _require_active(user):
     return token
 
 
-def _issue(user, actor, label, now):
+def _issue(user: User, actor: User | None, label: str, now: datetime) -> tuple[ApiToken, str]:
     key = secrets.token_urlsafe(KEY_BYTES)
     token = ApiToken(
         user=user,
@@ -76,22 +77,27 @@ def _issue(user, actor, label, now):
     return token, key
 
 
-def _revoke(token, actor, now):
+def _revoke(token: ApiToken, actor: User | None, now: datetime) -> None:
     token.revoked_at, token.revoked_by = now, actor
     token.save(update_fields=["revoked_at", "revoked_by"])
 
 
-def _log_after_commit(event, token, actor, **fields):
+def _log_after_commit(event: str, token: ApiToken, actor: User | None, **fields: object) -> None:
     actor_name = actor.get_username() if actor else "manage.py"
     transaction.on_commit(
         lambda: security_event(
-            event, user=token.user.get_username(), token=token.prefix, actor=actor_name, **fields
+            event,
+            user=token.user.get_username(),
+            token=token.prefix,
+            actor=actor_name,
+            # mypy cannot tell that `fields` holds no `request` or `level`.
+            **fields,  # type: ignore[arg-type]
         )
     )
 
 
 @transaction.atomic
-def api_token_create(*, user, actor, label=""):
+def api_token_create(*, user: User, actor: User | None, label: str = "") -> tuple[ApiToken, str]:
     """A first token for `user`: (token, key); the key is shown once and never again."""
     _may_manage(actor, user)
     user = _lock_owner(user)
@@ -106,7 +112,7 @@ def api_token_create(*, user, actor, label=""):
 
 
 @transaction.atomic
-def api_token_rotate(*, user, actor):
+def api_token_rotate(*, user: User, actor: User | None) -> tuple[ApiToken, str]:
     """A new key in place of `user`'s token, which stops working now: (token, key)."""
     _may_manage(actor, user)
     user = _lock_owner(user)
@@ -119,7 +125,7 @@ def api_token_rotate(*, user, actor):
 
 
 @transaction.atomic
-def api_token_revoke(*, user, actor):
+def api_token_revoke(*, user: User, actor: User | None) -> ApiToken:
     """`user`'s token stops working now; they may create another."""
     _may_manage(actor, user)
     user = get_user_model().objects.select_for_update().get(pk=user.pk)  # inactive: revoke too
@@ -129,7 +135,7 @@ def api_token_revoke(*, user, actor):
     return token
 
 
-def api_token_authenticate(*, key):
+def api_token_authenticate(*, key: str) -> tuple[ApiToken | None, bool]:
     """The active token `key` opens (its user active), or None. Found by prefix, compared by
     digest in constant time. Records the use at most once a minute: (token, recorded)."""
     if not KEY_SHAPE.fullmatch(key):

@@ -1,10 +1,12 @@
 """What the incident services share: locking, the timeline row, the policy's cadence."""
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -13,25 +15,29 @@ from incidents.models import Incident, IncidentStatus
 from incidents.timeline import record_event as record_event  # the services' timeline writer
 from incidents.timeline import timeline_event as timeline_event
 from policy import selectors as policy_selectors
+from policy.models import PolicyLevel
 
 from .compliance import incident_compliance_refresh
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CLOCK_SKEW = timedelta(minutes=2)
 
 
-def measure_compliance(incident, *, new=False):
+def measure_compliance(incident: Incident, *, new: bool = False) -> None:
     incident_compliance_refresh(incident=incident, new=new)
 
 
-def lock_incident(incident):
+def lock_incident(incident: Incident) -> Incident:
     return Incident.objects.select_for_update().get(pk=incident.pk)
 
 
-def status_label(status):
+def status_label(status: str) -> "StrOrPromise":
     return IncidentStatus(status).label
 
 
-def require_active(incident, doing):
+def require_active(incident: Incident, doing: str) -> None:
     if not incident.is_active:
         raise TransitionNotAllowed(
             _("Incident %(ref)s is %(status)s: it can no longer %(doing)s.")
@@ -43,17 +49,17 @@ def require_active(incident, doing):
         )
 
 
-def clean_list(values):
+def clean_list(values: Iterable[object] | None) -> list[str]:
     return [str(v).strip() for v in values or () if str(v).strip()]
 
 
-def policy_level_of(incident):
+def policy_level_of(incident: Incident) -> PolicyLevel | None:
     return policy_selectors.policy_level(
         version=incident.policy_version, severity=incident.severity
     )
 
 
-def update_cadence(incident, level=None):
+def update_cadence(incident: Incident, level: PolicyLevel | None = None) -> timedelta:
     """Time between status updates: the policy level's cadence, else the default (30 min)."""
     level = level or policy_level_of(incident)
     minutes = (
@@ -62,7 +68,13 @@ def update_cadence(incident, level=None):
     return timedelta(minutes=minutes)
 
 
-def check_moments(errors, *, impact_started_at, detected_at, now):
+def check_moments(
+    errors: dict[str, str],
+    *,
+    impact_started_at: datetime | None,
+    detected_at: datetime | None,
+    now: datetime,
+) -> None:
     for field, moment in (("impact_started_at", impact_started_at), ("detected_at", detected_at)):
         if moment and moment > now + CLOCK_SKEW:
             errors[field] = _("This time is in the future.")
@@ -70,7 +82,7 @@ def check_moments(errors, *, impact_started_at, detected_at, now):
         errors["detected_at"] = _("Detection cannot come before the impact started.")
 
 
-def incident_channels(*, ids=(), names=()):
+def incident_channels(*, ids: Iterable[str] = (), names: Iterable[str] = ()) -> QuerySet[Incident]:
     """Every incident (whoever asks) whose Slack channel has one of these ids or names."""
     ids, names = [i for i in ids if i], [n for n in names if n]
     if connection.vendor == "postgresql":
@@ -86,7 +98,7 @@ def incident_channels(*, ids=(), names=()):
     return Incident.objects.filter(Q(slack_channel_id__in=ids) | Q(channel_name__in=names))
 
 
-def check_broadcast_channel(errors, channel):
+def check_broadcast_channel(errors: dict[str, str], channel: str | None) -> None:
     """No incident's channel, by id or name, is where the organisation hears about incidents
     (saying which incident would name a private one)."""
     if channel and incident_channels(ids=[channel], names=[channel.lstrip("#")]).exists():

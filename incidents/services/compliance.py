@@ -1,4 +1,6 @@
+from collections.abc import Iterable
 from dataclasses import fields
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +13,9 @@ from policy.models import PolicyLevel
 MEASURED = [f.name for f in fields(compliance.Compliance)]
 
 
-def incident_compliance_refresh(*, incident, now=None, new=False) -> IncidentCompliance:
+def incident_compliance_refresh(
+    *, incident: Incident, now: datetime | None = None, new: bool = False
+) -> IncidentCompliance:
     """Store how `incident` measures up to its policy. Runs inside the caller's transaction
     after every change that moves a measure, and periodically for incidents still open. A
     `new` incident (being declared) has no status update and no measure yet."""
@@ -33,7 +37,7 @@ def incident_compliance_refresh(*, incident, now=None, new=False) -> IncidentCom
     return record
 
 
-def compliance_refresh_open(*, incident_ids, now=None):
+def compliance_refresh_open(*, incident_ids: Iterable[int], now: datetime | None = None) -> int:
     """Re-measure the still-active incidents among `incident_ids`, in one transaction and a
     constant number of queries however many there are. Each is locked as a change to it would
     lock it, so a measure never overwrites the one a concurrent change just stored. Returns
@@ -46,11 +50,11 @@ def compliance_refresh_open(*, incident_ids, now=None):
             .order_by("pk")  # one lock order for every batch: no deadlock between them
         )
         versions = {incident.policy_version_id for incident in incidents} - {None}
-        levels = {
+        levels: dict[tuple[int | None, int], PolicyLevel] = {
             (level.version_id, level.severity_id): level
             for level in PolicyLevel.objects.filter(version__in=versions)
         }
-        update_times = {}
+        update_times: dict[int, list[datetime]] = {}
         for incident_id, posted_at in StatusUpdate.objects.filter(
             incident__in=incidents
         ).values_list("incident_id", "posted_at"):

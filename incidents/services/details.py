@@ -3,6 +3,9 @@
 for the refusal conventions.
 """
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -46,7 +49,7 @@ EDITABLE_DETAILS = (
 
 
 @transaction.atomic
-def incident_add_note(*, incident, actor, text) -> TimelineEvent:
+def incident_add_note(*, incident: Incident, actor: User, text: str | None) -> TimelineEvent:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     text = (text or "").strip()
@@ -56,7 +59,7 @@ def incident_add_note(*, incident, actor, text) -> TimelineEvent:
 
 
 @transaction.atomic
-def incident_update_details(*, incident, actor, **changes) -> Incident:
+def incident_update_details(*, incident: Incident, actor: User, **changes: Any) -> Incident:
     """Edit the descriptive fields (not status or severity); each change is in the timeline."""
     unknown = set(changes) - set(EDITABLE_DETAILS)
     if unknown:
@@ -74,7 +77,7 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
     for field in ("title", "summary", "impact", "broadcast_channel"):
         if field in changes:
             changes[field] = (changes[field] or "").strip()
-    errors = {}
+    errors: dict[str, str] = {}
     if "title" in changes and not changes["title"]:
         errors["title"] = _("Give the incident a title.")
     check_broadcast_channel(errors, changes.get("broadcast_channel"))
@@ -110,7 +113,8 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
         before["services"] = sorted(s.slug for s in current_services)
         after["services"] = sorted(s.slug for s in new_services)
         changed["services"] = new_services
-    labels = ", ".join(str(Incident._meta.get_field(f).verbose_name) for f in changed)
+    # Each of EDITABLE_DETAILS is a field of the incident's own, never a reverse relation.
+    labels = ", ".join(str(Incident._meta.get_field(f).verbose_name) for f in changed)  # type: ignore[union-attr]
     record_event(
         incident,
         TimelineKind.DETAILS_CHANGED,
@@ -124,7 +128,7 @@ def incident_update_details(*, incident, actor, **changes) -> Incident:
     return incident
 
 
-def _follow_role_change(incident, role, user, actor):
+def _follow_role_change(incident: Incident, role: str, user: User | None, actor: User) -> None:
     """Keep the role history in step when the commander or responder field is edited."""
     if user is not None:
         access.grant_participant(incident, user)
@@ -145,7 +149,7 @@ def _follow_role_change(incident, role, user, actor):
         )
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """A JSON-friendly rendering of a field value for the timeline's before/after."""
     if hasattr(value, "pk"):
         return str(value)

@@ -2,9 +2,10 @@
 the incident row and writes its timeline event in the same transaction (see lifecycle.py)."""
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -13,25 +14,27 @@ from django.utils.translation import gettext as _
 
 from core.names import display_name
 from incidents import access
-from incidents.models import EffortEntry, TimelineKind
-from people.models import UserPreference
+from incidents.access import AnyUser
+from incidents.models import EffortEntry, Incident, TimelineKind
+from people.models import CriticalFunction, UserPreference
 
 from .base import lock_incident, record_event
 
 MIN_HOURS = Decimal("0.25")
 MAX_HOURS = Decimal("24")
 QUARTER = Decimal("0.25")
-NOTE_MAX_LENGTH = EffortEntry._meta.get_field("note").max_length
+# Django types a TextField's max_length optional; the note sets one.
+NOTE_MAX_LENGTH: int = EffortEntry._meta.get_field("note").max_length  # type: ignore[assignment]
 CHANGE_ANY = "incidents.change_effortentry"
 
 
-def _zone_of(user):
+def _zone_of(user: User) -> tzinfo:
     """The user's own time zone (their preference), else the active one: what "today" means."""
     name = UserPreference.objects.filter(user=user).values_list("time_zone", flat=True).first()
     return zoneinfo.ZoneInfo(str(name)) if name else timezone.get_current_timezone()
 
 
-def _hours(value, errors):
+def _hours(value: object, errors: dict[str, str]) -> Decimal | None:
     try:
         hours = Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
@@ -44,17 +47,25 @@ def _hours(value, errors):
     return hours
 
 
-def _format_hours(hours):
+def _format_hours(hours: Decimal) -> str:
     return f"{hours.normalize():f}"
 
 
 @transaction.atomic
-def effort_log(*, actor, incident, hours, worked_on, function=None, note="") -> EffortEntry:
+def effort_log(
+    *,
+    actor: User,
+    incident: Incident,
+    hours: object,
+    worked_on: object,
+    function: CriticalFunction | None = None,
+    note: str | None = "",
+) -> EffortEntry:
     """`actor` logs `hours` spent on `incident` on the day `worked_on` (in their time zone),
     optionally in a critical function, whose cost weight then applies."""
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    errors = {}
+    errors: dict[str, str] = {}
     hours = _hours(hours, errors)
     zone = _zone_of(actor)
     if not isinstance(worked_on, date) or isinstance(worked_on, datetime):
@@ -72,6 +83,7 @@ def effort_log(*, actor, incident, hours, worked_on, function=None, note="") -> 
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = _("Keep the note under %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
     if "hours" not in errors and "worked_on" not in errors:
+        assert hours is not None and isinstance(worked_on, date)  # checked: no error for them
         already = EffortEntry.objects.filter(user=actor, worked_on=worked_on).aggregate(
             total=Sum("hours")
         )["total"] or Decimal(0)
@@ -81,6 +93,7 @@ def effort_log(*, actor, incident, hours, worked_on, function=None, note="") -> 
             ) % {"already": _format_hours(already), "day": worked_on.isoformat()}
     if errors:
         raise ValidationError(errors)
+    assert hours is not None and isinstance(worked_on, date)  # checked: no error for them
 
     entry = EffortEntry(
         incident=incident,
@@ -117,12 +130,14 @@ def effort_log(*, actor, incident, hours, worked_on, function=None, note="") -> 
     return entry
 
 
-def may_remove_any(user, incident):
+def may_remove_any(user: AnyUser, incident: Incident) -> bool:
     """People with the change permission on effort entries may remove anyone's."""
     return access.can_view(user, incident) and user.has_perm(CHANGE_ANY)
 
 
-def can_remove(user, entry, incident=None):
+def can_remove(
+    user: User | AnonymousUser, entry: EffortEntry, incident: Incident | None = None
+) -> bool:
     """Whoever logged an entry may take it back while they may act on the incident."""
     incident = incident or entry.incident
     if may_remove_any(user, incident):
@@ -131,7 +146,7 @@ def can_remove(user, entry, incident=None):
 
 
 @transaction.atomic
-def effort_remove(*, actor, entry) -> None:
+def effort_remove(*, actor: User, entry: EffortEntry) -> None:
     """Take an effort entry back; the timeline keeps what was logged and who removed it."""
     incident = lock_incident(entry.incident)
     entry = (

@@ -9,8 +9,10 @@ Written: the notices and their recipients, the timeline rows, the notifications 
 deliveries (published after commit).
 """
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
+from django.contrib.auth.models import User
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
@@ -34,7 +36,7 @@ QUEUED_FOR = timedelta(seconds=120)
 ACK_ENDED = timedelta(days=36500)
 
 
-def escalations_due(*, now=None):
+def escalations_due(*, now: datetime | None = None) -> list[int]:
     """Active incidents with a status update due, or an acknowledgement stage due (or not
     looked at yet), and no batch of theirs queued and pending."""
     now = now or timezone.now()
@@ -52,7 +54,9 @@ def escalations_due(*, now=None):
     )
 
 
-def escalations_queued(incident_ids, *, now=None, queued=True):
+def escalations_queued(
+    incident_ids: Iterable[int], *, now: datetime | None = None, queued: bool = True
+) -> None:
     """Mark these incidents' batch queued (or, `queued=False`, not queued after all)."""
     Incident.objects.filter(pk__in=incident_ids).update(
         escalation_queued_at=(now or timezone.now()) if queued else None
@@ -68,7 +72,7 @@ LOCKED_WITH = (
 )
 
 
-def lock_batch(incident_ids):
+def lock_batch(incident_ids: Iterable[int]) -> list[Incident]:
     """The active incidents among `incident_ids`, locked; those another transaction holds are
     left out (their worker is escalating them, or an acknowledgement is being written: the
     next tick finds them if anything is still due)."""
@@ -81,7 +85,7 @@ def lock_batch(incident_ids):
 
 
 class BatchReads:
-    def __init__(self, incidents, now):
+    def __init__(self, incidents: list[Incident], now: datetime) -> None:
         self.now = now
         self.levels = _levels(incidents)
         functions = list(CriticalFunction.objects.all())
@@ -91,48 +95,48 @@ class BatchReads:
             (f for f in functions if f.incident_field == IncidentRoleField.COMMANDER), None
         )
         self.roles = _current_roles(incidents)
-        others = {i.commander_id for i in incidents} | {i.responder_id for i in incidents}
-        others |= {user.pk for user in self.roles.values()}
-        self.delegates = Delegates(
-            teams={i.team for i in incidents}, at=now, others=others - {None}
-        )
+        reachable = {i.commander_id for i in incidents} | {i.responder_id for i in incidents}
+        reachable |= {user.pk for user in self.roles.values()}
+        others = {pk for pk in reachable if pk is not None}
+        self.delegates = Delegates(teams={i.team for i in incidents}, at=now, others=others)
         self.notices = _notices(incidents)
         self.paged = _paged_before_escalating(incidents)
 
-    def level(self, incident):
+    def level(self, incident: Incident) -> PolicyLevel | None:
         return self.levels.get((incident.policy_version_id, incident.severity_id))
 
-    def function(self, slug):
+    def function(self, slug: str) -> CriticalFunction | None:
         return self.functions.get(slug)
 
-    def current_holder(self, incident, function):
+    def current_holder(self, incident: Incident, function: CriticalFunction) -> User | None:
         if function.incident_field:
-            return getattr(incident, function.incident_field)
+            holder: User | None = getattr(incident, function.incident_field)
+            return holder
         return self.roles.get((incident.pk, function.pk))
 
-    def notices_of(self, incident, kind):
+    def notices_of(self, incident: Incident, kind: str) -> list[EscalationNotice]:
         return self.notices.get((incident.pk, kind), [])
 
-    def paged_before_escalating(self, incident):
+    def paged_before_escalating(self, incident: Incident) -> set[int]:
         """The pks of whom the incident's pages reached before its acknowledgement escalation
         began (the response plan's "page function" steps)."""
         return self.paged.get(incident.pk, set())
 
 
-def _levels(incidents):
+def _levels(incidents: list[Incident]) -> dict[tuple[int | None, int], PolicyLevel]:
     versions = {i.policy_version_id for i in incidents} - {None}
     if not versions:
         return {}
     levels = PolicyLevel.objects.filter(
         version_id__in=versions, severity_id__in={i.severity_id for i in incidents}
     ).prefetch_related("paged_functions")
-    found = {}
+    found: dict[tuple[int | None, int], PolicyLevel] = {}
     for level in levels:
         found.setdefault((level.version_id, level.severity_id), level)
     return found
 
 
-def _current_roles(incidents):
+def _current_roles(incidents: list[Incident]) -> dict[tuple[int, int], User]:
     """(incident, function) → the holder of its current role (the first, as it was read one
     incident at a time)."""
     roles = (
@@ -140,13 +144,13 @@ def _current_roles(incidents):
         .select_related("user__preference")
         .order_by("incident", "function__position", "started_at")
     )
-    found = {}
+    found: dict[tuple[int, int], User] = {}
     for role in roles:
         found.setdefault((role.incident_id, role.function_id), role.user)
     return found
 
 
-def _notices(incidents):
+def _notices(incidents: list[Incident]) -> dict[tuple[int, str], list[EscalationNotice]]:
     """The notices already sent of each incident's acknowledgement escalation and of its
     current update escalation (the one counted from its due time)."""
     current = Q(kind=EscalationKind.ACKNOWLEDGE) | Q(
@@ -157,13 +161,13 @@ def _notices(incidents):
         .prefetch_related("recipients")
         .order_by("incident", "kind", "anchor", "round", "stage")
     )
-    found = {}
+    found: dict[tuple[int, str], list[EscalationNotice]] = {}
     for notice in notices:
         found.setdefault((notice.incident_id, notice.kind), []).append(notice)
     return found
 
 
-def _paged_before_escalating(incidents):
+def _paged_before_escalating(incidents: list[Incident]) -> dict[int | None, set[int]]:
     ids = [i.pk for i in incidents]
     escalating = EscalationNotice.objects.filter(
         incident__in=ids, kind=EscalationKind.ACKNOWLEDGE
@@ -173,7 +177,7 @@ def _paged_before_escalating(incidents):
         .exclude(incident__in=escalating)
         .values_list("about_id", "people")
     )
-    found = {}
+    found: dict[int | None, set[int]] = {}
     for incident_id, people in pages:
         found.setdefault(incident_id, set()).update(people)
     return found
@@ -182,18 +186,18 @@ def _paged_before_escalating(incidents):
 class BatchWrites:
     """The rows a batch writes, kept in order and written in one insert per table."""
 
-    def __init__(self):
-        self.notices = []  # (notice, recipients)
-        self.events = []
+    def __init__(self) -> None:
+        self.notices: list[tuple[EscalationNotice, list[User]]] = []
+        self.events: list[TimelineEvent] = []
         self.outbox = Outbox()
 
-    def notice(self, notice, recipients):
+    def notice(self, notice: EscalationNotice, recipients: Iterable[User]) -> None:
         self.notices.append((notice, list({p.pk: p for p in recipients}.values())))
 
-    def event(self, event):
+    def event(self, event: TimelineEvent) -> None:
         self.events.append(event)
 
-    def write(self):
+    def write(self) -> list[EscalationNotice]:
         notices = EscalationNotice.objects.bulk_create(n for n, _people in self.notices)
         through = EscalationNotice.recipients.through
         through.objects.bulk_create(

@@ -2,6 +2,7 @@
 resolves only once every required one is settled (see lifecycle.py for the refusal conventions).
 """
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,12 +10,12 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from incidents import access
-from incidents.models import IncidentCriterion, TimelineKind
+from incidents.models import Incident, IncidentCriterion, TimelineKind
 
 from .base import lock_incident, record_event, require_active
 
 
-def _criterion(incident, criterion_id):
+def _criterion(incident: Incident, criterion_id: int | str) -> IncidentCriterion:
     try:
         return IncidentCriterion.objects.select_for_update().get(pk=criterion_id, incident=incident)
     except (IncidentCriterion.DoesNotExist, ValueError, TypeError):
@@ -26,7 +27,7 @@ def _criterion(incident, criterion_id):
         ) from None
 
 
-def _require_unsettled(criterion):
+def _require_unsettled(criterion: IncidentCriterion) -> None:
     if criterion.is_met:
         raise TransitionNotAllowed(_("“%(text)s” is already met.") % {"text": criterion.text})
     if criterion.is_waived:
@@ -34,7 +35,9 @@ def _require_unsettled(criterion):
 
 
 @transaction.atomic
-def incident_check_exit_criterion(*, incident, actor, criterion_id, note="") -> IncidentCriterion:
+def incident_check_exit_criterion(
+    *, incident: Incident, actor: User, criterion_id: int | str, note: str | None = ""
+) -> IncidentCriterion:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     require_active(incident, _("have exit criteria checked"))
@@ -55,7 +58,9 @@ def incident_check_exit_criterion(*, incident, actor, criterion_id, note="") -> 
 
 
 @transaction.atomic
-def incident_waive_exit_criterion(*, incident, actor, criterion_id, reason) -> IncidentCriterion:
+def incident_waive_exit_criterion(
+    *, incident: Incident, actor: User, criterion_id: int | str, reason: str | None
+) -> IncidentCriterion:
     incident = lock_incident(incident)
     if not access.can_waive(actor, incident):
         raise PermissionDenied(_("You are not allowed to waive exit criteria."))
@@ -80,5 +85,5 @@ def incident_waive_exit_criterion(*, incident, actor, criterion_id, reason) -> I
     return criterion
 
 
-def unmet_required_criteria(incident):
+def unmet_required_criteria(incident: Incident) -> list[IncidentCriterion]:
     return [c for c in incident.criteria.all() if c.required and not c.is_settled]

@@ -8,6 +8,9 @@ Refusals, for every service of this package: `ValidationError` for bad input (40
 when the actor may not make it (403).
 """
 
+from datetime import datetime
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +27,7 @@ from incidents.models import (
     StatusUpdate,
     TimelineKind,
 )
+from policy.models import SeverityLevel
 
 from . import announce
 from .base import (
@@ -36,7 +40,7 @@ from .base import (
 )
 from .exit_criteria import unmet_required_criteria
 
-WORKING_TRANSITIONS = {
+WORKING_TRANSITIONS: dict[str, set[IncidentStatus]] = {
     IncidentStatus.DECLARED: {
         IncidentStatus.INVESTIGATING,
         IncidentStatus.IDENTIFIED,
@@ -53,7 +57,7 @@ DEDICATED_ACTIONS = {
 }
 
 
-def _leave_declared(incident, actor, now):
+def _leave_declared(incident: Incident, actor: User, now: datetime) -> None:
     """Anyone moving an incident on from `declared` has acknowledged it."""
     if incident.acknowledged_at is None:
         incident.acknowledged_at = now
@@ -61,7 +65,7 @@ def _leave_declared(incident, actor, now):
 
 
 @transaction.atomic
-def incident_acknowledge(*, incident, actor, via=AckVia.PORTAL) -> Incident:
+def incident_acknowledge(*, incident: Incident, actor: User, via: str = AckVia.PORTAL) -> Incident:
     via = AckVia(via)
     incident = lock_incident(incident)
     access.ensure_can_acknowledge(actor, incident)
@@ -87,7 +91,7 @@ def incident_acknowledge(*, incident, actor, via=AckVia.PORTAL) -> Incident:
     return incident
 
 
-def _apply_status(incident, actor, status, note):
+def _apply_status(incident: Incident, actor: User, status: IncidentStatus, note: str) -> None:
     """Move between working states; the caller holds the lock."""
     if status in DEDICATED_ACTIONS:
         raise TransitionNotAllowed(
@@ -128,14 +132,16 @@ def _apply_status(incident, actor, status, note):
     )
 
 
-def _valid_status(status):
+def _valid_status(status: object) -> IncidentStatus:
     if status not in IncidentStatus.values:
         raise ValidationError({"status": _("“%(value)s” is not a status.") % {"value": status}})
     return IncidentStatus(status)
 
 
 @transaction.atomic
-def incident_change_status(*, incident, actor, status, note="") -> Incident:
+def incident_change_status(
+    *, incident: Incident, actor: User, status: object, note: str | None = ""
+) -> Incident:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     _apply_status(incident, actor, _valid_status(status), (note or "").strip())
@@ -144,7 +150,9 @@ def incident_change_status(*, incident, actor, status, note="") -> Incident:
 
 
 @transaction.atomic
-def incident_post_update(*, incident, actor, message, status=None) -> StatusUpdate:
+def incident_post_update(
+    *, incident: Incident, actor: User, message: str | None, status: object = None
+) -> StatusUpdate:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     message = (message or "").strip()
@@ -177,7 +185,9 @@ def incident_post_update(*, incident, actor, message, status=None) -> StatusUpda
 
 
 @transaction.atomic
-def incident_change_severity(*, incident, actor, severity, reason="") -> Incident:
+def incident_change_severity(
+    *, incident: Incident, actor: User, severity: SeverityLevel, reason: str | None = ""
+) -> Incident:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
@@ -219,7 +229,9 @@ def incident_change_severity(*, incident, actor, severity, reason="") -> Inciden
 
 
 @transaction.atomic
-def incident_resolve(*, incident, actor, resolution, archive_channel=False) -> Incident:
+def incident_resolve(
+    *, incident: Incident, actor: User, resolution: str | None, archive_channel: bool = False
+) -> Incident:
     """Resolve; with `archive_channel`, the Slack channel is archived once the resolution
     announcement is out (an outbox delivery, written here)."""
     incident = lock_incident(incident)
@@ -279,7 +291,7 @@ def incident_resolve(*, incident, actor, resolution, archive_channel=False) -> I
 
 
 @transaction.atomic
-def incident_close(*, incident, actor) -> Incident:
+def incident_close(*, incident: Incident, actor: User) -> Incident:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     if incident.status != IncidentStatus.RESOLVED:
@@ -303,7 +315,14 @@ def incident_close(*, incident, actor) -> Incident:
 
 
 @transaction.atomic
-def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> Incident:
+def incident_cancel(
+    *,
+    incident: Incident,
+    actor: User,
+    reason: str,
+    duplicate_of: Incident | None = None,
+    note: str | None = "",
+) -> Incident:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     require_active(incident, _("be cancelled"))
@@ -334,7 +353,7 @@ def incident_cancel(*, incident, actor, reason, duplicate_of=None, note="") -> I
     incident.save(
         update_fields=["status", "cancel_reason", "duplicate_of", "cancelled_at", "next_update_due"]
     )
-    message = CancelReason(reason).label
+    message = str(CancelReason(reason).label)
     if duplicate_of is not None:
         message = _("Duplicate of %(ref)s.") % {"ref": duplicate_of.reference}
     if note and note.strip():

@@ -4,21 +4,28 @@ is added later), their steps copied onto the incident as a checklist that respon
 See lifecycle.py for the refusal conventions.
 """
 
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import Service
 from core.exceptions import TransitionNotAllowed
 from incidents import access
-from incidents.models import IncidentPlaybook, IncidentPlaybookStep, TimelineKind
+from incidents.models import Incident, IncidentPlaybook, IncidentPlaybookStep, TimelineKind
 from playbooks.models import PlaybookVersion, VersionStatus
+from policy.models import IncidentType
 
 from .base import lock_incident, record_event, require_active
 
 
-def approved_version_for(service, incident_type):
+def approved_version_for(
+    service: Service, incident_type: IncidentType | None
+) -> PlaybookVersion | None:
     """The service's approved version for this incident type, else its general playbook's."""
     versions = (
         PlaybookVersion.objects.filter(playbook__service=service, status=VersionStatus.APPROVED)
@@ -29,7 +36,7 @@ def approved_version_for(service, incident_type):
     return min(versions, key=lambda v: v.playbook.incident_type_id is None, default=None)
 
 
-def link_playbooks(incident, services, actor):
+def link_playbooks(incident: Incident, services: Iterable[Service], actor: User | None) -> None:
     """Link each service's approved playbook (once per service) and copy its steps; one
     timeline event per service, saying plainly when it has no approved playbook."""
     already = set(incident.playbook_links.values_list("service_id", flat=True))
@@ -80,7 +87,7 @@ def link_playbooks(incident, services, actor):
         )
 
 
-def _step(incident, step_id):
+def _step(incident: Incident, step_id: int | str) -> IncidentPlaybookStep:
     try:
         return (
             IncidentPlaybookStep.objects.select_for_update(of=("self",))
@@ -94,7 +101,9 @@ def _step(incident, step_id):
 
 
 @transaction.atomic
-def incident_complete_playbook_step(*, incident, actor, step_id, note="") -> IncidentPlaybookStep:
+def incident_complete_playbook_step(
+    *, incident: Incident, actor: User, step_id: int | str, note: str | None = ""
+) -> IncidentPlaybookStep:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     require_active(incident, _("have playbook steps completed"))

@@ -1,7 +1,8 @@
 """Handing critical functions over during an incident, and the reminder to do so."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +11,8 @@ from django.utils.translation import gettext as _
 from core.exceptions import TransitionNotAllowed
 from core.names import display_name
 from incidents import access, staffing
-from incidents.models import RoleAssignment, TimelineKind
+from incidents.models import Incident, RoleAssignment, TimelineKind
+from people.models import CriticalFunction
 from policy import selectors as policy_selectors
 
 from . import announce
@@ -18,7 +20,14 @@ from .base import lock_incident, record_event, require_active
 
 
 @transaction.atomic
-def incident_hand_over_role(*, incident, actor, function, to_user, note="") -> RoleAssignment:
+def incident_hand_over_role(
+    *,
+    incident: Incident,
+    actor: User,
+    function: CriticalFunction,
+    to_user: User | None,
+    note: str | None = "",
+) -> RoleAssignment:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     require_active(incident, _("have roles handed over"))
@@ -70,7 +79,7 @@ def incident_hand_over_role(*, incident, actor, function, to_user, note="") -> R
 
 
 @transaction.atomic
-def role_flag_handover_due(*, assignment_id, now=None) -> bool:
+def role_flag_handover_due(*, assignment_id: int, now: datetime | None = None) -> bool:
     """Record once that a role holder passed the policy's maximum continuous hours.
 
     Returns whether it was flagged now; calling it again, or for an ended role, does nothing.
