@@ -34,12 +34,25 @@ def record(
     )
 
 
-def changed_message(instance: Model, changes: Changes) -> str:
-    """The message of an update: the fields it changed (apply_changes's answer), by name."""
+def record_update(
+    *, actor: User, kind: PeopleEventKind, about: Model, description: str, changed: Changes
+) -> PeopleEvent:
+    """Record an update: the fields it changed (apply_changes's answer), by name, and each
+    one's value before and after."""
+    return record(
+        actor=actor,
+        kind=kind,
+        about=about,
+        description=description,
+        message=_changed_message(about, changed),
+        changes=_changed_data(changed),
+    )
+
+
+def _changed_message(instance: Model, changes: Changes) -> str:
     names = {field.name: field.verbose_name for field in instance._meta.concrete_fields}
     return _("Changed: %(fields)s.") % {"fields": ", ".join(str(names[f]) for f in changes)}
 
 
-def changed_data(changes: Changes) -> dict[str, dict[str, Any]]:
-    """The details of an update: each changed field's value before and after."""
+def _changed_data(changes: Changes) -> dict[str, dict[str, Any]]:
     return {field: {"from": old, "to": new} for field, (old, new) in changes.items()}

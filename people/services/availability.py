@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.names import display_name
 from people import announce
 from people.models import PeopleEventKind, Unavailability, UnavailabilityReason
-from people.services.audit import changed_data, changed_message, record
+from people.services.audit import record, record_update
 from people.services.common import Actor, apply_changes, refuse_unknown, require, strip
 
 WINDOW_FIELDS = ("starts_at", "ends_at", "reason", "note")
@@ -147,13 +147,12 @@ def unavailability_update(
         window.full_clean()
         covered = announce.covered()
         window.save(update_fields=list(changed))
-        record(
+        record_update(
             actor=actor,
             kind=PeopleEventKind.UNAVAILABILITY_UPDATED,
             about=window,
             description=_described(window),
-            message=changed_message(window, changed),
-            changes=changed_data(changed),
+            changed=changed,
         )
         announce.backups_lost(covered, announce.away(window))
     return window

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from people.models import CriticalFunction, IncidentRoleField, PeopleEventKind
-from people.services.audit import changed_data, changed_message, record
+from people.services.audit import record, record_update
 from people.services.common import Actor, apply_changes, refuse_unknown, require, strip
 
 FUNCTION_FIELDS = (
@@ -95,12 +95,11 @@ def critical_function_update(
     if changed:
         _check_function(function)
         function.save(update_fields=list(changed))
-        record(
+        record_update(
             actor=actor,
             kind=PeopleEventKind.FUNCTION_UPDATED,
             about=function,
             description=function.name,
-            message=changed_message(function, changed),
-            changes=changed_data(changed),
+            changed=changed,
         )
     return function

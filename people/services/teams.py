@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.names import display_name
 from people.models import Delegation, PeopleEventKind, Team, TeamMembership
-from people.services.audit import changed_data, changed_message, record
+from people.services.audit import record, record_update
 from people.services.common import (
     Actor,
     apply_changes,
@@ -68,13 +68,12 @@ def team_update(*, actor: Actor, team: Team, **changes: Any) -> Team:
     if changed:
         _check_team(team)
         team.save(update_fields=list(changed))
-        record(
+        record_update(
             actor=actor,
             kind=PeopleEventKind.TEAM_UPDATED,
             about=team,
             description=team.name,
-            message=changed_message(team, changed),
-            changes=changed_data(changed),
+            changed=changed,
         )
     return team
 
