@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from notifications import metrics
+        # The tasks register with Celery here: the outbox queues them by name.
+        from notifications import metrics, tasks  # noqa: F401
 
         metrics.register()

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from .periodic import runs_alone
 from .services import deliveries_send, deliveries_sweep
+from .services.outbox import DELIVER, DELIVER_PAGE
 from .sweeps import run_chores
 
 # A batch stops taking new sends at a quarter of the lease; its limits sit well within the
@@ -15,14 +16,14 @@ SENDING_LIMITS = {
 }
 
 
-@shared_task(name="notifications.tasks.deliver", ignore_result=True, **SENDING_LIMITS)
+@shared_task(name=DELIVER, ignore_result=True, **SENDING_LIMITS)
 def deliver(delivery_ids: list[int]) -> None:
     """Send a batch of deliveries. Retries are scheduled by the service (with the provider's
     wait), each delivery on its own."""
     deliveries_send(delivery_ids)
 
 
-@shared_task(name="notifications.tasks.deliver_page", ignore_result=True, **SENDING_LIMITS)
+@shared_task(name=DELIVER_PAGE, ignore_result=True, **SENDING_LIMITS)
 def deliver_page(delivery_ids: list[int]) -> None:
     """Send a batch of pages: the same as `deliver`, on the pages queue."""
     deliveries_send(delivery_ids)

@@ -10,6 +10,7 @@ sweeper.
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
@@ -220,6 +221,11 @@ def is_page(notification: Notification) -> bool:
     return notification.event == NotificationEvent.PAGE
 
 
+# The sending tasks (notifications/tasks.py), on their queues (config/celery_routes.py).
+DELIVER = "notifications.tasks.deliver"
+DELIVER_PAGE = "notifications.tasks.deliver_page"
+
+
 def publish(
     delivery_ids: Iterable[int],
     countdown: float | None = None,
@@ -231,9 +237,9 @@ def publish(
 
     A countdown stays below the broker's visibility timeout, after which Redis would hand the
     waiting task to a second worker; a longer wait is the sweeper's (the row knows when)."""
-    from notifications.tasks import deliver, deliver_page
-
-    task = deliver_page if page else deliver
+    # By name from Celery's registry (notifications/apps.py loads the tasks): the tasks module
+    # imports these services, so the outbox cannot import it.
+    task = current_app.tasks[DELIVER_PAGE if page else DELIVER]
     if countdown is not None:
         countdown = min(countdown, settings.BEACON_COUNTDOWN_MAX_SECONDS)
     ids = list(delivery_ids)
