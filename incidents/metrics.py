@@ -6,6 +6,8 @@ Private incidents are left out: /metrics is unauthenticated and must not reveal 
 from django.db.models import Count
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 
+from incidents.models import Incident, IncidentStatus
+
 _registered = False
 
 
@@ -23,8 +25,6 @@ class ActiveIncidentsCollector:
         yield _gauge()
 
     def collect(self):
-        from .models import Incident, IncidentStatus
-
         gauge = _gauge()
         try:
             rows = (

@@ -9,6 +9,8 @@ from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 
+from notifications.models import Delivery, DeliveryStatus
+
 from .heartbeats import heartbeat_ages
 
 _registered = False
@@ -38,8 +40,6 @@ class OutboxCollector:
         yield from _gauges()
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from .models import Delivery, DeliveryStatus
-
         by_status, given_up, oldest = _gauges()
         try:
             unsettled = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
