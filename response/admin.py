@@ -113,23 +113,43 @@ class CommunicationMethodForm(forms.ModelForm):
         return data
 
 
-class StepInline(admin.TabularInline):
-    model = ResponsePlanStep
+class PlanPartInline(admin.TabularInline):
+    """Steps and methods are part of their plan: who may add or change the plan edits them, as
+    in the services."""
+
     formset = PlanPartsFormSet
-    fields = ["position", "action", "title", "audience", "function"]
     extra = 1
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("response.view_responseplan") or self._may_edit(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def _may_edit(self, request, plan):
+        action = "add" if plan is None else "change"
+        return request.user.has_perm(f"response.{action}_responseplan")
+
+
+class StepInline(PlanPartInline):
+    model = ResponsePlanStep
+    fields = ["position", "action", "title", "audience", "function"]
     verbose_name_plural = _("steps, in order of position")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("function").order_by("position", "pk")
 
 
-class CommunicationMethodInline(admin.TabularInline):
+class CommunicationMethodInline(PlanPartInline):
     model = CommunicationMethod
     form = CommunicationMethodForm
-    formset = PlanPartsFormSet
     fields = ["audience", "rank", "channel", "target", "address"]
-    extra = 1
     verbose_name_plural = _("communication methods (rank 0 is the primary, then the backups)")
 
 
