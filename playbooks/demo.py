@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from catalog import services as catalog_services
 from catalog.models import Service
 from people.models import Team
 from playbooks.models import Playbook, Verification
@@ -54,13 +55,20 @@ def _content(service):
 
 
 def ensure_catalogue():
+    """The services missing, then the dependencies missing, each through the catalogue's
+    services as the demo's admin, so that a second run records nothing."""
+    admin = get_user_model().objects.get(username="admin")
     for slug, (name, team, tier, _deps) in CATALOGUE.items():
-        Service.objects.get_or_create(
-            slug=slug,
-            defaults={"name": name, "owner_team": Team.objects.get(slug=team), "tier": tier},
-        )
+        if not Service.objects.filter(slug=slug).exists():
+            catalog_services.service_create(
+                actor=admin, slug=slug, name=name, owner_team=Team.objects.get(slug=team), tier=tier
+            )
     for slug, (*_rest, deps) in CATALOGUE.items():
-        Service.objects.get(slug=slug).dependencies.add(*Service.objects.filter(slug__in=deps))
+        service = Service.objects.get(slug=slug)
+        present = set(service.dependencies.all())
+        wanted = present | set(Service.objects.filter(slug__in=deps))
+        if wanted != present:
+            catalog_services.service_update(actor=admin, service=service, dependencies=wanted)
 
 
 def seed_playbooks():

@@ -1,19 +1,21 @@
-"""Response plans in the admin: steps and communication methods edited inline, activation and
-deactivation as actions through response/services.py.
+"""Response plans in the admin: steps and communication methods edited inline, everything saved
+through response/services.py.
 
-Each method row is checked by `method_errors`, its messages shown on the row's fields. An active
-plan is checked whole when saved, with its steps and methods as the page would leave them: if
-the edit breaks `plan_errors`, the page is shown again with the messages and nothing is saved.
-An active plan keeps its scope (incident type and severity) and is not deleted: deactivate it
-first, since activation is where a scope is checked against the other active plans. Who
-activated and deactivated the plan is listed last, read-only.
+The plan's form saves, as its last check, the plan and the rows of both inlines through the
+services (`response_plan_create`, or `response_plan_update` then `response_plan_parts_set`), so a
+refusal shows on the form and nothing is saved. Each method row is checked by `method_errors`
+first, its messages shown on the row's fields. An active plan is checked whole by the service,
+with its steps and methods as the page would leave them: if the edit breaks `plan_errors`, the
+page is shown again with the messages. An active plan keeps its scope (incident type and
+severity) and is not deleted: deactivate it first, since activation is where a scope is checked
+against the other active plans. The plan's history is listed last, read-only.
 """
 
 from operator import attrgetter
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.admin.actions import apply_each, prefixed
+from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
 from response.models import (
     CommunicationMethod,
     ResponsePlan,
@@ -28,10 +31,14 @@ from response.models import (
     ResponsePlanStep,
 )
 from response.services import (
+    PLAN_FIELDS,
     method_errors,
     plan_errors,
     response_plan_activate,
+    response_plan_create,
     response_plan_deactivate,
+    response_plan_parts_set,
+    response_plan_update,
 )
 
 ACTIVATED = ngettext_lazy(
@@ -48,8 +55,8 @@ METHOD_FIELDS = ["channel", "target", "address"]
 
 
 class PlanPartsFormSet(BaseInlineFormSet):
-    """The steps or the methods of a plan. Both formsets of a page register in `page`, so
-    that an active plan is checked with the steps and methods as they would be saved."""
+    """The steps or the methods of a plan, registered in the page's `page` for the plan's form,
+    which saves them."""
 
     def __init__(self, *args, page=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,22 +73,29 @@ class PlanPartsFormSet(BaseInlineFormSet):
         ]
 
 
-class MethodFormSet(PlanPartsFormSet):
-    def clean(self):
-        super().clean()
-        plan = self.instance
-        if not plan.is_active or any(self.errors):
-            return
-        steps = self.page.get(ResponsePlanStep)
-        if steps is not None and not steps.is_valid():
-            return  # the steps' own errors come first
-        errors = plan_errors(
-            steps=steps.kept() if steps is not None else list(plan.steps.all()),
-            methods=self.kept(),
+class ResponsePlanForm(ServiceModelForm):
+    # The page's steps and methods formsets by model, set by the admin per request. They are
+    # built before the form is validated, so its service call can hand over their rows.
+    page = {}
+
+    def call_service(self):
+        formsets = [self.page.get(ResponsePlanStep), self.page.get(CommunicationMethod)]
+        if not all(formset is None or formset.is_valid() for formset in formsets):
+            return self.instance  # the rows show their errors, and the admin saves nothing
+        steps, methods = (
+            None if formset is None or not formset.has_changed() else formset.kept()
+            for formset in formsets
         )
-        if errors:
-            raise ValidationError(
-                [_("This plan is active: %(problem)s") % {"problem": e} for e in errors]
+        with transaction.atomic():  # a refusal of the second call undoes the first
+            if self.instance.pk is None:
+                fields = {f: v for f, v in self.cleaned_data.items() if f in PLAN_FIELDS}
+                return response_plan_create(
+                    actor=self.actor, steps=steps or (), methods=methods or (), **fields
+                )
+            changes = {f: self.cleaned_data[f] for f in self.changed_data if f in PLAN_FIELDS}
+            plan = response_plan_update(actor=self.actor, plan=self.instance, **changes)
+            return response_plan_parts_set(
+                actor=self.actor, plan=plan, steps=steps, methods=methods
             )
 
 
@@ -99,35 +113,55 @@ class CommunicationMethodForm(forms.ModelForm):
         return data
 
 
-class StepInline(admin.TabularInline):
-    model = ResponsePlanStep
+class PlanPartInline(admin.TabularInline):
+    """Steps and methods are part of their plan: who may add or change the plan edits them, as
+    in the services."""
+
     formset = PlanPartsFormSet
-    fields = ["position", "action", "title", "audience", "function"]
     extra = 1
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("response.view_responseplan") or self._may_edit(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def _may_edit(self, request, plan):
+        action = "add" if plan is None else "change"
+        return request.user.has_perm(f"response.{action}_responseplan")
+
+
+class StepInline(PlanPartInline):
+    model = ResponsePlanStep
+    fields = ["position", "action", "title", "audience", "function"]
     verbose_name_plural = _("steps, in order of position")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("function").order_by("position", "pk")
 
 
-class CommunicationMethodInline(admin.TabularInline):
+class CommunicationMethodInline(PlanPartInline):
     model = CommunicationMethod
     form = CommunicationMethodForm
-    formset = MethodFormSet
     fields = ["audience", "rank", "channel", "target", "address"]
-    extra = 1
     verbose_name_plural = _("communication methods (rank 0 is the primary, then the backups)")
 
 
 class EventInline(admin.TabularInline):
-    """Who activated and deactivated the plan, and when; written by response/services.py only."""
+    """Who changed the plan, how, and when; written by response/services.py only."""
 
     model = ResponsePlanEvent
-    fields = ["created_at", "kind", "actor"]
+    fields = ["created_at", "kind", "actor", "message"]
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = _("activations and deactivations")
+    verbose_name_plural = _("history")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -168,7 +202,8 @@ def deactivate(modeladmin, request, queryset):
 
 
 @admin.register(ResponsePlan)
-class ResponsePlanAdmin(admin.ModelAdmin):
+class ResponsePlanAdmin(SavedByServiceAdmin, admin.ModelAdmin):
+    form = ResponsePlanForm
     list_display = ["name", "incident_type", "severity", "is_active", "step_count", "method_count"]
     list_filter = ["is_active", "incident_type", "severity"]
     list_select_related = ["incident_type", "severity"]
@@ -203,11 +238,19 @@ class ResponsePlanAdmin(admin.ModelAdmin):
             return [*self.readonly_fields, "incident_type", "severity"]
         return self.readonly_fields
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.page = self._page(request)  # a class built for this request only
+        return form
+
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if not isinstance(inline, EventInline):  # the records take no part in a save
-            kwargs["page"] = request.__dict__.setdefault("_response_plan_formsets", {})
+            kwargs["page"] = self._page(request)
         return kwargs
+
+    def _page(self, request):
+        return request.__dict__.setdefault("_response_plan_formsets", {})
 
     @admin.display(description=_("steps"), ordering="n_steps")
     def step_count(self, plan):

@@ -85,13 +85,19 @@ class ResponsePlan(models.Model):
 class PlanEventKind(models.TextChoices):
     ACTIVATED = "activated", _("Activated")
     DEACTIVATED = "deactivated", _("Deactivated")
+    CREATED = "created", _("Created")
+    EDITED = "edited", _("Edited")
+    STEPS_CHANGED = "steps", _("Steps changed")
+    METHODS_CHANGED = "methods", _("Communication methods changed")
 
 
 class ResponsePlanEvent(ActorEvent):
-    """Who activated or deactivated a plan, and when: the active plans decide who is paged."""
+    """Who created, changed, activated or deactivated a plan, and when: the active plans decide
+    who is paged. `message` says what changed."""
 
     plan = models.ForeignKey(ResponsePlan, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=12, choices=PlanEventKind.choices)
+    message = models.TextField(_("what changed"), blank=True)
 
     class Meta(ActorEvent.Meta):
         verbose_name = _("response plan event")

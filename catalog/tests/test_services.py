@@ -201,9 +201,6 @@ REGISTERED = sorted(
     ),
     key=lambda pair: pair[0]._meta.label,
 )
-# Its plan, steps and methods are still plain saves: only activation goes through a service.
-NOT_YET_SAVED_BY_SERVICE = {"response.ResponsePlan"}
-PLAIN_SAVES = pytest.mark.xfail(strict=True, reason="issue 15: plans are not saved by a service")
 
 
 def read_only(model_admin, request):
@@ -215,15 +212,7 @@ def read_only(model_admin, request):
 
 
 @pytest.mark.parametrize(
-    "model, model_admin",
-    [
-        pytest.param(
-            *pair,
-            id=pair[0]._meta.label,
-            marks=[PLAIN_SAVES] if pair[0]._meta.label in NOT_YET_SAVED_BY_SERVICE else [],
-        )
-        for pair in REGISTERED
-    ],
+    "model, model_admin", [pytest.param(*pair, id=pair[0]._meta.label) for pair in REGISTERED]
 )
 def test_every_admin_saves_through_its_service(rf, admin_user, model, model_admin):
     request = rf.get("/")

@@ -1,6 +1,6 @@
-"""Response plans in the admin: the pages, each method row checked by `method_errors`, an
-active plan checked whole on save (nothing saved when the edit breaks the rule), and
-activation and deactivation through response/services.py with every refusal's messages."""
+"""Response plans in the admin: the pages, each method row checked by `method_errors`, the plan
+and both inlines saved through response/services.py (an active plan checked whole, nothing saved
+when the service refuses), and activation and deactivation with every refusal's messages."""
 
 import pytest
 from django.contrib.admin import helpers
@@ -160,10 +160,7 @@ def test_an_edit_that_breaks_an_active_plan_saves_nothing(admin_client, active):
     data["description"] = "Changed"
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    [methods] = [
-        f for f in response.context["inline_admin_formsets"] if f.formset.prefix == METHODS
-    ]
-    assert methods.formset.non_form_errors() == [
+    assert response.context["adminform"].form.non_field_errors() == [
         "This plan is active: Responders: add a backup method (Slack down → email → SMS …).",
         "This plan is active: A manual step needs a title: it becomes a checklist item.",
     ]
