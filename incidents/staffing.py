@@ -13,6 +13,7 @@ from core.names import display_name
 from incidents.models import Incident, RoleAssignment, TimelineKind
 from people.models import CriticalFunction, IncidentRoleField
 from people.selectors import delegate_for
+from policy.models import PolicyLevel
 
 from . import access
 from .timeline import record_event
@@ -55,7 +56,9 @@ def assign(
     access.grant_participant(incident, user)
 
 
-def staff_incident(*, incident, actor, level):
+def staff_incident(
+    *, incident: Incident, actor: User, level: PolicyLevel | None
+) -> list[CriticalFunction]:
     """Fill every required function: with the person the declarer named, else a delegate.
 
     Returns the functions nobody could fill; each fill and each gap is in the timeline.

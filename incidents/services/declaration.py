@@ -4,15 +4,19 @@ transaction (see lifecycle.py for the refusal conventions)."""
 import re
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import Service
 from incidents import access, staffing
+from incidents.access import AnyUser
 from incidents.models import (
     Incident,
     IncidentCriterion,
@@ -20,8 +24,9 @@ from incidents.models import (
     ReferenceSequence,
     TimelineKind,
 )
+from people.models import Team
 from policy import selectors as policy_selectors
-from policy.models import Impact, Urgency
+from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
 
 from .base import (
     check_broadcast_channel,
@@ -39,7 +44,14 @@ from .slack_participants import add_slack_participants, clean_slack_participants
 CHANNEL_NAME_PART = re.compile(r"^[a-z0-9_-]{1,60}$")
 
 
-def _check_priority(errors, *, impact_level, urgency, priority, override_reason):
+def _check_priority(
+    errors: dict[str, str],
+    *,
+    impact_level: str,
+    urgency: str,
+    priority: Priority | None,
+    override_reason: str,
+) -> Priority | None:
     """The matrix suggests a priority; choosing another needs a reason. Returns the priority."""
     if impact_level and impact_level not in Impact.values:
         errors["impact_level"] = _("Choose high, medium or low.")
@@ -63,17 +75,17 @@ def _check_priority(errors, *, impact_level, urgency, priority, override_reason)
     return priority
 
 
-def channel_name_part(text):
+def channel_name_part(text: str) -> str:
     slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
     return slug[:60].rstrip("-_") or "incident"
 
 
-def channel_name(name_part, day):
+def channel_name(name_part: str, day: datetime) -> str:
     """The incident channel's name: inc_<name>_<yyyymmdd>."""
     return f"inc_{name_part}_{day:%Y%m%d}"
 
 
-def _unique_channel_name(name_part, day):
+def _unique_channel_name(name_part: str, day: datetime) -> str:
     suffix_number = 1
     while True:
         suffix = "" if suffix_number == 1 else f"-{suffix_number}"
@@ -83,7 +95,7 @@ def _unique_channel_name(name_part, day):
         suffix_number += 1
 
 
-def _next_reference(year):
+def _next_reference(year: int) -> str:
     """The year's next reference, gapless. One statement creates or bumps the year's row and
     takes its lock, held until the declaration commits: declarations made at once wait for
     each other only from here on, so this is the declaration's last write."""
@@ -99,12 +111,12 @@ def _next_reference(year):
     return f"{settings.BEACON_REFERENCE_PREFIX}-{year}-{number:04d}"
 
 
-def _pending_reference():
+def _pending_reference() -> str:
     """A unique stand-in until the reference is taken, at the end of the declaration."""
     return f"~{uuid.uuid4().hex[:19]}"
 
 
-def _take_reference(incident, now, *, named_after):
+def _take_reference(incident: Incident, now: datetime, *, named_after: str | None) -> None:
     """Give `incident` its reference and its channel's name (`named_after` the typed name, the
     title, or for a private incident None: the reference). Both are chosen under the
     reference's lock, so declarations made at once never pick the same free name; nothing
@@ -122,10 +134,10 @@ class CheckedDeclaration(NamedTuple):
 
     title: str
     name: str
-    services: list
+    services: list[Service]
     broadcast_channel: str
-    slack_participants: list
-    priority: object
+    slack_participants: list[tuple[str, str]]
+    priority: Priority | None
     priority_override_reason: str
 
 
@@ -140,7 +152,7 @@ def declaration_form_errors(
 ) -> dict[str, str]:
     """The mistakes a declaration's own answers show, without the database (field → message):
     what a front answering at once can refuse before it stores anything."""
-    errors = {}
+    errors: dict[str, str] = {}
     if not (title or "").strip():
         errors["title"] = _("Give the incident a title.")
     name = (name or "").strip()
@@ -158,25 +170,25 @@ def declaration_form_errors(
 
 def declaration_checked(
     *,
-    actor,
-    now,
-    title,
-    name,
-    incident_type,
-    severity,
-    affects_customers,
-    unplanned,
-    exceeds_one_hour,
-    confirm_definition=False,
-    services: Iterable = (),
-    impact_started_at=None,
-    detected_at=None,
-    broadcast_channel="",
-    slack_participants=(),
-    impact_level="",
-    urgency="",
-    priority=None,
-    priority_override_reason="",
+    actor: AnyUser,
+    now: datetime,
+    title: str,
+    name: str,
+    incident_type: IncidentType | None,
+    severity: SeverityLevel | None,
+    affects_customers: bool,
+    unplanned: bool,
+    exceeds_one_hour: bool,
+    confirm_definition: bool = False,
+    services: Iterable[Service] = (),
+    impact_started_at: datetime | None = None,
+    detected_at: datetime | None = None,
+    broadcast_channel: str = "",
+    slack_participants: Iterable[tuple[str, str | None]] = (),
+    impact_level: str = "",
+    urgency: str = "",
+    priority: Priority | None = None,
+    priority_override_reason: str = "",
 ) -> CheckedDeclaration:
     """Check a declaration without writing anything: PermissionDenied, or ValidationError
     with the fields' messages (`declaration_form_errors`' among them)."""
@@ -230,35 +242,35 @@ def declaration_checked(
 @transaction.atomic
 def incident_declare(
     *,
-    actor,
-    title,
-    incident_type,
-    severity,
-    affects_customers,
-    unplanned,
-    exceeds_one_hour,
-    confirm_definition=False,
-    name="",
-    summary="",
-    impact="",
-    priority=None,
-    services: Iterable = (),
+    actor: User,
+    title: str,
+    incident_type: IncidentType | None,
+    severity: SeverityLevel | None,
+    affects_customers: bool,
+    unplanned: bool,
+    exceeds_one_hour: bool,
+    confirm_definition: bool = False,
+    name: str = "",
+    summary: str = "",
+    impact: str = "",
+    priority: Priority | None = None,
+    services: Iterable[Service] = (),
     environments: Iterable[str] = (),
     regions: Iterable[str] = (),
-    is_private=None,
-    is_drill=False,
-    source=IncidentSource.PORTAL,
-    commander=None,
-    responder=None,
-    invitees=(),
-    slack_participants=(),
-    broadcast_channel="",
-    impact_started_at=None,
-    detected_at=None,
-    team=None,
-    impact_level="",
-    urgency="",
-    priority_override_reason="",
+    is_private: bool | None = None,
+    is_drill: bool = False,
+    source: str = IncidentSource.PORTAL,
+    commander: User | None = None,
+    responder: User | None = None,
+    invitees: Iterable[User] = (),
+    slack_participants: Iterable[tuple[str, str | None]] = (),
+    broadcast_channel: str = "",
+    impact_started_at: datetime | None = None,
+    detected_at: datetime | None = None,
+    team: Team | None = None,
+    impact_level: str = "",
+    urgency: str = "",
+    priority_override_reason: str = "",
 ) -> Incident:
     now = timezone.now()
     checked = declaration_checked(
@@ -285,6 +297,7 @@ def incident_declare(
     title, name, services = checked.title, checked.name, checked.services
     broadcast_channel, slack_participants = checked.broadcast_channel, checked.slack_participants
     priority, priority_override_reason = checked.priority, checked.priority_override_reason
+    assert incident_type is not None and severity is not None  # declaration_checked refuses None
 
     is_private = incident_type.private_by_default if is_private is None else is_private
     pending = _pending_reference()

@@ -17,9 +17,12 @@ by the batch (escalation_reads.py): its queries do not grow with its incidents.
 """
 
 import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +31,8 @@ from core.names import display_name
 from incidents.models import EscalationNotice, Incident, TimelineKind
 from incidents.names import outbound_name
 from policy import chains
-from policy.models import EscalationKind, StageTarget
+from policy.chains import Chain, Due
+from policy.models import EscalationKind, PolicyLevel, StageTarget
 
 from . import announce
 from .base import timeline_event
@@ -57,12 +61,12 @@ class EscalationFailed(Exception):
     """Some incidents could not be escalated (each is logged); the others were."""
 
 
-def escalate_due(*, now=None):
+def escalate_due(*, now: datetime | None = None) -> int:
     """Both escalations of every incident whose time has come, in this process."""
     return escalate_incidents(escalations_due(now=now), now=now)
 
 
-def escalate_incidents(incident_ids, *, now=None):
+def escalate_incidents(incident_ids: Iterable[int], *, now: datetime | None = None) -> int:
     """Both escalations of each incident given, as one batch (one transaction, the same
     queries however many incidents). A batch that fails is run again one incident at a time,
     so that one incident's failure does not hold up the others' pages; it is raised at the
@@ -74,7 +78,8 @@ def escalate_incidents(incident_ids, *, now=None):
         raise  # out of time: the next tick finds the incidents still due
     except Exception:
         logger.exception("A batch of %d escalations failed: one at a time", len(incident_ids))
-    failed, sent = [], 0
+    failed: list[int] = []
+    sent = 0
     for pk in incident_ids:
         try:
             sent += len(incident_escalate(incident_id=pk, now=now))
@@ -86,13 +91,13 @@ def escalate_incidents(incident_ids, *, now=None):
     return sent
 
 
-def incident_escalate(*, incident_id, now=None):
+def incident_escalate(*, incident_id: int, now: datetime | None = None) -> list[EscalationNotice]:
     """Send the stages of both escalations whose time has come, once. Returns the notices."""
     return _escalate_batch([incident_id], now)
 
 
 @transaction.atomic
-def _escalate_batch(incident_ids, now):
+def _escalate_batch(incident_ids: list[int], now: datetime | None) -> list[EscalationNotice]:
     now = now or timezone.now()
     incidents = lock_batch(incident_ids)
     if not incidents:
@@ -105,7 +110,9 @@ def _escalate_batch(incident_ids, now):
     return writes.write()
 
 
-def _escalate(incident, now, reads, writes):
+def _escalate(
+    incident: Incident, now: datetime, reads: BatchReads, writes: BatchWrites
+) -> timedelta:
     """Both escalations of one incident of the batch; returns when, after the declaration, its
     acknowledgement escalation's next stage comes (ACK_ENDED when none will)."""
     level = reads.level(incident)
@@ -127,15 +134,24 @@ def _escalate(incident, now, reads, writes):
 class _Run(StageRecipients):
     """One tick of one escalation of one incident (whom a stage reaches: StageRecipients)."""
 
-    def __init__(self, incident, level, chain, anchor, now, reads, writes):
+    def __init__(
+        self,
+        incident: Incident,
+        level: PolicyLevel | None,
+        chain: Chain,
+        anchor: datetime,
+        now: datetime,
+        reads: BatchReads,
+        writes: BatchWrites,
+    ) -> None:
         self.incident, self.level, self.chain = incident, level, chain
         self.anchor, self.now, self.reads, self.writes = anchor, now, reads, writes
         self.is_ack = chain.kind == EscalationKind.ACKNOWLEDGE
         self.paging = self.is_ack
-        self.told = set()  # people told in this tick: each once
+        self.told: set[int] = set()  # people told in this tick: each once
         self.earlier = {}  # round -> [(stage, people)] sent before, to walk down the ranks
 
-    def send(self):
+    def send(self) -> tuple[int, int] | None:
         """Send the stages due; returns the (round, stage) reached."""
         # One acknowledgement escalation an incident; the update one of its current due time.
         notices = self.reads.notices_of(self.incident, self.chain.kind)
@@ -156,7 +172,7 @@ class _Run(StageRecipients):
 
     # --- telling -----------------------------------------------------------------------------
 
-    def _send_stage(self, due):
+    def _send_stage(self, due: Due) -> None:
         found = self._resolve(due)
         paged = self._paged_by_plan(due)
         reached = list(dict.fromkeys(found.people))
@@ -182,11 +198,19 @@ class _Run(StageRecipients):
         if people:
             self._tell(due, people)
 
-    def _event(self, *args, **kwargs):
-        self.writes.event(timeline_event(*args, **kwargs))
+    def _event(
+        self,
+        incident: Incident,
+        kind: str,
+        actor: User | None,
+        message: str,
+        *,
+        after: Mapping[str, object],
+    ) -> None:
+        self.writes.event(timeline_event(incident, kind, actor, message, after=after))
 
-    def _where(self, due):
-        where = {
+    def _where(self, due: Due) -> tuple[dict[str, object], str]:
+        where: dict[str, object] = {
             "escalation": EscalationKind(self.chain.kind).label,
             "round": due.round,
             "rounds": self.chain.rounds,
@@ -199,7 +223,7 @@ class _Run(StageRecipients):
             label = _("%(escalation)s, round %(round)d, stage %(stage)d")
         return where, label % where
 
-    def _record_skip(self, due, user, reason):
+    def _record_skip(self, due: Due, user: User | None, reason: str) -> None:
         where, label = self._where(due)
         self._event(
             self.incident,
@@ -213,7 +237,7 @@ class _Run(StageRecipients):
             after={**self._data(due), "skipped": user.pk if user else None, "reason": reason},
         )
 
-    def _record_overtaken(self, overtaken):
+    def _record_overtaken(self, overtaken: int) -> None:
         self._event(
             self.incident,
             TimelineKind.ESCALATION_SKIPPED,
@@ -226,7 +250,7 @@ class _Run(StageRecipients):
             after={"escalation": self.chain.kind, "anchor": self.anchor, "overtaken": overtaken},
         )
 
-    def _data(self, due):
+    def _data(self, due: Due) -> dict[str, object]:
         return {
             "escalation": self.chain.kind,
             "anchor": self.anchor,
@@ -234,14 +258,16 @@ class _Run(StageRecipients):
             "stage": due.position,
         }
 
-    def _paged_by_plan(self, due):
+    def _paged_by_plan(self, due: Due) -> set[int]:
         """Whom the response plan paged already: the stages at declaration do not page them
         twice for it."""
         if self.is_ack and due.round == 1 and due.stage.after_minutes == 0:
             return self.reads.paged_before_escalating(self.incident)
         return set()
 
-    def _record(self, due, people, already, by_plan=()):
+    def _record(
+        self, due: Due, people: list[User], already: list[User], by_plan: Sequence[User] = ()
+    ) -> None:
         where, label = self._where(due)
         names = ", ".join(display_name(p) for p in people) or (
             _("nobody new") if already or by_plan else _("nobody")
@@ -295,7 +321,7 @@ class _Run(StageRecipients):
             },
         )
 
-    def _tell(self, due, people):
+    def _tell(self, due: Due, people: list[User]) -> None:
         incident = self.incident
         facts = {
             "ref": incident.reference,
@@ -314,6 +340,7 @@ class _Run(StageRecipients):
             headline = _(
                 "%(ref)s: no status update since it was due at %(due)s; %(commander)s is commander"
             )
+        channels: Sequence[str] | None
         if self.paging:  # the paging methods, and the pages' queue
             event, channels = "page", settings.BEACON_PAGE_METHODS
         else:
@@ -323,17 +350,17 @@ class _Run(StageRecipients):
             incident, event, people, headline % facts, channels=channels, outbox=self.writes.outbox
         )
 
-    def _is_reminder(self, due):
+    def _is_reminder(self, due: Due) -> bool:
         """The first word to the commander about a due update: a reminder, not an escalation."""
         first = due.round == 1 and due.position == 1
         return not self.is_ack and first and due.stage.notify == StageTarget.COMMANDER
 
 
-def _skip_data(user, reason):
+def _skip_data(user: User | None, reason: str) -> dict[str, object]:
     if user is None:
         return {"user": None, "name": "", "reason": reason}
     return {"user": user.pk, "name": display_name(user), "reason": reason}
 
 
-def _key(due):
+def _key(due: Due) -> tuple[int, int]:
     return (due.round, due.position)

@@ -6,7 +6,10 @@ bot cannot see included. Such a name is never lost: the channel gets the first f
 the commander is told.
 """
 
+from collections.abc import Callable, Collection, Iterator
+
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident, PlanStepState
@@ -18,9 +21,12 @@ from people.models import UserPreference
 from . import announce
 
 MAX_SUFFIX = 20
+# What a step did: its state, the detail on its timeline row, and what to write with it
+# (given the locked incident), as response_plan.Outcome takes them.
+StepResult = tuple[str, str, Callable[[Incident], None] | None]
 
 
-def channel_candidates(name):
+def channel_candidates(name: str) -> Iterator[str]:
     """The name, then the name with `_2` … `_20`, each within Slack's 80 characters."""
     yield name
     for number in range(2, MAX_SUFFIX + 1):
@@ -28,14 +34,14 @@ def channel_candidates(name):
         yield name[: CHANNEL_NAME_LIMIT - len(suffix)] + suffix
 
 
-def _held_elsewhere(incident, *, name="", channel_id=""):
+def _held_elsewhere(incident: Incident, *, name: str = "", channel_id: str = "") -> bool:
     held = Incident.objects.exclude(pk=incident.pk)
-    return (name and held.filter(channel_name=name).exists()) or (
+    return bool(name and held.filter(channel_name=name).exists()) or bool(
         channel_id and held.filter(slack_channel_id=channel_id).exists()
     )
 
 
-def _create_or_find(workspace, incident):
+def _create_or_find(workspace: SlackWorkspace, incident: Incident) -> tuple[str, str]:
     """(id, name) of the incident's channel: created now under the first name Slack has
     free, or one the bot is already in under such a name and no other incident holds (a
     retry after a crash between Slack's answer and our commit)."""
@@ -54,7 +60,7 @@ def _create_or_find(workspace, incident):
     )
 
 
-def create_channel(incident):
+def create_channel(incident: Incident) -> StepResult:
     """The step's (state, detail, writer): the channel made, described, and kept."""
     workspace = SlackWorkspace()
     channel_id, name = _create_or_find(workspace, incident)
@@ -71,7 +77,7 @@ def create_channel(incident):
             "#%(wanted)s was taken in Slack (an archived channel, or one Beacon cannot see)."
         ) % {"wanted": wanted}
 
-    def keep(locked):
+    def keep(locked: Incident) -> None:
         locked.slack_channel_id, locked.channel_name = channel_id, name
         locked.save(update_fields=["slack_channel_id", "channel_name"])
         if name != wanted:
@@ -80,7 +86,7 @@ def create_channel(incident):
     return PlanStepState.DONE, detail, keep
 
 
-def _tell_commander(incident, wanted):
+def _tell_commander(incident: Incident, wanted: str) -> None:
     headline = _("%(ref)s: the incident channel is #%(name)s") % {
         "ref": incident.reference,
         "name": incident.channel_name,
@@ -93,7 +99,7 @@ def _tell_commander(incident, wanted):
     announce.to_people(incident, "plan_message", [someone], headline, body=body)
 
 
-def _slack_ids(workspace, people):
+def _slack_ids(workspace: SlackWorkspace, people: Collection[User]) -> tuple[list[str], list[str]]:
     """Slack ids of `people`: their linked member id first, their e-mail second; and the
     e-mails Slack knows nobody by."""
     linked = dict(
@@ -106,12 +112,13 @@ def _slack_ids(workspace, people):
     return [*linked.values(), *found], missing
 
 
-def invite(incident):
+def invite(incident: Incident) -> StepResult:
     """The step's (state, detail, writer): everyone the incident names, in its channel."""
     if not incident.slack_channel_id:
         return PlanStepState.SKIPPED, _("There is no Slack channel to invite people to."), None
     workspace = SlackWorkspace()
-    people = {incident.commander, incident.responder, *incident.invitees.all()} - {None}
+    named = (incident.commander, incident.responder, *incident.invitees.all())
+    people = {person for person in named if person is not None}
     people |= {role.user for role in incident.roles.filter(ended_at__isnull=True)}
     user_ids, missing = _slack_ids(workspace, people)
     user_ids += incident.slack_participants.values_list("slack_user_id", flat=True)

@@ -11,11 +11,12 @@ a person ticks off. The sweeper re-queues plans a lost task left pending.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -27,6 +28,7 @@ from incidents import access
 from incidents.models import (
     Incident,
     IncidentPlanStep,
+    IncidentPlaybook,
     IncidentStatus,
     PlanStepState,
     TimelineKind,
@@ -48,7 +50,7 @@ from .escalation import incident_escalate
 logger = logging.getLogger(__name__)
 
 
-def response_plan_start(incident):
+def response_plan_start(incident: Incident) -> str:
     """Copy the applicable plan's steps onto a new incident, run them after commit; returns
     the plan's name."""
     plan = announce.plan_of(incident)
@@ -68,7 +70,9 @@ def response_plan_start(incident):
         ]
     else:
         steps = [
-            IncidentPlanStep(incident=incident, position=n, action=a, title=StepAction(a).label)
+            IncidentPlanStep(
+                incident=incident, position=n, action=a, title=str(StepAction(a).label)
+            )
             for n, a in enumerate(DEFAULT_STEPS)
         ]
     IncidentPlanStep.objects.bulk_create(steps)
@@ -76,14 +80,14 @@ def response_plan_start(incident):
     return plan.name if plan else _("built-in default")
 
 
-def publish_run(incident_id, countdown=None):
+def publish_run(incident_id: int, countdown: float | None = None) -> None:
     try_publish(run_response_plan, (incident_id,), countdown=countdown)
 
 
-def response_plan_run(incident_id):
+def response_plan_run(incident_id: int) -> None:
     """Run the pending automated steps in order. A retryable failure is retried later by a
     new task; the other steps go on (those AFTER_THE_CHANNEL wait for it)."""
-    retry_in = None
+    retry_in: float | None = None
     for step_id in _pending_automated(incident_id):
         step = IncidentPlanStep.objects.select_related("incident").get(pk=step_id)
         if step.action in AFTER_THE_CHANNEL and _channel_pending(step.incident):
@@ -102,7 +106,7 @@ def response_plan_run(incident_id):
 
 # Queued by publish_run; incidents/tasks.py imports it so that Celery finds it.
 @shared_task(name="incidents.tasks.run_response_plan", ignore_result=True)
-def run_response_plan(incident_id):
+def run_response_plan(incident_id: int) -> None:
     """Run an incident's pending automated plan steps (retries are scheduled by the service),
     then the stages of its escalations already due: the acknowledgement chain's first pages go
     out beside the plan's (knowing whom it paged), not at the next tick, up to a minute later."""
@@ -113,7 +117,7 @@ def run_response_plan(incident_id):
         logger.exception("Could not escalate incident %s after its plan", incident_id)
 
 
-def _pending_automated(incident_id):
+def _pending_automated(incident_id: int) -> list[int]:
     return list(
         IncidentPlanStep.objects.filter(
             incident_id=incident_id,
@@ -126,7 +130,7 @@ def _pending_automated(incident_id):
     )
 
 
-def _channel_pending(incident):
+def _channel_pending(incident: Incident) -> bool:
     return incident.plan_steps.filter(
         action=StepAction.CREATE_CHANNEL, state=PlanStepState.PENDING
     ).exists()
@@ -142,21 +146,21 @@ class Outcome:
     write: Callable[[Incident], object] | None = None
 
 
-def _perform(step):
+def _perform(step: IncidentPlanStep) -> Outcome:
     if step.action in SLACK_CHORES and not slack_configured():
         return Outcome(PlanStepState.SKIPPED, _("Slack is not configured."))
     return PERFORMERS[step.action](step)
 
 
-def create_channel(step):
+def create_channel(step: IncidentPlanStep) -> Outcome:
     return Outcome(*incident_channel.create_channel(step.incident))
 
 
-def invite_people(step):
+def invite_people(step: IncidentPlanStep) -> Outcome:
     return Outcome(*incident_channel.invite(step.incident))
 
 
-def broadcast(step):
+def broadcast(step: IncidentPlanStep) -> Outcome:
     audiences = [step.audience] if step.audience else None
     who = ", ".join(audiences or announce.audiences_of(step.incident))
     return Outcome(
@@ -166,8 +170,9 @@ def broadcast(step):
     )
 
 
-def page_function(step):
+def page_function(step: IncidentPlanStep) -> Outcome:
     incident, function = step.incident, step.function
+    assert function is not None  # response.services refuses a page_function step without one
     holder = delegate_for(function=function, team=incident.team)
     if holder.user is None:
         return Outcome(
@@ -188,11 +193,11 @@ def page_function(step):
     )
 
 
-def _page(incident, *, person, headline):
+def _page(incident: Incident, *, person: User, headline: str) -> None:
     announce.to_people(incident, "page", [person], headline, channels=settings.BEACON_PAGE_METHODS)
 
 
-def schedule_reminders(step):
+def schedule_reminders(step: IncidentPlanStep) -> Outcome:
     minutes = int(update_cadence(step.incident).total_seconds() // 60)
     return Outcome(
         PlanStepState.DONE,
@@ -202,12 +207,12 @@ def schedule_reminders(step):
     )
 
 
-def _enable_reminders(incident):
+def _enable_reminders(incident: Incident) -> None:
     incident.update_reminders = True
     incident.save(update_fields=["update_reminders"])
 
 
-def post_playbooks(step):
+def post_playbooks(step: IncidentPlanStep) -> Outcome:
     incident = step.incident
     links = incident.playbook_links.select_related("service", "version__playbook")
     lines = [
@@ -222,31 +227,31 @@ def post_playbooks(step):
     return _posted(headline, "\n".join(lines))
 
 
-def post_document(step):
+def post_document(step: IncidentPlanStep) -> Outcome:
     headline = _("Incident document for %(ref)s") % {"ref": step.incident.reference}
     return _post_link(step.incident, settings.BEACON_INCIDENT_DOCUMENT_URL, headline)
 
 
-def video_bridge(step):
+def video_bridge(step: IncidentPlanStep) -> Outcome:
     headline = _("Video bridge for %(ref)s") % {"ref": step.incident.reference}
     return _post_link(step.incident, settings.BEACON_VIDEO_BRIDGE_URL, headline)
 
 
-def _post_link(incident, template, headline):
+def _post_link(incident: Incident, template: str, headline: str) -> Outcome:
     if not template:
         return Outcome(PlanStepState.SKIPPED, _("No link is configured for this step."))
     body = template.format(reference=incident.reference, channel=incident.channel_name)
     return _posted(headline, body)
 
 
-def _posted(headline, body):
+def _posted(headline: str, body: str) -> Outcome:
     return Outcome(
         PlanStepState.DONE, body, partial(announce.to_responders, headline=headline, body=body)
     )
 
 
 # What each automated action does (response/steps.py says when).
-PERFORMERS = {
+PERFORMERS: dict[str, Callable[[IncidentPlanStep], Outcome]] = {
     StepAction.CREATE_CHANNEL: create_channel,
     StepAction.INVITE_PEOPLE: invite_people,
     StepAction.BROADCAST: broadcast,
@@ -258,12 +263,12 @@ PERFORMERS = {
 }
 
 
-def _playbook_url(link):
+def _playbook_url(link: IncidentPlaybook) -> str:
     return absolute_url("playbooks:service", link.service.slug)
 
 
 @transaction.atomic
-def _record_done(step_id, outcome):
+def _record_done(step_id: int, outcome: Outcome) -> None:
     step = IncidentPlanStep.objects.select_for_update().filter(pk=step_id).first()
     if step is None or step.state != PlanStepState.PENDING:
         return  # done meanwhile by another run
@@ -284,7 +289,7 @@ def _record_done(step_id, outcome):
 
 
 @transaction.atomic
-def _record_failure(step_id, error):
+def _record_failure(step_id: int, error: DeliveryError) -> float | None:
     """Count the attempt; the wait before the next one, or None when the step has failed."""
     step = IncidentPlanStep.objects.select_for_update().filter(pk=step_id).first()
     if step is None or step.state != PlanStepState.PENDING:
@@ -308,7 +313,9 @@ def _record_failure(step_id, error):
 
 
 @transaction.atomic
-def incident_complete_plan_step(*, incident, actor, step_id) -> IncidentPlanStep:
+def incident_complete_plan_step(
+    *, incident: Incident, actor: User, step_id: int | str
+) -> IncidentPlanStep:
     """Tick off a manual (checklist) step of the response plan."""
     if not access.can_act(actor, incident):
         raise PermissionDenied(_("You cannot change this incident."))
@@ -335,7 +342,7 @@ def incident_complete_plan_step(*, incident, actor, step_id) -> IncidentPlanStep
     return step
 
 
-def response_plans_sweep(*, now=None):
+def response_plans_sweep(*, now: datetime | None = None) -> int:
     """Queue the plans whose automated steps are still pending after the grace period."""
     now = now or timezone.now()
     grace = now - timedelta(seconds=settings.BEACON_SWEEP_GRACE_SECONDS)

@@ -7,6 +7,7 @@ to one account at most. These two services are the only writers; each writes an 
 import re
 import secrets
 
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -22,14 +23,14 @@ LINK_MAX_AGE = 10 * 60  # seconds
 UNATTENDED = {SlackLinkMethod.EMAIL_MATCH, SlackLinkMethod.SEED}
 
 
-def slack_link_token(slack_user_id) -> str:
+def slack_link_token(slack_user_id: str) -> str:
     """What `/incident link` puts in the link it sends the member."""
     return signing.dumps(
         {"slack_user_id": slack_user_id, "nonce": secrets.token_urlsafe(16)}, salt=LINK_SALT
     )
 
 
-def slack_link_token_read(token) -> tuple[str, str]:
+def slack_link_token_read(token: str) -> tuple[str, str]:
     """(slack_user_id, nonce) of a link `/incident link` sent less than ten minutes ago."""
     try:
         found = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
@@ -42,7 +43,7 @@ def slack_link_token_read(token) -> tuple[str, str]:
     return found["slack_user_id"], found["nonce"]
 
 
-def _check_actor(user, method, actor):
+def _check_actor(user: User, method: SlackLinkMethod, actor: User | None) -> None:
     if actor is None:
         if method not in UNATTENDED:
             raise PermissionDenied(_("Say who links or unlinks this Slack account."))
@@ -50,7 +51,14 @@ def _check_actor(user, method, actor):
         raise PermissionDenied(_("Only an administrator links or unlinks someone else's Slack."))
 
 
-def _record(user, slack_user_id, action, method, actor, nonce=""):
+def _record(
+    user: User,
+    slack_user_id: str,
+    action: SlackLinkAction,
+    method: SlackLinkMethod,
+    actor: User | None,
+    nonce: str = "",
+) -> None:
     SlackIdentityEvent.objects.create(
         user=user,
         slack_user_id=slack_user_id,
@@ -61,13 +69,15 @@ def _record(user, slack_user_id, action, method, actor, nonce=""):
     )
 
 
-def _locked_preference(user):
+def _locked_preference(user: User) -> UserPreference:
     UserPreference.objects.get_or_create(user=user)
     return UserPreference.objects.select_for_update().get(user=user)
 
 
 @transaction.atomic
-def slack_identity_link(*, user, slack_user_id, method, actor, nonce="") -> UserPreference:
+def slack_identity_link(
+    *, user: User, slack_user_id: str, method: str, actor: User | None, nonce: str = ""
+) -> UserPreference:
     """Link `slack_user_id` to `user`'s account; `nonce` is a `/incident link` link's, used
     once. An e-mail match never undoes an unlink of the same member from the same account."""
     method = SlackLinkMethod(method)
@@ -116,7 +126,7 @@ def slack_identity_link(*, user, slack_user_id, method, actor, nonce="") -> User
 
 
 @transaction.atomic
-def slack_identity_unlink(*, user, method, actor) -> UserPreference:
+def slack_identity_unlink(*, user: User, method: str, actor: User | None) -> UserPreference:
     """Unlink whatever Slack member `user`'s account is linked to."""
     method = SlackLinkMethod(method)
     _check_actor(user, method, actor)

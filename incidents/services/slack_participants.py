@@ -3,18 +3,22 @@ They are invited to the incident's channel and named on its timeline; they get n
 access (there is no account to grant it to)."""
 
 import re
+from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
-from incidents.models import SlackParticipant, TimelineKind
+from incidents.models import Incident, SlackParticipant, TimelineKind
 from people.models.preference import SLACK_USER_ID
 
 from .base import record_event
 
 
-def clean_slack_participants(errors, participants):
+def clean_slack_participants(
+    errors: dict[str, str], participants: Iterable[tuple[str, str | None]] | None
+) -> list[tuple[str, str]]:
     """`participants` as unique (member id, name) pairs; a bad id is a field error."""
-    pairs = {}
+    pairs: dict[str, str] = {}
     for slack_user_id, name in participants or ():
         if not re.match(SLACK_USER_ID, str(slack_user_id or "")):
             errors["slack_participants"] = _("This is not a Slack member id: %(id)s.") % {
@@ -25,7 +29,9 @@ def clean_slack_participants(errors, participants):
     return list(pairs.items())
 
 
-def add_slack_participants(incident, participants, actor):
+def add_slack_participants(
+    incident: Incident, participants: list[tuple[str, str]], actor: User
+) -> None:
     """Record them on the incident (the response plan invites them) and on its timeline."""
     if not participants:
         return
