@@ -20,7 +20,7 @@ from guardian.admin import GuardedModelAdmin
 from catalog import services
 from catalog.models import CatalogEvent, Service
 from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
-from core.admin.inlines import ReadOnlyInline
+from core.admin.read_only import ReadOnly, ReadOnlyInline
 
 
 def _may(user, action, obj=None):
@@ -75,7 +75,7 @@ class CatalogEventInline(ReadOnlyInline):
 
 
 @admin.register(CatalogEvent)
-class CatalogEventAdmin(admin.ModelAdmin):
+class CatalogEventAdmin(ReadOnly, admin.ModelAdmin):
     """The catalogue's audit, written by catalog/services.py only: to read, never to edit."""
 
     list_display = ["created_at", "service", "kind", "actor"]
@@ -93,15 +93,6 @@ class CatalogEventAdmin(admin.ModelAdmin):
         # For who sees every service here: a restricted service's history is as private as it.
         sees_all = _may(request.user, "view") or _may(request.user, "change")
         return sees_all and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Service)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.admin.actions import apply_each
+from core.admin.read_only import ReadOnly
 from core.names import display_name
 from notifications import about
 from notifications.models import Delivery, DeliveryStatus, Notification, WorkerHeartbeat
@@ -49,19 +50,6 @@ else:
 def _delivery_link(delivery: Delivery) -> SafeString:
     url = reverse("admin:notifications_delivery_change", args=[delivery.pk])
     return format_html('<a href="{}">{}</a>', url, delivery)
-
-
-class ReadOnly:
-    """The services write the outbox's rows: no adding, changing or deleting here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
 
 
 class DeliveryInline(ReadOnly, _DeliveryInlineBase):

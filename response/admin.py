@@ -24,6 +24,7 @@ from django.utils.translation import ngettext_lazy
 
 from core.admin.actions import apply_each, prefixed
 from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
+from core.admin.read_only import ReadOnlyInline
 from response.models import (
     CommunicationMethod,
     ResponsePlan,
@@ -153,24 +154,14 @@ class CommunicationMethodInline(PlanPartInline):
     verbose_name_plural = _("communication methods (rank 0 is the primary, then the backups)")
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     """Who changed the plan, how, and when; written by response/services.py only."""
 
     model = ResponsePlanEvent
     fields = ["created_at", "kind", "actor", "message"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
+    related = ("actor",)
     verbose_name_plural = _("history")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # How `apply_each` names plans, in its success message and in each refusal.

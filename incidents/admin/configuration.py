@@ -4,6 +4,7 @@ unlinked through the service, and its audit read-only."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.read_only import ReadOnly
 from core.admin.refusals import REFUSALS, refusal_messages
 from incidents import services
 from incidents.models import (
@@ -40,7 +41,7 @@ class UserPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlackIdentityEvent)
-class SlackIdentityEventAdmin(admin.ModelAdmin):
+class SlackIdentityEventAdmin(ReadOnly, admin.ModelAdmin):
     """Who linked or unlinked which Slack member for whose account, how and when."""
 
     list_display = ["created_at", "user", "action", "slack_user_id", "method", "actor"]
@@ -49,12 +50,3 @@ class SlackIdentityEventAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "slack_user_id", "actor__username"]
     fields = ["created_at", "user", "action", "slack_user_id", "method", "actor"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

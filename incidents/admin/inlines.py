@@ -2,7 +2,7 @@
 
 `RecordInline` also serves effort.py's inlines."""
 
-from core.admin.inlines import ReadOnlyInline
+from core.admin.read_only import ReadOnlyInline
 from incidents import access
 from incidents.models import (
     IncidentCriterion,

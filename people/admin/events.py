@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 
+from core.admin.read_only import ReadOnly
 from people.models import PeopleEvent
 
 FIELDS = ["created_at", "actor", "kind", "description", "message", "about_type", "about_id", "data"]
 
 
 @admin.register(PeopleEvent)
-class PeopleEventAdmin(admin.ModelAdmin):
+class PeopleEventAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["created_at", "actor", "kind", "description", "message"]
     list_filter = ["kind", "about_type"]
     list_select_related = ["actor", "about_type"]
@@ -16,12 +17,3 @@ class PeopleEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = FIELDS
     readonly_fields = FIELDS
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

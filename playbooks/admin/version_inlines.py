@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from core.admin.inlines import ReadOnlyInline
+from core.admin.read_only import ReadOnlyInline
 from core.admin.refusals import REFUSALS, refusal_messages
 from playbooks import services
 from playbooks.models import (

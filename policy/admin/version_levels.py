@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.utils.translation import gettext_lazy as _
 
-from core.admin.inlines import ReadOnlyInline
+from core.admin.read_only import ReadOnlyInline
 from core.admin.refusals import REFUSALS, refusal_messages
 from people.models import CriticalFunction
 from policy import chains, selectors, services

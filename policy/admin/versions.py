@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin.forms import ServiceModelForm
-from core.admin.inlines import ReadOnlyInline
+from core.admin.read_only import ReadOnlyInline
 from core.admin.refusals import REFUSALS, refusal_messages
 from people.models import Team
 from policy import selectors, services
