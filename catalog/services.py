@@ -44,13 +44,16 @@ def _save_service(service: Service, dependencies: list[Service] | None) -> Servi
 
 def _record(
     service: Service, kind: CatalogEventKind, actor: User, before: dict[str, Any]
-) -> CatalogEvent:
+) -> CatalogEvent | None:
+    """The event of a write that changed something (as the other apps' audits: none else)."""
     after = _snapshot(service)
     changes = {
         field: {"before": before.get(field), "after": value}
         for field, value in after.items()
         if field not in before or before[field] != value
     }
+    if not changes:
+        return None
     return CatalogEvent.objects.create(service=service, kind=kind, actor=actor, changes=changes)
 
 

@@ -81,8 +81,13 @@ def test_a_team_change_is_recorded_by_slug(search):
     assert changes == {"owner_team": {"before": before, "after": "platform"}}
 
 
-def test_events_are_append_only(search):
+def test_an_update_that_changes_nothing_records_nothing(search):
     services.service_update(actor=granted("change_service", username="ed"), service=search)
+    assert history(search) == []
+
+
+def test_events_are_append_only(search):
+    services.service_update(actor=granted("change_service", username="ed"), service=search, tier=1)
     event = CatalogEvent.objects.get(service=search)
     with pytest.raises(ValueError):
         event.save()
@@ -169,7 +174,7 @@ def test_a_change_refused_in_the_admin_records_nothing(admin_client, search):
 
 
 def test_the_history_is_read_only_in_the_admin(admin_client, search):
-    services.service_update(actor=granted("change_service", username="ed"), service=search)
+    services.service_update(actor=granted("change_service", username="ed"), service=search, tier=1)
     event = CatalogEvent.objects.get()
     assert admin_client.get(reverse("admin:catalog_catalogevent_changelist")).status_code == 200
     change = reverse("admin:catalog_catalogevent_change", args=[event.pk])
@@ -182,7 +187,7 @@ def test_the_history_is_read_only_in_the_admin(admin_client, search):
 
 
 def test_the_history_is_for_who_sees_every_service(client, search):
-    services.service_update(actor=granted("change_service", username="ed"), service=search)
+    services.service_update(actor=granted("change_service", username="ed"), service=search, tier=1)
     staff = granted("view_catalogevent", username="sam", is_staff=True)
     client.force_login(staff)
     assert client.get(reverse("admin:catalog_catalogevent_changelist")).status_code == 403
