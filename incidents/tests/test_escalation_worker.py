@@ -38,7 +38,7 @@ from incidents.tests.escalation_setup import (
 )
 from notifications.models import Delivery, DeliveryStatus, Notification
 from notifications.tests.brokers import celery_broker, redis_or_skip
-from notifications.tests.worker_process import WorkerProcess, database_url
+from notifications.tests.worker_process import WorkerProcess, database_url, lines_with
 from people.tests.setup import away
 from policy.models import EscalationKind
 
@@ -87,7 +87,7 @@ def beat_and_workers(key_prefix):
         for process in processes:
             process.stop()
     for log in logs:
-        assert "ERROR/" not in log, log[-3000:]
+        assert not lines_with(log, ["ERROR/"]), lines_with(log, ["ERROR/"])
 
 
 def notices(incident):

@@ -21,7 +21,7 @@ from notifications.tests.test_faults import (  # noqa: F401 - fixtures
     declare,
     wait_until,
 )
-from notifications.tests.worker_process import WorkerProcess, database_url
+from notifications.tests.worker_process import WorkerProcess, database_url, lines_with
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def pages_worker(broker):  # noqa: F811
     yield process.wait_ready()
     log = process.log()
     process.stop()
-    assert "ERROR/" not in log, log[-3000:]
+    assert not lines_with(log, ["ERROR/"]), lines_with(log, ["ERROR/"])
 
 
 def written(event, incident, methods):

@@ -81,6 +81,14 @@ class WorkerProcess:
         return Path(self._log_path).read_text(errors="replace")
 
 
+def lines_with(log, needles, *, context=12):
+    """The lines of a worker's `log` holding any of `needles`, each with the `context` lines
+    after it (a traceback): what a failed assertion shows instead of the end of the log."""
+    lines = log.splitlines()
+    hits = [n for n, line in enumerate(lines) if any(needle in line for needle in needles)]
+    return "\n---\n".join("\n".join(lines[n : n + context]) for n in hits[:5])
+
+
 def _group_alive(pgid):
     """Whether a process of the group still runs; a zombie does not (nobody may reap it)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
