@@ -15,6 +15,8 @@ is down. A successful publish (in any process) ends the pause.
 import contextlib
 import contextvars
 import logging
+import os
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -116,6 +118,45 @@ def _pause() -> None:
 def _resume() -> None:
     with contextlib.suppress(OSError):
         Path(settings.BEACON_BROKER_DOWN_FILE).unlink(missing_ok=True)
+
+
+class BackgroundPublisher:
+    """A daemon thread of the process that publishes what requests hand it, each with a
+    request's budget, so that the thread which answered is free for the next request at once.
+    What it has not published when the process dies waits for the sweeper, like any publish
+    that failed. Started on first use in each process (a fork has no threads)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Task[..., Any], tuple[object, ...]]] = (
+            queue.SimpleQueue()
+        )
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, task: Task[..., Any], args: tuple[object, ...]) -> None:
+        if task.app.conf.task_always_eager:  # run in the caller's transaction, as tests expect
+            try_publish(task, args)
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                self._jobs = queue.SimpleQueue()
+                threading.Thread(target=self._run, args=(self._jobs,), daemon=True).start()
+                self._pid = os.getpid()
+        self._jobs.put((task, args))
+
+    @staticmethod
+    def _run(jobs: queue.SimpleQueue[tuple[Task[..., Any], tuple[object, ...]]]) -> None:
+        while True:
+            task, args = jobs.get()
+            try:
+                with publishing_budget(settings.BEACON_PUBLISH_TIMEOUT_SECONDS):
+                    try_publish(task, args)
+            except Exception:  # the thread must outlive anything: the sweeper has the work
+                logger.exception("Background publish of %s failed", task.name)
+
+
+background_publisher = BackgroundPublisher()
+publish_in_background = background_publisher.submit
 
 
 _pools: dict[tuple[str, str], ConnectionPool] = {}

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from incidents.throttling import throttled
-from notifications.broker import publishing_budget, try_publish
+from notifications.broker import publish_in_background, try_publish
 from slackbot import channel_cache, commands, declare, inbox, interactivity, replies
 from slackbot.channels import broadcast_options
 from slackbot.client import answering_within, tell
@@ -139,10 +139,8 @@ def _declaration_submitted(request):
 
 
 def _queue_declaration(row_id):
-    """After the answer: with a request's publishing budget still (a broker that does not
-    answer holds the thread no longer than it would have held the request)."""
-    with publishing_budget():
-        try_publish(declare_from_slack, (row_id,))
+    """After the answer, by the process's publishing thread: this one is free at once."""
+    publish_in_background(declare_from_slack, (row_id,))
 
 
 def _interaction(request):

@@ -1,4 +1,5 @@
 import os
+import threading
 import time
 from types import SimpleNamespace
 
@@ -15,10 +16,14 @@ class Task:
 
     def __init__(self, fails=False, seconds=0.0):
         self.fails, self.seconds, self.calls = fails, seconds, 0
+        self.published = threading.Event()
+        self.threads = set()
 
     def apply_async(self, args, countdown=None, retry=True, connection=None):
         assert retry is False  # one bounded attempt, never kombu's retry loop
         self.calls += 1
+        self.threads.add(threading.get_ident())
+        self.published.set()
         time.sleep(self.seconds)
         if self.fails:
             raise ConnectionError("broker down")
@@ -110,3 +115,48 @@ def test_a_task_run_eagerly_is_not_publishing_and_spends_no_budget(request_pool)
     with broker.publishing_budget(0.1) as budget:
         assert all(broker.try_publish(task, (n,)) for n in range(5))
     assert task.calls == 5 and budget.spent == 0
+
+
+# --- Publishing in the background ----------------------------------------------------------
+
+
+def test_a_background_publish_leaves_the_caller_at_once(request_pool):
+    task = Task(seconds=0.3)
+    started = time.monotonic()
+    broker.BackgroundPublisher().submit(task, (1,))
+    assert time.monotonic() - started < 0.1
+    assert task.published.wait(5) and threading.get_ident() not in task.threads
+
+
+def test_the_background_publisher_goes_on_after_an_unexpected_error(request_pool, monkeypatch):
+    real, calls = broker.try_publish, []
+
+    def failing_once(task, args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return real(task, args)
+
+    monkeypatch.setattr(broker, "try_publish", failing_once)
+    publisher, task = broker.BackgroundPublisher(), Task()
+    publisher.submit(task, (1,))
+    publisher.submit(task, (2,))
+    assert task.published.wait(5) and calls == [(1,), (2,)] and task.calls == 1
+
+
+def test_a_forked_process_starts_a_publishing_thread_of_its_own(request_pool, monkeypatch):
+    publisher, first = broker.BackgroundPublisher(), Task()
+    publisher.submit(first, (1,))
+    assert first.published.wait(5)
+    # A fork copies the publisher, not its thread: the child (another pid) starts one.
+    monkeypatch.setattr(broker.os, "getpid", lambda: -1)
+    second = Task()
+    publisher.submit(second, (2,))
+    assert second.published.wait(5) and second.threads.isdisjoint(first.threads)
+
+
+def test_an_eager_task_runs_in_the_caller(request_pool):
+    task = Task()
+    task.app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=True))
+    broker.BackgroundPublisher().submit(task, (1,))
+    assert task.calls == 1 and task.threads == {threading.get_ident()}
