@@ -21,7 +21,9 @@ Three requests, each measured against the floor posting the same bodies:
 - the submission: the declare modal's `view_submission`, each a new declaration (answered
   "Declaring…"; the worker that would declare it does not run).
 Each sender posts its requests one after the other, on a keep-alive connection; two requests
-per sender and endpoint warm the server up first and are not counted.
+per sender and endpoint warm the server up first and are not counted. Beside the latencies it
+prints the server's CPU time per request (gunicorn's processes, from /proc), which the other
+work of a noisy machine disturbs far less.
 """
 
 import argparse
@@ -242,6 +244,20 @@ def start_server(env, log):
         time.sleep(0.2)
 
 
+def server_cpu_seconds(pid):
+    """The CPU time gunicorn's master `pid` and its workers have used: a figure the other
+    processes on a noisy machine change far less than they change latencies."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def purge_queues():
     """Empty the broker's queues; returns how many tasks they held."""
     from config.celery_app import app
@@ -321,9 +337,14 @@ def main(latency):
                 measure(floor, warm_up)
                 measure(target, warm_up, answered)
                 before, publishing = len(slack_api.calls()), []
+                cpu = server_cpu_seconds(server.pid)
                 samples = measure(target, measured, answered, publishing)
+                cpu = [server_cpu_seconds(server.pid) - cpu]
                 calls = Counter(m for m, _p in slack_api.calls()[before:])
-                results[label] = (samples, measure(floor, measured), calls, publishing)
+                floor_cpu = server_cpu_seconds(server.pid)
+                floor_samples = measure(floor, measured)
+                cpu.append(server_cpu_seconds(server.pid) - floor_cpu)
+                results[label] = (samples, floor_samples, calls, publishing, cpu)
             queued = (purge_queues(), pending_declarations())
         finally:
             if server is not None:
@@ -346,7 +367,7 @@ def report(results, queued, latency):
         f"endpoint, gunicorn {WORKERS} workers × {THREADS} threads; Web API {latency * 1000:g} ms "
         f"per call; {CHANNELS} channels, the bot in {BOT_CHANNELS}"
     )
-    for label, (samples, floor, calls, publishing) in results.items():
+    for label, (samples, floor, calls, publishing, cpu) in results.items():
         (p50, p99), (f50, f99) = percentiles(samples), percentiles(floor)
         per_request = ", ".join(f"{m} {n / len(samples):.2g}" for m, n in calls.most_common())
         print(f"  {label}; Web API calls per request: {per_request or 'none'}")
@@ -355,6 +376,11 @@ def report(results, queued, latency):
         print(
             f"    ratio    p50 {p50 / f50:.1f}, p99 {p99 / f99:.1f}; "
             f"p99 {p99 / SLACK_LIMIT_MS:.0%} of Slack's {SLACK_LIMIT_MS} ms"
+        )
+        beacon_cpu, floor_cpu = (seconds * 1000 / len(samples) for seconds in cpu)
+        print(
+            f"    server CPU per request: Beacon {beacon_cpu:.1f} ms, floor {floor_cpu:.1f} ms, "
+            f"ratio {beacon_cpu / floor_cpu:.1f}"
         )
         if any(publishing):
             q50, q99 = percentiles(publishing)

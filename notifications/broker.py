@@ -121,10 +121,12 @@ def _resume() -> None:
 
 
 class BackgroundPublisher:
-    """A daemon thread of the process that publishes what requests hand it, each with a
-    request's budget, so that the thread which answered is free for the next request at once.
-    What it has not published when the process dies waits for the sweeper, like any publish
-    that failed. Started on first use in each process (a fork has no threads)."""
+    """A daemon thread of the process that publishes what requests hand it, so that the
+    thread which answered is free for the next request at once. It holds no request up, so it
+    has the broker's own socket timeouts, not a request's (a busy host would miss those and
+    pause publishing). What it has not published when the process dies waits for the
+    sweeper, like any publish that failed. Started on first use in each process (a fork has
+    no threads)."""
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[tuple[Task[..., Any], tuple[object, ...]]] = (
@@ -149,8 +151,7 @@ class BackgroundPublisher:
         while True:
             task, args = jobs.get()
             try:
-                with publishing_budget(settings.BEACON_PUBLISH_TIMEOUT_SECONDS):
-                    try_publish(task, args)
+                try_publish(task, args)
             except Exception:  # the thread must outlive anything: the sweeper has the work
                 logger.exception("Background publish of %s failed", task.name)
 
