@@ -1,7 +1,7 @@
 """Template tags for the tables of the portal and the admin pages: one row of column headings,
 and the scrollable table that holds it above its rows."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import template
 from django.template.base import FilterExpression, NodeList, Parser, Token
@@ -27,15 +27,13 @@ def _column(value: Column | str) -> Column:
 @register.filter
 def column_class(value: Column | str, css: str) -> Column:
     """A column heading with a CSS class on its cell: `_("Cost")|column_class:"num"`."""
-    column = _column(value)
-    return Column(label=column.label, css=css, hidden=column.hidden)
+    return replace(_column(value), css=css)
 
 
 @register.filter
 def hidden_column(value: Column | str) -> Column:
     """A column heading only screen readers read."""
-    column = _column(value)
-    return Column(label=column.label, css=column.css, hidden=True)
+    return replace(_column(value), hidden=True)
 
 
 def _headings(parser: Parser, token: Token) -> tuple[str, list[FilterExpression]]:
