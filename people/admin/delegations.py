@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,6 +102,5 @@ class DelegationAdmin(ServiceAdmin):
             "rows": rows,
             "show_all": show_all,
             "horizon_days": SPOF_HORIZON.days,
-            "changelist_url": reverse("admin:people_delegation_changelist"),
         }
         return TemplateResponse(request, "admin/people/delegation/spof.html", context)

@@ -82,7 +82,6 @@ class ServiceCoverageAdmin(ServiceAdmin):
             "rows": rows,
             "covered": sum(1 for row in rows if row.is_covered),
             "total": len(rows),
-            "changelist_url": reverse("admin:catalog_service_changelist"),
             "versions_url": reverse("admin:playbooks_playbookversion_changelist"),
         }
         return TemplateResponse(request, "admin/playbooks/service/coverage.html", context)
