@@ -7,15 +7,16 @@ Run: `.venv/bin/python bench/slack_ack.py [--latency SECONDS]` (about a minute).
 Redis (BENCH_REDIS_URL, default 127.0.0.1:6379 db 13: its queues are purged before and after)
 and creates, migrates and drops the PostgreSQL database BENCH_DATABASE_NAME (default
 `beacon_bench`, server from BENCH_POSTGRES_URL); without PostgreSQL it uses a temporary SQLite
-file. The server is gunicorn (3 workers × 4 threads) serving config.wsgi with production
-settings (the database cache), and the benchmark's URLconf (bench/slack_ack_urls.py: the
-project's URLs plus /bench/signed-ok/, behind the same `verified` decorator). No Celery worker
-runs: a submission is answered at once and stores its answers (an inbox row) for the pages
-worker, which checks and declares; those tasks are queued (after the answer), not run, counted
-and purged at the end. The cache of the bot's
+file. The server is gunicorn (bench/gunicorn_server.py: 3 workers × 4 threads) serving
+config.wsgi with production settings (the database cache), and the benchmark's URLconf
+(bench/slack_ack_urls.py: the project's URLs plus /bench/signed-ok/, behind the same
+`verified` decorator). No Celery worker runs: a submission is answered at once and stores its
+answers (an inbox row) for the pages worker, which checks and declares; those tasks are
+queued (after the answer), not run, counted and purged at the end. The cache of the bot's
 channels is filled once before, as the periodic task does.
 
-Three requests, each measured against the floor posting the same bodies:
+Three requests, each measured against the floor posting the same bodies, in four alternating
+rounds (the machine's other load falls on both):
 - `views.open`: `/incident declare` to /slack/commands/ (Beacon opens the declare modal);
 - the live name check: a keystroke in the name field (block_actions, Beacon updates the view);
 - the submission: the declare modal's `view_submission`, each a new declaration (answered
@@ -32,9 +33,7 @@ import hmac
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,42 +48,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.fanout import create_database  # noqa: E402
+from bench.gunicorn_server import THREADS, WORKERS, server_cpu_seconds, start_server  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 SECRET = "bench-signing-secret"
 SENDERS = 20
-REQUESTS = 200  # measured, per endpoint
+REQUESTS = 400  # measured, per endpoint
+ROUNDS = 4  # the measured requests of an endpoint, alternating with the floor's
 WARM_UP = 2  # per sender and endpoint, not measured
-WORKERS, THREADS = 3, 4  # gunicorn's
 SLACK_LIMIT_MS = 3000
 CHANNELS, BOT_CHANNELS, PRIVATE_CHANNELS = 10_000, 300, 30  # the bot's private ones: 30
-
-
-def serve(port):
-    """gunicorn serving config.wsgi on 127.0.0.1:`port`, with the benchmark's URLconf."""
-    from gunicorn.app.base import BaseApplication
-
-    class Server(BaseApplication):
-        def load_config(self):
-            options = {
-                "bind": f"127.0.0.1:{port}",
-                "workers": WORKERS,
-                "threads": THREADS,
-                "worker_class": "gthread",
-                "loglevel": "warning",
-            }
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            from django.conf import settings
-
-            from config.wsgi import application
-
-            settings.ROOT_URLCONF = os.environ["ROOT_URLCONF"]
-            return application
-
-    Server().run()
 
 
 def slack_id(sender):
@@ -219,43 +192,22 @@ def measure(url, bodies_by_sender, answered=lambda response: True, publishing=No
         return [ms for times in pool.map(send, bodies_by_sender) for ms in times]
 
 
-def start_server(env, log):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, __file__, "serve", str(port)],
-        cwd=BASE_DIR,
-        env={**os.environ, **env, "ROOT_URLCONF": "bench.slack_ack_urls"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{url}/healthz", headers={"X-Forwarded-Proto": "https"}).ok:
-                return server, url
-        except requests.ConnectionError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            sys.exit(f"gunicorn did not start:\n{Path(log.name).read_text()[-3000:]}")
-        time.sleep(0.2)
-
-
-def server_cpu_seconds(pid):
-    """The CPU time gunicorn's master `pid` and its workers have used: a figure the other
-    processes on a noisy machine change far less than they change latencies."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+def in_rounds(pid, target, floor, bodies_by_sender):
+    """Target and floor in alternate rounds, so that the machine's other load falls on both:
+    (the target's samples, the floor's, what the target spent publishing, the server's CPU
+    seconds for each)."""
+    url, answered = target
+    samples, floor_samples, publishing, cpu = [], [], [], [0.0, 0.0]
+    per_round = len(bodies_by_sender[0]) // ROUNDS
+    for n in range(ROUNDS):
+        bodies = [b[n * per_round : (n + 1) * per_round] for b in bodies_by_sender]
+        started = server_cpu_seconds(pid)
+        samples += measure(url, bodies, answered, publishing)
+        between = server_cpu_seconds(pid)
+        floor_samples += measure(floor, bodies)
+        cpu[0] += between - started
+        cpu[1] += server_cpu_seconds(pid) - between
+    return samples, floor_samples, publishing, cpu
 
 
 def purge_queues():
@@ -310,7 +262,7 @@ def main(latency):
             print(f"The bot's channels cached: {channel_cache.refresh()} of {CHANNELS}")
             slack_api.latency = latency
             purge_queues()  # what a killed run left
-            server, url = start_server(env, log)
+            server, url = start_server({**env, "ROOT_URLCONF": "bench.slack_ack_urls"}, log)
             count = WARM_UP + per_sender
             kinds = {
                 "views.open of the declare modal (/slack/commands/)": (
@@ -336,15 +288,10 @@ def main(latency):
                 floor = f"{url}/bench/signed-ok/"
                 measure(floor, warm_up)
                 measure(target, warm_up, answered)
-                before, publishing = len(slack_api.calls()), []
-                cpu = server_cpu_seconds(server.pid)
-                samples = measure(target, measured, answered, publishing)
-                cpu = [server_cpu_seconds(server.pid) - cpu]
+                before = len(slack_api.calls())
+                rounds = in_rounds(server.pid, (target, answered), floor, measured)
                 calls = Counter(m for m, _p in slack_api.calls()[before:])
-                floor_cpu = server_cpu_seconds(server.pid)
-                floor_samples = measure(floor, measured)
-                cpu.append(server_cpu_seconds(server.pid) - floor_cpu)
-                results[label] = (samples, floor_samples, calls, publishing, cpu)
+                results[label] = (*rounds, calls)
             queued = (purge_queues(), pending_declarations())
         finally:
             if server is not None:
@@ -367,7 +314,7 @@ def report(results, queued, latency):
         f"endpoint, gunicorn {WORKERS} workers × {THREADS} threads; Web API {latency * 1000:g} ms "
         f"per call; {CHANNELS} channels, the bot in {BOT_CHANNELS}"
     )
-    for label, (samples, floor, calls, publishing, cpu) in results.items():
+    for label, (samples, floor, publishing, cpu, calls) in results.items():
         (p50, p99), (f50, f99) = percentiles(samples), percentiles(floor)
         per_request = ", ".join(f"{m} {n / len(samples):.2g}" for m, n in calls.most_common())
         print(f"  {label}; Web API calls per request: {per_request or 'none'}")
@@ -392,9 +339,6 @@ def report(results, queued, latency):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["serve"]:
-        serve(int(sys.argv[2]))
-    else:
-        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-        parser.add_argument("--latency", type=float, default=0.1, help="seconds per Web API call")
-        main(parser.parse_args().latency)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per Web API call")
+    main(parser.parse_args().latency)
