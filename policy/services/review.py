@@ -15,7 +15,14 @@ from people.models import Team
 from policy import announce, selectors
 from policy.models import PolicyEventKind, PolicySignOff, PolicyStatus, PolicyVersion
 
-from .base import ensure_can_manage, lock_version, record_event, require_draft, status_label
+from .base import (
+    ensure_can_manage,
+    lock_version,
+    move_version,
+    record_event,
+    require_draft,
+    status_label,
+)
 
 
 def _require_in_review(version: PolicyVersion, doing: str) -> None:
@@ -63,14 +70,14 @@ def policy_submit(*, actor: User, version: PolicyVersion) -> PolicyVersion:
             _("%(other)s is already in review: it must be signed off or rejected first.")
             % {"other": in_review}
         )
-    version.status = PolicyStatus.IN_REVIEW
-    version.submitted_at = timezone.now()
-    version.save(update_fields=["status", "submitted_at"])
-    record_event(
+    move_version(
         version,
-        PolicyEventKind.SUBMITTED,
-        actor,
-        _("Submitted for sign-off by %(teams)s.")
+        PolicyStatus.IN_REVIEW,
+        stamp="submitted_at",
+        at=timezone.now(),
+        kind=PolicyEventKind.SUBMITTED,
+        actor=actor,
+        message=_("Submitted for sign-off by %(teams)s.")
         % {"teams": ", ".join(team.name for team in teams)},
         teams=[team.slug for team in teams],
     )
@@ -83,24 +90,24 @@ def _make_effective(version: PolicyVersion, actor: User, now: datetime) -> None:
         PolicyVersion.objects.select_for_update().filter(status=PolicyStatus.EFFECTIVE).first()
     )
     if previous is not None:
-        previous.status = PolicyStatus.SUPERSEDED
-        previous.superseded_at = now
-        previous.save(update_fields=["status", "superseded_at"])
-        record_event(
+        move_version(
             previous,
-            PolicyEventKind.SUPERSEDED,
-            actor,
-            _("Superseded by %(version)s.") % {"version": version},
+            PolicyStatus.SUPERSEDED,
+            stamp="superseded_at",
+            at=now,
+            kind=PolicyEventKind.SUPERSEDED,
+            actor=actor,
+            message=_("Superseded by %(version)s.") % {"version": version},
             by=version.number,
         )
-    version.status = PolicyStatus.EFFECTIVE
-    version.effective_at = now
-    version.save(update_fields=["status", "effective_at"])
-    record_event(
+    move_version(
         version,
-        PolicyEventKind.EFFECTIVE,
-        actor,
-        _("Effective: every sign-off team approved it. New incidents follow it.")
+        PolicyStatus.EFFECTIVE,
+        stamp="effective_at",
+        at=now,
+        kind=PolicyEventKind.EFFECTIVE,
+        actor=actor,
+        message=_("Effective: every sign-off team approved it. New incidents follow it.")
         if previous is None
         else _("Effective: every sign-off team approved it. It replaces %(previous)s.")
         % {"previous": previous},
@@ -175,14 +182,15 @@ def policy_reject(*, actor: User, version: PolicyVersion, reason: str) -> Policy
         for s in version.sign_offs.select_related("team", "user")
     ]
     version.sign_offs.all().delete()
-    version.status = PolicyStatus.DRAFT
-    version.submitted_at = None
-    version.save(update_fields=["status", "submitted_at"])
-    record_event(
+    move_version(
         version,
-        PolicyEventKind.REJECTED,
-        actor,
-        _("Rejected by %(who)s: %(reason)s") % {"who": display_name(actor), "reason": reason},
+        PolicyStatus.DRAFT,
+        stamp="submitted_at",
+        at=None,
+        kind=PolicyEventKind.REJECTED,
+        actor=actor,
+        message=_("Rejected by %(who)s: %(reason)s")
+        % {"who": display_name(actor), "reason": reason},
         reason=reason,
         cleared_sign_offs=cleared,
     )
