@@ -51,6 +51,13 @@ def apply_changes(instance: Model, changes: dict[str, Any]) -> Changes:
     return changed
 
 
+def refuse_or_clean(instance: Model, errors: dict[str, str]) -> None:
+    """Raise the service's own `errors`, if any; else check `instance` with `full_clean`."""
+    if errors:
+        raise ValidationError(errors)
+    instance.full_clean()
+
+
 def check_person(user: User | None, field: str = "user") -> User:
     """`user`, if it is an active account; else ValidationError on `field`."""
     if user is None:
