@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import TransitionNotAllowed
+from core.models import save_fields
 from incidents import access
 from incidents.models import (
     AckVia,
@@ -299,9 +300,7 @@ def incident_close(*, incident: Incident, actor: User) -> Incident:
             _("Only a resolved incident can be closed; %(ref)s is %(status)s.")
             % {"ref": incident.reference, "status": status_label(incident.status).lower()}
         )
-    incident.status = IncidentStatus.CLOSED
-    incident.closed_at = timezone.now()
-    incident.save(update_fields=["status", "closed_at"])
+    save_fields(incident, status=IncidentStatus.CLOSED, closed_at=timezone.now())
     record_event(
         incident,
         TimelineKind.CLOSED,
@@ -345,13 +344,13 @@ def incident_cancel(
             {"duplicate_of": _("Only a duplicate names the incident it duplicates.")}
         )
     before = {"status": incident.status}
-    incident.status = IncidentStatus.CANCELLED
-    incident.cancel_reason = reason
-    incident.duplicate_of = duplicate_of
-    incident.cancelled_at = timezone.now()
-    incident.next_update_due = None
-    incident.save(
-        update_fields=["status", "cancel_reason", "duplicate_of", "cancelled_at", "next_update_due"]
+    save_fields(
+        incident,
+        status=IncidentStatus.CANCELLED,
+        cancel_reason=reason,
+        duplicate_of=duplicate_of,
+        cancelled_at=timezone.now(),
+        next_update_due=None,
     )
     message = str(CancelReason(reason).label)
     if duplicate_of is not None:

@@ -1,7 +1,5 @@
 """What the policy services share: locking a version, its history row, who may change it, when."""
 
-from datetime import datetime
-
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -17,24 +15,6 @@ def record_event(
     return PolicyEvent.objects.create(
         version=version, kind=kind, actor=actor, message=message, data=data
     )
-
-
-def move_version(
-    version: PolicyVersion,
-    status: str,
-    *,
-    stamp: str,
-    at: datetime | None,
-    kind: str,
-    actor: User,
-    message: str,
-    **data: object,
-) -> None:
-    """Put `version` in `status` with its `stamp` field set to `at`, and record the event."""
-    version.status = status
-    setattr(version, stamp, at)
-    version.save(update_fields=["status", stamp])
-    record_event(version, kind, actor, message, **data)
 
 
 def lock_version(version: PolicyVersion) -> PolicyVersion:

@@ -10,19 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
+from core.models import save_fields
 from core.names import display_name
 from people.models import Team
 from policy import announce, selectors
 from policy.models import PolicyEventKind, PolicySignOff, PolicyStatus, PolicyVersion
 
-from .base import (
-    ensure_can_manage,
-    lock_version,
-    move_version,
-    record_event,
-    require_draft,
-    status_label,
-)
+from .base import ensure_can_manage, lock_version, record_event, require_draft, status_label
 
 
 def _require_in_review(version: PolicyVersion, doing: str) -> None:
@@ -70,14 +64,12 @@ def policy_submit(*, actor: User, version: PolicyVersion) -> PolicyVersion:
             _("%(other)s is already in review: it must be signed off or rejected first.")
             % {"other": in_review}
         )
-    move_version(
+    save_fields(version, status=PolicyStatus.IN_REVIEW, submitted_at=timezone.now())
+    record_event(
         version,
-        PolicyStatus.IN_REVIEW,
-        stamp="submitted_at",
-        at=timezone.now(),
-        kind=PolicyEventKind.SUBMITTED,
-        actor=actor,
-        message=_("Submitted for sign-off by %(teams)s.")
+        PolicyEventKind.SUBMITTED,
+        actor,
+        _("Submitted for sign-off by %(teams)s.")
         % {"teams": ", ".join(team.name for team in teams)},
         teams=[team.slug for team in teams],
     )
@@ -90,24 +82,20 @@ def _make_effective(version: PolicyVersion, actor: User, now: datetime) -> None:
         PolicyVersion.objects.select_for_update().filter(status=PolicyStatus.EFFECTIVE).first()
     )
     if previous is not None:
-        move_version(
+        save_fields(previous, status=PolicyStatus.SUPERSEDED, superseded_at=now)
+        record_event(
             previous,
-            PolicyStatus.SUPERSEDED,
-            stamp="superseded_at",
-            at=now,
-            kind=PolicyEventKind.SUPERSEDED,
-            actor=actor,
-            message=_("Superseded by %(version)s.") % {"version": version},
+            PolicyEventKind.SUPERSEDED,
+            actor,
+            _("Superseded by %(version)s.") % {"version": version},
             by=version.number,
         )
-    move_version(
+    save_fields(version, status=PolicyStatus.EFFECTIVE, effective_at=now)
+    record_event(
         version,
-        PolicyStatus.EFFECTIVE,
-        stamp="effective_at",
-        at=now,
-        kind=PolicyEventKind.EFFECTIVE,
-        actor=actor,
-        message=_("Effective: every sign-off team approved it. New incidents follow it.")
+        PolicyEventKind.EFFECTIVE,
+        actor,
+        _("Effective: every sign-off team approved it. New incidents follow it.")
         if previous is None
         else _("Effective: every sign-off team approved it. It replaces %(previous)s.")
         % {"previous": previous},
@@ -182,15 +170,12 @@ def policy_reject(*, actor: User, version: PolicyVersion, reason: str) -> Policy
         for s in version.sign_offs.select_related("team", "user")
     ]
     version.sign_offs.all().delete()
-    move_version(
+    save_fields(version, status=PolicyStatus.DRAFT, submitted_at=None)
+    record_event(
         version,
-        PolicyStatus.DRAFT,
-        stamp="submitted_at",
-        at=None,
-        kind=PolicyEventKind.REJECTED,
-        actor=actor,
-        message=_("Rejected by %(who)s: %(reason)s")
-        % {"who": display_name(actor), "reason": reason},
+        PolicyEventKind.REJECTED,
+        actor,
+        _("Rejected by %(who)s: %(reason)s") % {"who": display_name(actor), "reason": reason},
         reason=reason,
         cleared_sign_offs=cleared,
     )
