@@ -1,4 +1,4 @@
-"""Serializer fields for people, shared by every API module."""
+"""Serializer fields shared by every API module: people, and text a service checks."""
 
 from typing import Any
 
@@ -15,6 +15,16 @@ def username_field(**kwargs: Any) -> serializers.SlugRelatedField:  # type: igno
     return serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.all(), **kwargs
     )
+
+
+def read_only_username(**kwargs: Any) -> serializers.SlugRelatedField:  # type: ignore[type-arg]
+    """A person shown by username."""
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
+
+
+def text_field(**kwargs: Any) -> serializers.CharField:
+    # Blank passes here so that the service answers with its own message.
+    return serializers.CharField(allow_blank=True, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -5,11 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from catalog.models import Service
+from core.api.fields import text_field
 from core.api.strict import InputSerializer
 from people.models import Team
 from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
-
-from .fields import text_field
 
 User = get_user_model()
 
