@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.api.fields import read_only_username
+from core.api.fields import read_only_username, strings_field
 from core.api.idempotent import idempotent
 from core.api.query import QuerySerializer
 from core.api.schema import ErrorSerializer
@@ -153,7 +153,7 @@ class PolicyLevelSerializer(serializers.ModelSerializer):
     ack_chain = StageOutputSerializer(many=True, read_only=True)
     update_chain = StageOutputSerializer(many=True, read_only=True)
     paged_functions = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    audiences = serializers.ListField(child=serializers.CharField(), read_only=True)
+    audiences = strings_field(read_only=True)
     followup_priority = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:

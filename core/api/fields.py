@@ -1,4 +1,5 @@
-"""Serializer fields shared by every API module: people, and text a service checks."""
+"""Serializer fields shared by every API module: people, text a service checks, lists of
+strings."""
 
 from typing import Any
 
@@ -25,6 +26,10 @@ def read_only_username(**kwargs: Any) -> serializers.SlugRelatedField:  # type: 
 def text_field(**kwargs: Any) -> serializers.CharField:
     # Blank passes here so that the service answers with its own message.
     return serializers.CharField(allow_blank=True, **kwargs)
+
+
+def strings_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Service
-from core.api.fields import read_only_username, text_field
+from core.api.fields import read_only_username, strings_field, text_field
 from core.api.strict import InputSerializer
 from people.models import Team
 from playbooks import selectors, services
@@ -27,10 +27,6 @@ from policy.models import IncidentType
 
 def _slug(**kwargs):
     return serializers.SlugRelatedField(slug_field="slug", read_only=True, **kwargs)
-
-
-def _strings_field(**kwargs):
-    return serializers.ListField(child=serializers.CharField(), **kwargs)
 
 
 class VisibleQuerysetMixin:
@@ -71,8 +67,8 @@ class ServiceInputSerializer(VisibleQuerysetMixin, InputSerializer):
         slug_field="slug", queryset=Team.objects.all(), help_text=_("The owner team's slug.")
     )
     tier = serializers.IntegerField(required=False, help_text=_("1 = critical, 3 = low."))
-    environments = _strings_field(required=False)
-    regions = _strings_field(required=False)
+    environments = strings_field(required=False)
+    regions = strings_field(required=False)
     links = ServiceLinkSerializer(many=True, required=False)
     dependencies = serializers.SlugRelatedField(
         slug_field="slug",
@@ -188,8 +184,8 @@ class ServiceSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:service-detail", lookup_field="slug")
     owner_team = _slug()
     dependencies = _slug(many=True)
-    environments = _strings_field(read_only=True)
-    regions = _strings_field(read_only=True)
+    environments = strings_field(read_only=True)
+    regions = strings_field(read_only=True)
     links = ServiceLinkSerializer(many=True, read_only=True)
     coverage = serializers.SerializerMethodField()
 

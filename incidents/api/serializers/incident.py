@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Service
-from core.api.fields import read_only_username, text_field
+from core.api.fields import read_only_username, strings_field, text_field
 from core.api.strict import InputSerializer
 from incidents import access, costing, selectors, staffing
 from incidents.api.effort import ComplianceSerializer, EffortSummarySerializer
@@ -141,8 +141,8 @@ class IncidentDetailSerializer(IncidentSerializer):
     services = ServiceRefSerializer(many=True, read_only=True)
     playbooks = IncidentPlaybookSerializer(source="playbook_links", many=True, read_only=True)
     playbook_steps = PlaybookStepSerializer(many=True, read_only=True)
-    environments = serializers.ListField(child=serializers.CharField(), read_only=True)
-    regions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    environments = strings_field(read_only=True)
+    regions = strings_field(read_only=True)
     invitees = read_only_username(many=True)
     slack_participants = SlackParticipantSerializer(many=True, read_only=True)
     meets_definition = serializers.BooleanField(read_only=True)
