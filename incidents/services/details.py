@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.changes import refuse_unknown, strip
 from core.exceptions import TransitionNotAllowed
 from incidents import access, staffing
 from incidents.models import (
@@ -61,9 +62,7 @@ def incident_add_note(*, incident: Incident, actor: User, text: str | None) -> T
 @transaction.atomic
 def incident_update_details(*, incident: Incident, actor: User, **changes: Any) -> Incident:
     """Edit the descriptive fields (not status or severity); each change is in the timeline."""
-    unknown = set(changes) - set(EDITABLE_DETAILS)
-    if unknown:
-        raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
+    refuse_unknown(changes, EDITABLE_DETAILS)
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
     if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
@@ -74,9 +73,7 @@ def incident_update_details(*, incident: Incident, actor: User, **changes: Any) 
     for field in ("environments", "regions"):
         if field in changes:
             changes[field] = clean_list(changes[field])
-    for field in ("title", "summary", "impact", "broadcast_channel"):
-        if field in changes:
-            changes[field] = (changes[field] or "").strip()
+    strip(changes, "title", "summary", "impact", "broadcast_channel")
     errors: dict[str, str] = {}
     if "title" in changes and not changes["title"]:
         errors["title"] = _("Give the incident a title.")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.changes import refuse_unknown, strip
 from core.names import display_name
 from people import announce
 from people.models import PeopleEventKind, Unavailability, UnavailabilityReason
@@ -18,9 +19,7 @@ from people.services.common import (
     Actor,
     apply_changes,
     refuse_or_clean,
-    refuse_unknown,
     require,
-    strip,
 )
 
 WINDOW_FIELDS = ("starts_at", "ends_at", "reason", "note")

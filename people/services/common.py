@@ -1,4 +1,5 @@
-"""What every people service shares: the permission check and the handling of `changes`."""
+"""What every people service shares: the permission check and applying `changes` (core.changes
+refuses unknown fields and strips text)."""
 
 from typing import Any
 
@@ -27,18 +28,6 @@ def require(actor: Actor, action: str, model: type[Model]) -> User:
         _("You are not allowed to %(verb)s %(things)s.")
         % {"verb": verbs[action], "things": model._meta.verbose_name_plural}
     )
-
-
-def refuse_unknown(changes: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
-
-
-def strip(changes: dict[str, Any], *fields: str) -> None:
-    for field in fields:
-        if field in changes:
-            changes[field] = (changes[field] or "").strip()
 
 
 def apply_changes(instance: Model, changes: dict[str, Any]) -> Changes:

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.changes import refuse_unknown, strip
 from people.models import CriticalFunction, IncidentRoleField, PeopleEventKind
 from people.services.audit import record, update_and_record
-from people.services.common import Actor, refuse_or_clean, refuse_unknown, require, strip
+from people.services.common import Actor, refuse_or_clean, require
 
 FUNCTION_FIELDS = (
     "name",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.changes import refuse_unknown, strip
 from core.names import display_name
 from people.models import Delegation, PeopleEventKind, Team, TeamMembership
 from people.services.audit import record, update_and_record
@@ -15,9 +16,7 @@ from people.services.common import (
     Actor,
     check_person,
     refuse_or_clean,
-    refuse_unknown,
     require,
-    strip,
 )
 
 TEAM_FIELDS = ("name", "slug", "description", "signs_off_policy")
