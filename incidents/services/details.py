@@ -12,11 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.changes import refuse_unknown, strip
-from core.exceptions import TransitionNotAllowed
 from incidents import access, staffing
 from incidents.models import (
     Incident,
-    IncidentStatus,
     RoleAssignment,
     TimelineEvent,
     TimelineKind,
@@ -29,7 +27,7 @@ from .base import (
     clean_list,
     lock_incident,
     record_event,
-    status_label,
+    require_open,
 )
 from .playbooks import link_playbooks
 
@@ -65,11 +63,7 @@ def incident_update_details(*, incident: Incident, actor: User, **changes: Any) 
     refuse_unknown(changes, EDITABLE_DETAILS)
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
-        raise TransitionNotAllowed(
-            _("Incident %(ref)s is %(status)s: its details can no longer change.")
-            % {"ref": incident.reference, "status": status_label(incident.status).lower()}
-        )
+    require_open(incident, _("Incident %(ref)s is %(status)s: its details can no longer change."))
     for field in ("environments", "regions"):
         if field in changes:
             changes[field] = clean_list(changes[field])

@@ -36,6 +36,7 @@ from .base import (
     measure_compliance,
     record_event,
     require_active,
+    require_open,
     status_label,
     update_cadence,
 )
@@ -191,11 +192,7 @@ def incident_change_severity(
 ) -> Incident:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
-        raise TransitionNotAllowed(
-            _("Incident %(ref)s is %(status)s: its severity can no longer change.")
-            % {"ref": incident.reference, "status": status_label(incident.status).lower()}
-        )
+    require_open(incident, _("Incident %(ref)s is %(status)s: its severity can no longer change."))
     if severity.pk == incident.severity_id:
         raise TransitionNotAllowed(
             _("Incident %(ref)s is already %(severity)s.")
