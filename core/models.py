@@ -54,6 +54,13 @@ class ActorEvent(AppendOnlyModel):
         ordering = ["created_at", "id"]
 
 
+def save_fields(instance: models.Model, **values: object) -> None:
+    """Set `values` on `instance` and save those fields alone."""
+    for field, value in values.items():
+        setattr(instance, field, value)
+    instance.save(update_fields=list(values))
+
+
 class IdempotencyKey(models.Model):
     """An API client's `Idempotency-Key` and the response its POST got, for replaying retries."""
 

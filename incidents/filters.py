@@ -3,41 +3,20 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import Service
+from core.api.query import RelatedSlugsFilter
 from incidents.models import Incident, IncidentStatus
 from policy.models import IncidentType, SeverityLevel
 
 
 class IncidentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices, label=_("Status"))
-    # The OpenAPI schema cannot infer these types from the related name/slug: declare them.
-    severity = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ModelMultipleChoiceFilter(
-            field_name="severity__name",
-            to_field_name="name",
-            queryset=SeverityLevel.objects.all(),
-            label=_("Severity"),
-        )
+    severity = RelatedSlugsFilter(
+        "severity__name", SeverityLevel.objects.all(), label=_("Severity")
     )
-    type = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ModelMultipleChoiceFilter(
-            field_name="incident_type__slug",
-            to_field_name="slug",
-            queryset=IncidentType.objects.all(),
-            label=_("Type"),
-        )
-    )
-    service = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ModelMultipleChoiceFilter(
-            field_name="services__slug",
-            to_field_name="slug",
-            queryset=Service.objects.all(),
-            label=_("Service"),
-        )
-    )
+    type = RelatedSlugsFilter("incident_type__slug", IncidentType.objects.all(), label=_("Type"))
+    service = RelatedSlugsFilter("services__slug", Service.objects.all(), label=_("Service"))
     active = django_filters.BooleanFilter(method="filter_active", label=_("Active"))
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
 

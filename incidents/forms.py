@@ -241,16 +241,9 @@ class UpdateForm(ActionForm):
         self.fields["status"].choices = keep + _working_choices(exclude=self.incident.status)
 
 
-class CriterionMetForm(ActionForm):
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": _("Note (optional)")}),
-    )
+class OptionalNoteForm(ActionForm):
+    """What marking an exit criterion met or a playbook step done takes."""
 
-
-class PlaybookStepDoneForm(ActionForm):
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -141,7 +141,7 @@ ACTIONS = {
 }
 CRITERION_ACTIONS = {
     "met": Action(
-        portal_forms.CriterionMetForm,
+        portal_forms.OptionalNoteForm,
         services.incident_check_exit_criterion,
         gettext_lazy("Exit criterion of %(ref)s marked as met."),
     ),
@@ -153,7 +153,7 @@ CRITERION_ACTIONS = {
 }
 STEP_ACTIONS = {
     "done": Action(
-        portal_forms.PlaybookStepDoneForm,
+        portal_forms.OptionalNoteForm,
         services.incident_complete_playbook_step,
         gettext_lazy("Playbook step of %(ref)s done."),
     ),
@@ -183,7 +183,7 @@ def _incident_page(request, incident, *, bound=None, status=200):
     criteria = [
         (
             criterion,
-            form(f"met-{criterion.pk}", portal_forms.CriterionMetForm),
+            form(f"met-{criterion.pk}", portal_forms.OptionalNoteForm),
             form(f"waive-{criterion.pk}", portal_forms.CriterionWaiveForm),
         )
         for criterion in incident.criteria.all()
@@ -191,7 +191,7 @@ def _incident_page(request, incident, *, bound=None, status=200):
     steps = {}
     for step in incident.playbook_steps.all():
         steps.setdefault(step.service_id, []).append(
-            (step, form(f"done-{step.pk}", portal_forms.PlaybookStepDoneForm))
+            (step, form(f"done-{step.pk}", portal_forms.OptionalNoteForm))
         )
     playbooks = [
         (link, service_page_url(link.service), steps.get(link.service_id, []))

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Service
 from core.exceptions import TransitionNotAllowed
+from core.models import save_fields
 from core.names import display_name
 from playbooks.models import (
     Playbook,
@@ -200,9 +201,7 @@ def playbook_version_submit(*, actor: User, version: PlaybookVersion) -> Playboo
     _require_status(version, VersionStatus.DRAFT, _("submitted for review"))
     if not version.content and not version.steps.exists():
         raise ValidationError({"content": _("Write the playbook before submitting it.")})
-    version.status = VersionStatus.IN_REVIEW
-    version.submitted_at = timezone.now()
-    version.save(update_fields=["status", "submitted_at"])
+    save_fields(version, status=VersionStatus.IN_REVIEW, submitted_at=timezone.now())
     _event(version, PlaybookEventKind.SUBMITTED, actor)
     announce.submitted(
         version, actor=actor, approvals_required=approvals_required(version.playbook.service)
@@ -241,13 +240,9 @@ def playbook_version_approve(
         for previous in PlaybookVersion.objects.select_for_update().filter(
             playbook=version.playbook, status=VersionStatus.APPROVED
         ):
-            previous.status = VersionStatus.SUPERSEDED
-            previous.superseded_at = now
-            previous.save(update_fields=["status", "superseded_at"])
+            save_fields(previous, status=VersionStatus.SUPERSEDED, superseded_at=now)
             _event(previous, PlaybookEventKind.SUPERSEDED, actor, str(version))
-        version.status = VersionStatus.APPROVED
-        version.decided_at = now
-        version.save(update_fields=["status", "decided_at"])
+        save_fields(version, status=VersionStatus.APPROVED, decided_at=now)
         approvers = ", ".join(display_name(a.approver) for a in version.approvals.all())
         _event(version, PlaybookEventKind.PUBLISHED, actor, approvers)
         announce.approved(version, approved_by=approvers, comment=comment.strip())
@@ -264,10 +259,12 @@ def playbook_version_reject(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say what has to change.")})
-    version.status = VersionStatus.REJECTED
-    version.decided_at = timezone.now()
-    version.rejection_reason = reason
-    version.save(update_fields=["status", "decided_at", "rejection_reason"])
+    save_fields(
+        version,
+        status=VersionStatus.REJECTED,
+        decided_at=timezone.now(),
+        rejection_reason=reason,
+    )
     _event(version, PlaybookEventKind.REJECTED, actor, reason)
     announce.rejected(version, actor=actor, reason=reason)
     return version
@@ -280,10 +277,7 @@ def playbook_version_reopen(*, actor: User, version: PlaybookVersion) -> Playboo
     _require_editor(actor, version.playbook)
     _require_status(version, VersionStatus.REJECTED, _("reopened"))
     version.approvals.all().delete()
-    version.status = VersionStatus.DRAFT
-    version.submitted_at = None
-    version.decided_at = None
-    version.save(update_fields=["status", "submitted_at", "decided_at"])
+    save_fields(version, status=VersionStatus.DRAFT, submitted_at=None, decided_at=None)
     _event(version, PlaybookEventKind.REOPENED, actor, version.rejection_reason)
     return version
 

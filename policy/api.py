@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.fields import read_only_username, strings_field
 from core.api.idempotent import idempotent
 from core.api.query import QuerySerializer
 from core.api.schema import ErrorSerializer
@@ -37,11 +38,6 @@ from policy.models import (
     StageTarget,
     Urgency,
 )
-
-
-def _username(**kwargs):
-    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
-
 
 # --- Input ----------------------------------------------------------------------------------
 
@@ -157,7 +153,7 @@ class PolicyLevelSerializer(serializers.ModelSerializer):
     ack_chain = StageOutputSerializer(many=True, read_only=True)
     update_chain = StageOutputSerializer(many=True, read_only=True)
     paged_functions = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    audiences = serializers.ListField(child=serializers.CharField(), read_only=True)
+    audiences = strings_field(read_only=True)
     followup_priority = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
@@ -168,7 +164,7 @@ class PolicyLevelSerializer(serializers.ModelSerializer):
 
 class PolicySignOffSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    user = _username()
+    user = read_only_username()
 
     class Meta:
         model = PolicySignOff
@@ -199,7 +195,7 @@ class SignOffProgressSerializer(serializers.Serializer):
 
 
 class PolicyEventSerializer(serializers.ModelSerializer):
-    actor = _username()
+    actor = read_only_username()
 
     class Meta:
         model = PolicyEvent
@@ -211,7 +207,7 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
     """A version as lists show it; `status` changes only through the actions."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:policy-detail", lookup_field="number")
-    author = _username()
+    author = read_only_username()
     sign_off_progress = serializers.SerializerMethodField()
 
     class Meta:

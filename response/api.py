@@ -9,11 +9,10 @@ Methods may name fixed addresses (webhook URLs, phone numbers): only holders of
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
+from core.api.query import RelatedSlugFilter
 from response.models import (
     CommunicationMethod,
     PlanAudience,
@@ -34,12 +33,8 @@ class MayReadResponsePlans(BasePermission):
 
 class ResponsePlanFilter(django_filters.FilterSet):
     active = django_filters.BooleanFilter(field_name="is_active", label=_("Active"))
-    incident_type = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.CharFilter(field_name="incident_type__slug", label=_("Incident type slug"))
-    )
-    severity = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.CharFilter(field_name="severity__name", label=_("Severity name"))
-    )
+    incident_type = RelatedSlugFilter("incident_type__slug", label=_("Incident type slug"))
+    severity = RelatedSlugFilter("severity__name", label=_("Severity name"))
 
     class Meta:
         model = ResponsePlan

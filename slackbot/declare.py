@@ -22,7 +22,7 @@ from policy.models import Impact, IncidentType, PriorityMatrixCell, SeverityLeve
 from slackbot import channel_cache, replies
 from slackbot.channels import broadcast_select, check_broadcast
 from slackbot.client import SlackUnavailable, call
-from slackbot.forms import input_block, prefilled, select
+from slackbot.forms import checkboxes, input_block, prefilled, select, text_input
 from slackbot.incident_choice import open_view
 from slackbot.payload import VIEW_ID, identifier, listing, mapping, pk, text
 from slackbot.replies import option
@@ -102,18 +102,15 @@ def build_view(ctx):
             broadcast,
             hint=_("Channels Beacon is in (type to search). Invite it to broadcast elsewhere."),
         ),
-        input_block(
-            "title", _("Title"), {"type": "plain_text_input", "action_id": "declare.title"}
-        ),
+        input_block("title", _("Title"), text_input("declare.title")),
         input_block(
             "name",
             _("Incident name"),
-            {
-                "type": "plain_text_input",
-                "action_id": "declare.name",
-                "max_length": 60,
-                "dispatch_action_config": {"trigger_actions_on": ["on_character_entered"]},
-            },
+            text_input(
+                "declare.name",
+                max_length=60,
+                dispatch_action_config={"trigger_actions_on": ["on_character_entered"]},
+            ),
             hint=_("Lowercase letters, digits, - and _; the channel is inc_<name>_<date>."),
         ),
         input_block("incident_type", _("Incident type"), select("declare.type", types)),
@@ -128,11 +125,10 @@ def build_view(ctx):
         input_block(
             "private",
             _("Security incident"),
-            {
-                "type": "checkboxes",
-                "action_id": "declare.private",
-                "options": [option(_("Private channel, visible only to those invited"), "yes")],
-            },
+            checkboxes(
+                "declare.private",
+                [option(_("Private channel, visible only to those invited"), "yes")],
+            ),
             optional=True,
         ),
         input_block(
@@ -163,36 +159,35 @@ def build_view(ctx):
         input_block(
             "environments",
             _("Environments affected"),
-            {"type": "plain_text_input", "action_id": "declare.environments"},
+            text_input("declare.environments"),
             optional=True,
             hint=_("Comma-separated, e.g. production, staging"),
         ),
         input_block(
             "regions",
             _("Regions affected"),
-            {"type": "plain_text_input", "action_id": "declare.regions"},
+            text_input("declare.regions"),
             optional=True,
             hint=_("Comma-separated, e.g. eu-west-1"),
         ),
         input_block(
             "definition",
             _("Is it an incident?"),
-            {
-                "type": "checkboxes",
-                "action_id": "declare.definition",
-                "options": [
+            checkboxes(
+                "declare.definition",
+                [
                     option(_("It negatively affects customers"), "affects_customers"),
                     option(_("It was not planned"), "unplanned"),
                     option(_("It cannot be resolved within 1 hour"), "exceeds_one_hour"),
                     option(_("Declare it even if not all three hold"), "confirm_definition"),
                 ],
-            },
+            ),
             optional=True,
         ),
         input_block(
             "summary",
             _("Summary"),
-            {"type": "plain_text_input", "action_id": "declare.summary", "multiline": True},
+            text_input("declare.summary", multiline=True),
             optional=True,
         ),
     ]

@@ -30,6 +30,14 @@ def select(action_id, options, *, initial=None, multi=False, placeholder=""):
     return element
 
 
+def text_input(action_id, **options):
+    return {"type": "plain_text_input", "action_id": action_id, **options}
+
+
+def checkboxes(action_id, options):
+    return {"type": "checkboxes", "action_id": action_id, "options": options}
+
+
 def values_of(view):
     """{block_id: value} from a submitted view's state: text (stripped), a Slack user id, or a
     list of them. A state Slack would not send raises SlackPayloadError; text with control

@@ -9,7 +9,7 @@ from core.exceptions import TransitionNotAllowed
 from incidents import selectors, services
 from slackbot import replies
 from slackbot.channels import broadcast_select, check_broadcast
-from slackbot.forms import input_block, values_of
+from slackbot.forms import checkboxes, input_block, text_input, values_of
 from slackbot.incident_choice import (
     chosen,
     of_channel,
@@ -42,24 +42,22 @@ def build_view(ctx, options, current):
         input_block(
             "channel",
             _("Or its channel name"),
-            {"type": "plain_text_input", "action_id": "resolve.channel"},
+            text_input("resolve.channel"),
             optional=True,
             hint=_("Instead of choosing: the incident channel's name, e.g. inc_db_20250131."),
         ),
         input_block(
             "resolution",
             _("Resolution"),
-            {"type": "plain_text_input", "action_id": "resolve.resolution", "multiline": True},
+            text_input("resolve.resolution", multiline=True),
             hint=_("What fixed it, in a sentence or two."),
         ),
         input_block(
             "archive",
             _("Archive"),
-            {
-                "type": "checkboxes",
-                "action_id": "resolve.archive",
-                "options": [option(_("Archive the incident channel once resolved"), "yes")],
-            },
+            checkboxes(
+                "resolve.archive", [option(_("Archive the incident channel once resolved"), "yes")]
+            ),
             optional=True,
         ),
     ]

@@ -8,7 +8,7 @@ from core.exceptions import TransitionNotAllowed
 from incidents import services
 from incidents.forms import WORKING_STATES
 from slackbot import replies
-from slackbot.forms import input_block, select, values_of
+from slackbot.forms import input_block, select, text_input, values_of
 from slackbot.incident_choice import (
     chosen,
     of_channel,
@@ -56,7 +56,7 @@ def build_view(options, current):
             input_block(
                 "message",
                 _("Update"),
-                {"type": "plain_text_input", "action_id": "update.message", "multiline": True},
+                text_input("update.message", multiline=True),
                 hint=_("What is known, what is being done, what comes next."),
             ),
         ],

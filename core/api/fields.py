@@ -1,4 +1,5 @@
-"""Serializer fields for people, shared by every API module."""
+"""Serializer fields shared by every API module: people, text a service checks, lists of
+strings."""
 
 from typing import Any
 
@@ -15,6 +16,20 @@ def username_field(**kwargs: Any) -> serializers.SlugRelatedField:  # type: igno
     return serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.all(), **kwargs
     )
+
+
+def read_only_username(**kwargs: Any) -> serializers.SlugRelatedField:  # type: ignore[type-arg]
+    """A person shown by username."""
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
+
+
+def text_field(**kwargs: Any) -> serializers.CharField:
+    # Blank passes here so that the service answers with its own message.
+    return serializers.CharField(allow_blank=True, **kwargs)
+
+
+def strings_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.STR)

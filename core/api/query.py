@@ -7,6 +7,8 @@ parameter, never a silent default. REST_FRAMEWORK's defaults use these classes.
   parameter that takes one value.
 - `IntegerFilter`: a whole number (django-filter's NumberFilter takes 1.5, and the lookup on an
   integer field truncates it).
+- `RelatedSlugFilter`, `RelatedSlugsFilter`: a related object's slug or name, typed as a string
+  in the schema.
 - `Pagination`: `page` is a whole number from 1 (400 otherwise); a page past the end is 404.
 - `QuerySerializer`: for a view's own parameters, read the same way.
 
@@ -106,6 +108,25 @@ class FilterBackend(DjangoFilterBackend):  # type: ignore[misc]
 @extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(django_filters.NumberFilter):  # type: ignore[misc]  # as FilterBackend
     field_class = forms.IntegerField
+
+
+# The schema cannot infer these types from the related field: they are declared.
+@extend_schema_field(OpenApiTypes.STR)
+class RelatedSlugFilter(django_filters.CharFilter):  # type: ignore[misc]  # as FilterBackend
+    """One related object by its slug or name: `field_name="service__slug"`."""
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class RelatedSlugsFilter(django_filters.ModelMultipleChoiceFilter):  # type: ignore[misc]
+    """Any of the related objects named by the last part of `field_name` (`severity__name`)."""
+
+    def __init__(self, field_name: str, queryset: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(
+            field_name=field_name,
+            to_field_name=field_name.rpartition("__")[2],
+            queryset=queryset,
+            **kwargs,
+        )
 
 
 class Pagination(PageNumberPagination):

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 
+from core.api.fields import read_only_username
 from incidents.models import EscalationNotice
 from incidents.selectors_escalation import escalation_state
 from policy.models import EscalationKind
@@ -25,7 +26,7 @@ class SkipSerializer(serializers.Serializer):
 
 
 class StageSentSerializer(serializers.ModelSerializer):
-    recipients = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    recipients = read_only_username(many=True)
     skipped = SkipSerializer(many=True, read_only=True)
 
     class Meta:

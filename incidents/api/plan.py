@@ -17,6 +17,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
+from core.api.fields import read_only_username
 from core.api.idempotent import idempotent
 from incidents import services
 from incidents.models import IncidentPlanStep, PlanStepState
@@ -44,7 +45,7 @@ class PlanStepSerializer(serializers.ModelSerializer):
         source="is_manual", read_only=True, help_text=_("A checklist item a person ticks off.")
     )
     function = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    done_by = read_only_username()
 
     class Meta:
         model = IncidentPlanStep

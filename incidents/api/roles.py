@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.fields import FullNameField, username_field
+from core.api.fields import FullNameField, read_only_username, username_field
 from core.api.strict import InputSerializer
 from incidents.models import RoleAssignment
 from people.models import CriticalFunction
@@ -14,7 +14,7 @@ class IncidentRoleSerializer(serializers.ModelSerializer):
 
     function = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     function_name = serializers.CharField(source="function.name", read_only=True)
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = read_only_username()
     user_name = FullNameField(source="user")
     since = serializers.DateTimeField(source="started_at", read_only=True)
 

@@ -31,11 +31,15 @@ def seed_incidents(people):
         }
         return services.incident_declare(**{**defaults, **fields})
 
-    def settle(incident):
+    def resolved(resolution, **fields):
+        """Declared, its required exit criteria met, and resolved."""
+        incident = declare(**fields)
         for criterion in incident.criteria.filter(required=True):
             services.incident_check_exit_criterion(
                 incident=incident, actor=cora, criterion_id=criterion.pk
             )
+        services.incident_resolve(incident=incident, actor=cora, resolution=resolution)
+        return incident
 
     declare(
         title="Checkout API returns 502 for EU customers",
@@ -64,51 +68,48 @@ def seed_incidents(people):
         incident=search, actor=rudy, message="p99 latency at 4s; suspect the new index."
     )
 
-    login = declare(
-        title="Login emails delayed",
-        incident_type=kind["degradation"],
-        severity=sev["SEV3"],
-        services=[service["notifications"]],
-    )
-    services.incident_post_update(  # and it stays identified
-        incident=login,
-        actor=cora,
-        status="identified",
-        message="Mail provider throttling us; raising quota.",
-    )
+    # Two SEV3 degradations that stay in the status their update gives them.
+    for title, slug, actor, status, message in (
+        (
+            "Login emails delayed",
+            "notifications",
+            cora,
+            "identified",
+            "Mail provider throttling us; raising quota.",
+        ),
+        (
+            "Mobile push notifications delayed",
+            "mobile-push",
+            rudy,
+            "monitoring",
+            "Provider fixed their queue; watching delivery latency.",
+        ),
+    ):
+        degraded = declare(
+            title=title,
+            incident_type=kind["degradation"],
+            severity=sev["SEV3"],
+            services=[service[slug]],
+        )
+        services.incident_post_update(
+            incident=degraded, actor=actor, status=status, message=message
+        )
 
-    push = declare(
-        title="Mobile push notifications delayed",
-        incident_type=kind["degradation"],
-        severity=sev["SEV3"],
-        services=[service["mobile-push"]],
-    )
-    services.incident_post_update(
-        incident=push,
-        actor=rudy,
-        status="monitoring",
-        message="Provider fixed their queue; watching delivery latency.",
-    )
-
-    reports = declare(
+    resolved(
+        "Re-ran the export from the replica.",
         title="Nightly reports missing rows",
         incident_type=kind["data-loss"],
         severity=sev["SEV2"],
         services=[service["reporting"]],
     )
-    settle(reports)
-    services.incident_resolve(
-        incident=reports, actor=cora, resolution="Re-ran the export from the replica."
-    )
 
-    cdn = declare(
+    cdn = resolved(
+        "Purge job throttled.",
         title="CDN cache purge storm",
         incident_type=kind["outage"],
         severity=sev["SEV2"],
         services=[service["web"]],
     )
-    settle(cdn)
-    services.incident_resolve(incident=cdn, actor=cora, resolution="Purge job throttled.")
     services.incident_close(incident=cdn, actor=cora)
 
     duplicate = declare(

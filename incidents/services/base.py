@@ -49,6 +49,15 @@ def require_active(incident: Incident, doing: str) -> None:
         )
 
 
+def require_open(incident: Incident, refusal: str) -> None:
+    """Refuse with `refusal` (which names %(ref)s and %(status)s) once the incident is closed or
+    cancelled."""
+    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
+        raise TransitionNotAllowed(
+            refusal % {"ref": incident.reference, "status": status_label(incident.status).lower()}
+        )
+
+
 def clean_list(values: Iterable[object] | None) -> list[str]:
     return [str(v).strip() for v in values or () if str(v).strip()]
 

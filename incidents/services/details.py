@@ -11,11 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.exceptions import TransitionNotAllowed
+from core.changes import refuse_unknown, strip
 from incidents import access, staffing
 from incidents.models import (
     Incident,
-    IncidentStatus,
     RoleAssignment,
     TimelineEvent,
     TimelineKind,
@@ -28,7 +27,7 @@ from .base import (
     clean_list,
     lock_incident,
     record_event,
-    status_label,
+    require_open,
 )
 from .playbooks import link_playbooks
 
@@ -61,22 +60,14 @@ def incident_add_note(*, incident: Incident, actor: User, text: str | None) -> T
 @transaction.atomic
 def incident_update_details(*, incident: Incident, actor: User, **changes: Any) -> Incident:
     """Edit the descriptive fields (not status or severity); each change is in the timeline."""
-    unknown = set(changes) - set(EDITABLE_DETAILS)
-    if unknown:
-        raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
+    refuse_unknown(changes, EDITABLE_DETAILS)
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
-        raise TransitionNotAllowed(
-            _("Incident %(ref)s is %(status)s: its details can no longer change.")
-            % {"ref": incident.reference, "status": status_label(incident.status).lower()}
-        )
+    require_open(incident, _("Incident %(ref)s is %(status)s: its details can no longer change."))
     for field in ("environments", "regions"):
         if field in changes:
             changes[field] = clean_list(changes[field])
-    for field in ("title", "summary", "impact", "broadcast_channel"):
-        if field in changes:
-            changes[field] = (changes[field] or "").strip()
+    strip(changes, "title", "summary", "impact", "broadcast_channel")
     errors: dict[str, str] = {}
     if "title" in changes and not changes["title"]:
         errors["title"] = _("Give the incident a title.")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import TransitionNotAllowed
+from core.models import save_fields
 from incidents import access
 from incidents.models import (
     AckVia,
@@ -35,6 +36,7 @@ from .base import (
     measure_compliance,
     record_event,
     require_active,
+    require_open,
     status_label,
     update_cadence,
 )
@@ -190,11 +192,7 @@ def incident_change_severity(
 ) -> Incident:
     incident = lock_incident(incident)
     access.ensure_can_act(actor, incident)
-    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
-        raise TransitionNotAllowed(
-            _("Incident %(ref)s is %(status)s: its severity can no longer change.")
-            % {"ref": incident.reference, "status": status_label(incident.status).lower()}
-        )
+    require_open(incident, _("Incident %(ref)s is %(status)s: its severity can no longer change."))
     if severity.pk == incident.severity_id:
         raise TransitionNotAllowed(
             _("Incident %(ref)s is already %(severity)s.")
@@ -299,9 +297,7 @@ def incident_close(*, incident: Incident, actor: User) -> Incident:
             _("Only a resolved incident can be closed; %(ref)s is %(status)s.")
             % {"ref": incident.reference, "status": status_label(incident.status).lower()}
         )
-    incident.status = IncidentStatus.CLOSED
-    incident.closed_at = timezone.now()
-    incident.save(update_fields=["status", "closed_at"])
+    save_fields(incident, status=IncidentStatus.CLOSED, closed_at=timezone.now())
     record_event(
         incident,
         TimelineKind.CLOSED,
@@ -345,13 +341,13 @@ def incident_cancel(
             {"duplicate_of": _("Only a duplicate names the incident it duplicates.")}
         )
     before = {"status": incident.status}
-    incident.status = IncidentStatus.CANCELLED
-    incident.cancel_reason = reason
-    incident.duplicate_of = duplicate_of
-    incident.cancelled_at = timezone.now()
-    incident.next_update_due = None
-    incident.save(
-        update_fields=["status", "cancel_reason", "duplicate_of", "cancelled_at", "next_update_due"]
+    save_fields(
+        incident,
+        status=IncidentStatus.CANCELLED,
+        cancel_reason=reason,
+        duplicate_of=duplicate_of,
+        cancelled_at=timezone.now(),
+        next_update_due=None,
     )
     message = str(CancelReason(reason).label)
     if duplicate_of is not None:

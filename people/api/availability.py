@@ -6,7 +6,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 
-from core.api.fields import FullNameField, username_field
+from core.api.fields import FullNameField, read_only_username, username_field
 from core.api.idempotent import idempotent
 from core.api.strict import InputSerializer
 from people import services
@@ -15,7 +15,7 @@ from people.models import Unavailability, UnavailabilityReason
 
 
 class UnavailabilitySerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = read_only_username()
     user_name = FullNameField(source="user")
     is_current = serializers.SerializerMethodField()
 

@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.fields import FullNameField, username_field
+from core.api.fields import FullNameField, read_only_username, username_field
 from core.api.idempotent import idempotent
 from core.api.query import QuerySerializer
 from core.api.strict import InputSerializer
@@ -39,7 +39,7 @@ class DelegationSerializer(serializers.ModelSerializer):
         help_text=_("The team's slug; null for the organisation."),
     )
     scope = serializers.SerializerMethodField()
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = read_only_username()
     user_name = FullNameField(source="user")
     available_now = serializers.SerializerMethodField()
 

@@ -1,6 +1,7 @@
 """The audit row each people service writes in its transaction (people.models.PeopleEvent)."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
@@ -10,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from people.models import PeopleEvent, PeopleEventKind
 from people.models.event import DESCRIPTION_LENGTH
-from people.services.common import Changes
+from people.services.common import Changes, apply_changes
+
+M = TypeVar("M", bound=Model)
 
 
 def record(
@@ -47,6 +50,25 @@ def record_update(
         message=_changed_message(about, changed),
         changes=_changed_data(changed),
     )
+
+
+def update_and_record(
+    instance: M,
+    changes: dict[str, Any],
+    *,
+    check: Callable[[M], None],
+    actor: User,
+    kind: PeopleEventKind,
+) -> None:
+    """Apply `changes` to the locked `instance`; if any field changed, `check` it, save those
+    fields and record the update, described by the instance's name (its `str`)."""
+    changed = apply_changes(instance, changes)
+    if changed:
+        check(instance)
+        instance.save(update_fields=list(changed))
+        record_update(
+            actor=actor, kind=kind, about=instance, description=str(instance), changed=changed
+        )
 
 
 def _changed_message(instance: Model, changes: Changes) -> str:

@@ -10,11 +10,17 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.changes import refuse_unknown, strip
 from core.names import display_name
 from people import announce
 from people.models import PeopleEventKind, Unavailability, UnavailabilityReason
 from people.services.audit import record, record_update
-from people.services.common import Actor, apply_changes, refuse_unknown, require, strip
+from people.services.common import (
+    Actor,
+    apply_changes,
+    refuse_or_clean,
+    require,
+)
 
 WINDOW_FIELDS = ("starts_at", "ends_at", "reason", "note")
 
@@ -142,9 +148,7 @@ def unavailability_update(
             window.ends_at,
             check_times="starts_at" in changed or "ends_at" in changed,
         )
-        if errors:
-            raise ValidationError(errors)
-        window.full_clean()
+        refuse_or_clean(window, errors)
         covered = announce.covered()
         window.save(update_fields=list(changed))
         record_update(

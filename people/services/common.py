@@ -1,4 +1,5 @@
-"""What every people service shares: the permission check and the handling of `changes`."""
+"""What every people service shares: the permission check and applying `changes` (core.changes
+refuses unknown fields and strips text)."""
 
 from typing import Any
 
@@ -29,18 +30,6 @@ def require(actor: Actor, action: str, model: type[Model]) -> User:
     )
 
 
-def refuse_unknown(changes: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
-
-
-def strip(changes: dict[str, Any], *fields: str) -> None:
-    for field in fields:
-        if field in changes:
-            changes[field] = (changes[field] or "").strip()
-
-
 def apply_changes(instance: Model, changes: dict[str, Any]) -> Changes:
     """Set the changed fields; returns what changed (empty when nothing did)."""
     changed = {}
@@ -49,6 +38,13 @@ def apply_changes(instance: Model, changes: dict[str, Any]) -> Changes:
             changed[field] = (getattr(instance, field), value)
             setattr(instance, field, value)
     return changed
+
+
+def refuse_or_clean(instance: Model, errors: dict[str, str]) -> None:
+    """Raise the service's own `errors`, if any; else check `instance` with `full_clean`."""
+    if errors:
+        raise ValidationError(errors)
+    instance.full_clean()
 
 
 def check_person(user: User | None, field: str = "user") -> User:

@@ -3,14 +3,14 @@
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.changes import refuse_unknown, strip
 from people.models import CriticalFunction, IncidentRoleField, PeopleEventKind
-from people.services.audit import record, record_update
-from people.services.common import Actor, apply_changes, refuse_unknown, require, strip
+from people.services.audit import record, update_and_record
+from people.services.common import Actor, refuse_or_clean, require
 
 FUNCTION_FIELDS = (
     "name",
@@ -41,9 +41,7 @@ def _check_function(function: CriticalFunction) -> None:
             errors["incident_field"] = _(
                 "%(other)s already fills the incident's %(field)s: only one function may."
             ) % {"other": taken.name, "field": function.incident_field}
-    if errors:
-        raise ValidationError(errors)
-    function.full_clean()
+    refuse_or_clean(function, errors)
 
 
 @transaction.atomic
@@ -91,15 +89,11 @@ def critical_function_update(
     strip(changes, "name", "slug", "duties")
     if "incident_field" in changes:
         changes["incident_field"] = changes["incident_field"] or ""
-    changed = apply_changes(function, changes)
-    if changed:
-        _check_function(function)
-        function.save(update_fields=list(changed))
-        record_update(
-            actor=actor,
-            kind=PeopleEventKind.FUNCTION_UPDATED,
-            about=function,
-            description=function.name,
-            changed=changed,
-        )
+    update_and_record(
+        function,
+        changes,
+        check=_check_function,
+        actor=actor,
+        kind=PeopleEventKind.FUNCTION_UPDATED,
+    )
     return function

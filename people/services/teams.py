@@ -8,16 +8,15 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.changes import refuse_unknown, strip
 from core.names import display_name
 from people.models import Delegation, PeopleEventKind, Team, TeamMembership
-from people.services.audit import record, record_update
+from people.services.audit import record, update_and_record
 from people.services.common import (
     Actor,
-    apply_changes,
     check_person,
-    refuse_unknown,
+    refuse_or_clean,
     require,
-    strip,
 )
 
 TEAM_FIELDS = ("name", "slug", "description", "signs_off_policy")
@@ -29,9 +28,7 @@ def _check_team(team: Team) -> None:
         errors["name"] = _("Give the team a name.")
     if not team.slug:
         errors["slug"] = _("Give the team a slug: lowercase letters, digits and hyphens.")
-    if errors:
-        raise ValidationError(errors)
-    team.full_clean()
+    refuse_or_clean(team, errors)
 
 
 @transaction.atomic
@@ -64,17 +61,9 @@ def team_update(*, actor: Actor, team: Team, **changes: Any) -> Team:
     actor = require(actor, "change", Team)
     team = Team.objects.select_for_update(of=("self",)).get(pk=team.pk)
     strip(changes, "name", "slug", "description")
-    changed = apply_changes(team, changes)
-    if changed:
-        _check_team(team)
-        team.save(update_fields=list(changed))
-        record_update(
-            actor=actor,
-            kind=PeopleEventKind.TEAM_UPDATED,
-            about=team,
-            description=team.name,
-            changed=changed,
-        )
+    update_and_record(
+        team, changes, check=_check_team, actor=actor, kind=PeopleEventKind.TEAM_UPDATED
+    )
     return team
 
 

@@ -62,8 +62,19 @@ def in_order(queryset):
     return queryset.select_related("playbook__service").order_by("playbook", "number")
 
 
-# How `apply_each` names versions, in its success message and in each refusal.
-VERSIONS = {"name": str, "names": "versions", "refusal": named}
+def apply_to_versions(modeladmin, request, queryset, service, done, **arguments):
+    """`service(actor=..., version=..., **arguments)` through `apply_each` for each selected
+    version in order, each named in its refusals."""
+    return apply_each(
+        modeladmin,
+        request,
+        in_order(queryset),
+        lambda version: service(actor=request.user, version=version, **arguments),
+        done,
+        name=str,
+        names="versions",
+        refusal=named,
+    )
 
 
 def report_approvals(modeladmin, request, versions):
@@ -83,14 +94,7 @@ def report_approvals(modeladmin, request, versions):
 
 @admin.action(description=gettext_lazy("Submit for review"), permissions=["change"])
 def submit(modeladmin, request, queryset):
-    apply_each(
-        modeladmin,
-        request,
-        in_order(queryset),
-        lambda version: services.playbook_version_submit(actor=request.user, version=version),
-        SUBMITTED,
-        **VERSIONS,
-    )
+    apply_to_versions(modeladmin, request, queryset, services.playbook_version_submit, SUBMITTED)
 
 
 @admin.action(description=gettext_lazy("Approve…"), permissions=["review"])
@@ -98,15 +102,13 @@ def approve(modeladmin, request, queryset):
     form = ApproveForm(submitted(request))
     if not form.is_valid():
         return intermediate_page(modeladmin, request, queryset, form, title=gettext_lazy("Approve"))
-    approved = apply_each(
+    approved = apply_to_versions(
         modeladmin,
         request,
-        in_order(queryset),
-        lambda version: services.playbook_version_approve(
-            actor=request.user, version=version, comment=form.cleaned_data["comment"]
-        ),
+        queryset,
+        services.playbook_version_approve,
         APPROVED,
-        **VERSIONS,
+        comment=form.cleaned_data["comment"],
     )
     report_approvals(modeladmin, request, approved)
     return None
@@ -117,29 +119,20 @@ def reject(modeladmin, request, queryset):
     form = RejectForm(submitted(request))
     if not form.is_valid():
         return intermediate_page(modeladmin, request, queryset, form, title=gettext_lazy("Reject"))
-    apply_each(
+    apply_to_versions(
         modeladmin,
         request,
-        in_order(queryset),
-        lambda version: services.playbook_version_reject(
-            actor=request.user, version=version, reason=form.cleaned_data["reason"]
-        ),
+        queryset,
+        services.playbook_version_reject,
         REJECTED,
-        **VERSIONS,
+        reason=form.cleaned_data["reason"],
     )
     return None
 
 
 @admin.action(description=gettext_lazy("Reopen as draft"), permissions=["change"])
 def reopen(modeladmin, request, queryset):
-    apply_each(
-        modeladmin,
-        request,
-        in_order(queryset),
-        lambda version: services.playbook_version_reopen(actor=request.user, version=version),
-        REOPENED,
-        **VERSIONS,
-    )
+    apply_to_versions(modeladmin, request, queryset, services.playbook_version_reopen, REOPENED)
 
 
 @admin.action(description=gettext_lazy("Record verification…"), permissions=["change"])
@@ -149,16 +142,13 @@ def verify(modeladmin, request, queryset):
         return intermediate_page(
             modeladmin, request, queryset, form, title=gettext_lazy("Record a verification")
         )
-
-    apply_each(
+    apply_to_versions(
         modeladmin,
         request,
-        in_order(queryset),
-        lambda version: services.playbook_version_verify(
-            actor=request.user, version=version, **form.cleaned_data
-        ),
+        queryset,
+        services.playbook_version_verify,
         VERIFIED,
-        **VERSIONS,
+        **form.cleaned_data,
     )
     return None
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Service
+from core.api.fields import read_only_username, strings_field, text_field
 from core.api.strict import InputSerializer
 from people.models import Team
 from playbooks import selectors, services
@@ -24,21 +25,8 @@ from playbooks.models import (
 from policy.models import IncidentType
 
 
-def _username(**kwargs):
-    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
-
-
 def _slug(**kwargs):
     return serializers.SlugRelatedField(slug_field="slug", read_only=True, **kwargs)
-
-
-def _text_field(**kwargs):
-    # Blank passes here so that the service answers with its own message.
-    return serializers.CharField(allow_blank=True, **kwargs)
-
-
-def _strings_field(**kwargs):
-    return serializers.ListField(child=serializers.CharField(), **kwargs)
 
 
 class VisibleQuerysetMixin:
@@ -72,15 +60,15 @@ class ServiceLinkSerializer(InputSerializer):
 class ServiceInputSerializer(VisibleQuerysetMixin, InputSerializer):
     visible_fields = {"dependencies": "services"}
 
-    name = _text_field(max_length=100)
-    slug = _text_field(max_length=100)
-    description = _text_field(required=False)
+    name = text_field(max_length=100)
+    slug = text_field(max_length=100)
+    description = text_field(required=False)
     owner_team = serializers.SlugRelatedField(
         slug_field="slug", queryset=Team.objects.all(), help_text=_("The owner team's slug.")
     )
     tier = serializers.IntegerField(required=False, help_text=_("1 = critical, 3 = low."))
-    environments = _strings_field(required=False)
-    regions = _strings_field(required=False)
+    environments = strings_field(required=False)
+    regions = strings_field(required=False)
     links = ServiceLinkSerializer(many=True, required=False)
     dependencies = serializers.SlugRelatedField(
         slug_field="slug",
@@ -93,10 +81,10 @@ class ServiceInputSerializer(VisibleQuerysetMixin, InputSerializer):
 
 
 class PlaybookVersionStepInputSerializer(InputSerializer):
-    text = _text_field(max_length=300)
-    expected_outcome = _text_field(required=False, max_length=300)
-    command = _text_field(required=False, max_length=500)
-    link = _text_field(required=False, max_length=200)
+    text = text_field(max_length=300)
+    expected_outcome = text_field(required=False, max_length=300)
+    command = text_field(required=False, max_length=500)
+    link = text_field(required=False, max_length=200)
 
 
 class PlaybookInputSerializer(VisibleQuerysetMixin, InputSerializer):
@@ -112,8 +100,8 @@ class PlaybookInputSerializer(VisibleQuerysetMixin, InputSerializer):
         allow_null=True,
         help_text=_("Leave out for the service's general playbook."),
     )
-    title = _text_field(max_length=200)
-    content = _text_field(required=False, help_text=_("Markdown of the first draft."))
+    title = text_field(max_length=200)
+    content = text_field(required=False, help_text=_("Markdown of the first draft."))
     steps = PlaybookVersionStepInputSerializer(many=True, required=False)
 
 
@@ -121,7 +109,7 @@ class PlaybookVersionCreateSerializer(VisibleQuerysetMixin, InputSerializer):
     visible_fields = {"playbook": "playbooks"}
 
     playbook = serializers.PrimaryKeyRelatedField(queryset=Playbook.objects.none())
-    content = _text_field(
+    content = text_field(
         required=False,
         help_text=_("Markdown; the approved (or latest) version's when left out."),
     )
@@ -133,24 +121,24 @@ class PlaybookVersionCreateSerializer(VisibleQuerysetMixin, InputSerializer):
 
 
 class PlaybookVersionEditSerializer(InputSerializer):
-    content = _text_field(help_text=_("Markdown."))
+    content = text_field(help_text=_("Markdown."))
     steps = PlaybookVersionStepInputSerializer(
         many=True, help_text=_("In order; replaces every step.")
     )
 
 
 class PlaybookApproveSerializer(InputSerializer):
-    comment = _text_field(required=False, default="")
+    comment = text_field(required=False, default="")
 
 
 class PlaybookRejectSerializer(InputSerializer):
-    reason = _text_field(help_text=_("What has to change."))
+    reason = text_field(help_text=_("What has to change."))
 
 
 class PlaybookVerifySerializer(InputSerializer):
     method = serializers.ChoiceField(choices=VerificationMethod.choices)
     outcome = serializers.ChoiceField(choices=VerificationOutcome.choices)
-    evidence = _text_field(help_text=_("What was run and what it showed."))
+    evidence = text_field(help_text=_("What was run and what it showed."))
     verified_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text=_("When it was exercised; now when left out.")
     )
@@ -196,8 +184,8 @@ class ServiceSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:service-detail", lookup_field="slug")
     owner_team = _slug()
     dependencies = _slug(many=True)
-    environments = _strings_field(read_only=True)
-    regions = _strings_field(read_only=True)
+    environments = strings_field(read_only=True)
+    regions = strings_field(read_only=True)
     links = ServiceLinkSerializer(many=True, read_only=True)
     coverage = serializers.SerializerMethodField()
 
@@ -263,7 +251,7 @@ class PlaybookVersionStepSerializer(serializers.ModelSerializer):
 
 
 class PlaybookApprovalSerializer(serializers.ModelSerializer):
-    approver = _username()
+    approver = read_only_username()
 
     class Meta:
         model = PlaybookApproval
@@ -272,7 +260,7 @@ class PlaybookApprovalSerializer(serializers.ModelSerializer):
 
 
 class VerificationSerializer(serializers.ModelSerializer):
-    verified_by = _username()
+    verified_by = read_only_username()
 
     class Meta:
         model = Verification
@@ -281,7 +269,7 @@ class VerificationSerializer(serializers.ModelSerializer):
 
 
 class PlaybookEventSerializer(serializers.ModelSerializer):
-    actor = _username()
+    actor = read_only_username()
 
     class Meta:
         model = PlaybookEvent
@@ -295,7 +283,7 @@ class PlaybookVersionSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:playbook-version-detail")
     playbook = serializers.PrimaryKeyRelatedField(read_only=True)
     service = serializers.CharField(source="playbook.service.slug", read_only=True)
-    author = _username()
+    author = read_only_username()
     approvals_given = serializers.IntegerField(read_only=True)
     approvals_required = serializers.SerializerMethodField()
 

@@ -15,8 +15,7 @@ TransitionNotAllowed (409) or PermissionDenied (403); see core/api/errors.py.
 import django_filters
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -26,7 +25,7 @@ from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.models import Service
 from core.api.idempotent import idempotent
-from core.api.query import IntegerFilter
+from core.api.query import IntegerFilter, RelatedSlugFilter
 from playbooks import selectors, services
 from playbooks.models import Playbook, PlaybookEvent, PlaybookVersion, VersionStatus
 
@@ -47,16 +46,9 @@ from .serializers import (
 )
 
 
-def _slug_filter(field_name, label):
-    # The OpenAPI schema cannot infer the type from a related slug: declare it.
-    return extend_schema_field(OpenApiTypes.STR)(
-        django_filters.CharFilter(field_name=field_name, label=label)
-    )
-
-
 class ServiceFilter(django_filters.FilterSet):
     tier = IntegerFilter(label=_("Tier"))
-    team = _slug_filter("owner_team__slug", _("Owner team slug"))
+    team = RelatedSlugFilter("owner_team__slug", label=_("Owner team slug"))
     active = django_filters.BooleanFilter(field_name="is_active", label=_("Active"))
 
     class Meta:
@@ -65,8 +57,8 @@ class ServiceFilter(django_filters.FilterSet):
 
 
 class PlaybookFilter(django_filters.FilterSet):
-    service = _slug_filter("service__slug", _("Service slug"))
-    incident_type = _slug_filter("incident_type__slug", _("Incident type slug"))
+    service = RelatedSlugFilter("service__slug", label=_("Service slug"))
+    incident_type = RelatedSlugFilter("incident_type__slug", label=_("Incident type slug"))
 
     class Meta:
         model = Playbook
@@ -75,7 +67,7 @@ class PlaybookFilter(django_filters.FilterSet):
 
 class VersionFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=VersionStatus.choices, label=_("Status"))
-    service = _slug_filter("playbook__service__slug", _("Service slug"))
+    service = RelatedSlugFilter("playbook__service__slug", label=_("Service slug"))
     playbook = IntegerFilter(field_name="playbook_id", label=_("Playbook id"))
 
     class Meta:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
+from core.models import save_fields
 from core.names import display_name
 from people.models import Team
 from policy import announce, selectors
@@ -63,9 +64,7 @@ def policy_submit(*, actor: User, version: PolicyVersion) -> PolicyVersion:
             _("%(other)s is already in review: it must be signed off or rejected first.")
             % {"other": in_review}
         )
-    version.status = PolicyStatus.IN_REVIEW
-    version.submitted_at = timezone.now()
-    version.save(update_fields=["status", "submitted_at"])
+    save_fields(version, status=PolicyStatus.IN_REVIEW, submitted_at=timezone.now())
     record_event(
         version,
         PolicyEventKind.SUBMITTED,
@@ -83,9 +82,7 @@ def _make_effective(version: PolicyVersion, actor: User, now: datetime) -> None:
         PolicyVersion.objects.select_for_update().filter(status=PolicyStatus.EFFECTIVE).first()
     )
     if previous is not None:
-        previous.status = PolicyStatus.SUPERSEDED
-        previous.superseded_at = now
-        previous.save(update_fields=["status", "superseded_at"])
+        save_fields(previous, status=PolicyStatus.SUPERSEDED, superseded_at=now)
         record_event(
             previous,
             PolicyEventKind.SUPERSEDED,
@@ -93,9 +90,7 @@ def _make_effective(version: PolicyVersion, actor: User, now: datetime) -> None:
             _("Superseded by %(version)s.") % {"version": version},
             by=version.number,
         )
-    version.status = PolicyStatus.EFFECTIVE
-    version.effective_at = now
-    version.save(update_fields=["status", "effective_at"])
+    save_fields(version, status=PolicyStatus.EFFECTIVE, effective_at=now)
     record_event(
         version,
         PolicyEventKind.EFFECTIVE,
@@ -175,9 +170,7 @@ def policy_reject(*, actor: User, version: PolicyVersion, reason: str) -> Policy
         for s in version.sign_offs.select_related("team", "user")
     ]
     version.sign_offs.all().delete()
-    version.status = PolicyStatus.DRAFT
-    version.submitted_at = None
-    version.save(update_fields=["status", "submitted_at"])
+    save_fields(version, status=PolicyStatus.DRAFT, submitted_at=None)
     record_event(
         version,
         PolicyEventKind.REJECTED,

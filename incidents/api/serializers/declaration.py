@@ -5,11 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from catalog.models import Service
+from core.api.fields import strings_field, text_field
 from core.api.strict import InputSerializer
 from people.models import Team
 from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
-
-from .fields import text_field
 
 User = get_user_model()
 
@@ -18,10 +17,6 @@ def _username_field(**kwargs):
     return serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.filter(is_active=True), **kwargs
     )
-
-
-def _strings_field():
-    return serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class IncidentDeclareSerializer(InputSerializer):
@@ -65,8 +60,8 @@ class IncidentDeclareSerializer(InputSerializer):
         required=False,
         help_text=_("Slugs of the affected services: their approved playbooks are linked."),
     )
-    environments = _strings_field()
-    regions = _strings_field()
+    environments = strings_field(required=False)
+    regions = strings_field(required=False)
     is_private = serializers.BooleanField(
         required=False,
         allow_null=True,

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Service
+from core.api.fields import read_only_username, strings_field, text_field
 from core.api.strict import InputSerializer
 from incidents import access, costing, selectors, staffing
 from incidents.api.effort import ComplianceSerializer, EffortSummarySerializer
@@ -20,7 +21,6 @@ from incidents.models import CancelReason, Incident, IncidentStatus, SlackPartic
 from policy import selectors as policy_selectors
 from policy.models import SeverityLevel
 
-from .fields import text_field, username
 from .response import CriterionSerializer, IncidentPlaybookSerializer, PlaybookStepSerializer
 
 # --- Changes of state -----------------------------------------------------------------------
@@ -104,9 +104,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     incident_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     severity = serializers.SlugRelatedField(slug_field="name", read_only=True)
     priority = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    declared_by = username()
-    commander = username()
-    responder = username()
+    declared_by = read_only_username()
+    commander = read_only_username()
+    responder = read_only_username()
     is_active = serializers.BooleanField(read_only=True)
     last_update_at = serializers.DateTimeField(read_only=True, allow_null=True)
     next_update_due = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -141,12 +141,12 @@ class IncidentDetailSerializer(IncidentSerializer):
     services = ServiceRefSerializer(many=True, read_only=True)
     playbooks = IncidentPlaybookSerializer(source="playbook_links", many=True, read_only=True)
     playbook_steps = PlaybookStepSerializer(many=True, read_only=True)
-    environments = serializers.ListField(child=serializers.CharField(), read_only=True)
-    regions = serializers.ListField(child=serializers.CharField(), read_only=True)
-    invitees = username(many=True)
+    environments = strings_field(read_only=True)
+    regions = strings_field(read_only=True)
+    invitees = read_only_username(many=True)
     slack_participants = SlackParticipantSerializer(many=True, read_only=True)
     meets_definition = serializers.BooleanField(read_only=True)
-    acknowledged_by = username()
+    acknowledged_by = read_only_username()
     duplicate_of = serializers.SerializerMethodField()
     criteria = CriterionSerializer(many=True, read_only=True)
     time_to_detect = SecondsField(allow_null=True)

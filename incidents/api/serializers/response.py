@@ -2,10 +2,9 @@
 
 from rest_framework import serializers
 
+from core.api.fields import read_only_username, text_field
 from core.api.strict import InputSerializer
 from incidents.models import IncidentCriterion, IncidentPlaybook, IncidentPlaybookStep
-
-from .fields import text_field, username
 
 
 class CriterionCheckSerializer(InputSerializer):
@@ -18,9 +17,9 @@ class CriterionWaiveSerializer(InputSerializer):
 
 class CriterionSerializer(serializers.ModelSerializer):
     met = serializers.BooleanField(source="is_met", read_only=True)
-    met_by = username()
+    met_by = read_only_username()
     waived = serializers.BooleanField(source="is_waived", read_only=True)
-    waived_by = username()
+    waived_by = read_only_username()
 
     class Meta:
         model = IncidentCriterion
@@ -62,7 +61,7 @@ class PlaybookStepSerializer(serializers.ModelSerializer):
     service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
     done = serializers.BooleanField(source="is_done", read_only=True)
-    done_by = username()
+    done_by = read_only_username()
 
     class Meta:
         model = IncidentPlaybookStep

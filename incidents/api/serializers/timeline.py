@@ -2,10 +2,9 @@
 
 from rest_framework import serializers
 
+from core.api.fields import read_only_username, text_field
 from core.api.strict import InputSerializer
 from incidents.models import IncidentStatus, StatusUpdate, TimelineEvent
-
-from .fields import text_field, username
 
 
 class StatusUpdateInputSerializer(InputSerializer):
@@ -18,7 +17,7 @@ class NoteSerializer(InputSerializer):
 
 
 class StatusUpdateSerializer(serializers.ModelSerializer):
-    posted_by = username()
+    posted_by = read_only_username()
 
     class Meta:
         model = StatusUpdate
@@ -27,7 +26,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):
-    actor = username()
+    actor = read_only_username()
 
     class Meta:
         model = TimelineEvent
