@@ -94,8 +94,9 @@ class PlanEventKind(models.TextChoices):
 
 class ResponsePlanEvent(ActorEvent):
     """Who created, changed, activated, deactivated or deleted a plan, and when: the active plans
-    decide who is paged. `message` says what changed. A deleted plan's history stays, without
-    its plan: `plan_name` says which plan it was."""
+    decide who is paged. `message` says what changed; `plan_name` is the plan's name when the
+    event was recorded, so that a deleted plan's history, left without its plan, still says
+    which plan it was."""
 
     plan = models.ForeignKey(
         ResponsePlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"

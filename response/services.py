@@ -151,6 +151,8 @@ def _require(actor: User | None, action: str, plan: ResponsePlan | None = None) 
     if not (actor and actor.is_active and actor.has_perm(f"response.{action}_responseplan")):
         if plan is None:
             raise PermissionDenied(_("You are not allowed to add response plans."))
+        if action == "delete":
+            raise PermissionDenied(_("You may not delete %(plan)s.") % {"plan": plan})
         raise PermissionDenied(_("You may not change %(plan)s.") % {"plan": plan})
     return actor
 

@@ -63,7 +63,7 @@ def test_an_active_plan_is_not_deleted(deleter, plan):
 
 def test_delete_needs_the_permission(plan):
     editor = user_with("add_responseplan", "change_responseplan", username="ed")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="You may not delete Every incident."):
         response_plan_delete(actor=editor, plan=plan)
     assert ResponsePlan.objects.exists()
     assert PlanEventKind.DELETED not in [kind for *_, kind, _actor in recorded()]
