@@ -7,6 +7,7 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
+from catalog.models import Service
 from core.admin.forms import (
     DeletedByServiceAdmin,
     PartsAdmin,
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 # By app: the models whose every change writes an audit row in the same transaction.
 AUDITED = {
+    "catalog": {Service},
     "people": {Team, TeamMembership, CriticalFunction, Delegation, Unavailability},
     "policy": {IncidentType, ExitCriterion, SeverityLevel, Priority},
     "response": {ResponsePlan, ResponsePlanStep, CommunicationMethod},
