@@ -18,7 +18,7 @@ from core.admin.forms import (
 from core.admin.read_only import ReadOnly
 from incidents.tests import factories
 from people.models import CriticalFunction, Delegation, Team, TeamMembership, Unavailability
-from policy.models import ExitCriterion, IncidentType, Priority, SeverityLevel
+from policy.models import ExitCriterion, IncidentType, Priority, PriorityMatrixCell, SeverityLevel
 from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 AUDITED = {
     "catalog": {Service},
     "people": {Team, TeamMembership, CriticalFunction, Delegation, Unavailability},
-    "policy": {IncidentType, ExitCriterion, SeverityLevel, Priority},
+    "policy": {IncidentType, ExitCriterion, SeverityLevel, Priority, PriorityMatrixCell},
     "response": {ResponsePlan, ResponsePlanStep, CommunicationMethod},
 }
 # Admin actions other than the bulk delete, each calling a service (their apps' tests say so).

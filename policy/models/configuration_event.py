@@ -17,7 +17,7 @@ class ConfigurationEventKind(models.TextChoices):
 
 class ConfigurationEvent(ActorEvent):
     """Append-only audit of the process's configuration: incident types (with their exit
-    criteria), severity levels and priorities.
+    criteria), severity levels, priorities and the priority matrix's cells.
 
     Not a `PolicyEvent`: those belong to a policy version, these to no version. The object is a
     generic reference, left dangling once it is deleted: `description` names what it was.

@@ -44,10 +44,17 @@ def _snapshot(obj: Model, fields: Sequence[str]) -> Snapshot:
     return values
 
 
-def _record(
-    *, actor: User, kind: ConfigurationEventKind, about: Model, before: Snapshot, after: Snapshot
+def record_change(
+    *,
+    actor: User,
+    kind: ConfigurationEventKind,
+    about: Model,
+    before: Snapshot,
+    after: Snapshot,
+    description: str = "",
 ) -> ConfigurationEvent | None:
-    """The event of a change: each value that differs, before and after; none if none does."""
+    """The event of a change: each value that differs, before and after; none if none does.
+    `description` names what changed, `str(about)` unless given."""
     changes = {
         field: {"before": before.get(field), "after": after.get(field)}
         for field in {**before, **after}
@@ -60,7 +67,7 @@ def _record(
         kind=kind,
         about_type=ContentType.objects.get_for_model(about),
         about_id=about.pk,
-        description=Truncator(str(about)).chars(DESCRIPTION_LENGTH),
+        description=Truncator(description or str(about)).chars(DESCRIPTION_LENGTH),
         changes=changes,
     )
 
@@ -102,7 +109,9 @@ def _delete(obj: Configured, allowed: Sequence[str], actor: Actor) -> None:
     user = require(actor, "delete", type(obj))
     obj = type(obj).objects.select_for_update().get(pk=obj.pk)
     before = _snapshot(obj, allowed)
-    _record(actor=user, kind=ConfigurationEventKind.DELETED, about=obj, before=before, after={})
+    record_change(
+        actor=user, kind=ConfigurationEventKind.DELETED, about=obj, before=before, after={}
+    )
     try:
         obj.delete()
     except ProtectedError:
@@ -150,7 +159,7 @@ def incident_type_create(
     incident_type, user = _create(IncidentType, INCIDENT_TYPE_FIELDS, actor, fields)
     _set_criteria(incident_type, criteria)
     after = _snapshot(incident_type, INCIDENT_TYPE_FIELDS)
-    _record(
+    record_change(
         actor=user,
         kind=ConfigurationEventKind.CREATED,
         about=incident_type,
@@ -173,7 +182,7 @@ def incident_type_update(
     if criteria is not None:
         _set_criteria(incident_type, criteria)
     after = _snapshot(incident_type, INCIDENT_TYPE_FIELDS)
-    _record(
+    record_change(
         actor=user,
         kind=ConfigurationEventKind.UPDATED,
         about=incident_type,
@@ -194,7 +203,9 @@ def _level_create(
 ) -> Configured:
     level, user = _create(model, allowed, actor, fields)
     after = _snapshot(level, allowed)
-    _record(actor=user, kind=ConfigurationEventKind.CREATED, about=level, before={}, after=after)
+    record_change(
+        actor=user, kind=ConfigurationEventKind.CREATED, about=level, before={}, after=after
+    )
     return level
 
 
@@ -203,7 +214,7 @@ def _level_update(
 ) -> Configured:
     level, user, before = _update(level, allowed, actor, changes)
     after = _snapshot(level, allowed)
-    _record(
+    record_change(
         actor=user, kind=ConfigurationEventKind.UPDATED, about=level, before=before, after=after
     )
     return level
