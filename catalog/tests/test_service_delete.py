@@ -97,3 +97,16 @@ def test_the_history_list_shows_a_deleted_services_rows(admin_client, admin_user
     page = admin_client.get(reverse("admin:catalog_catalogevent_changelist"))
     assert page.status_code == 200
     assert [e.service_name for e in page.context["cl"].result_list] == ["Search"]
+
+
+def test_the_admin_delete_page_of_a_service_incidents_refer_to_deletes_nothing(
+    admin_client,
+    declare,  # noqa: F811
+    search,
+):
+    declare(services=[search])
+    page = reverse("admin:catalog_service_delete", args=[search.pk])
+    assert admin_client.get(page).context["protected"]
+    admin_client.post(page, {"post": "yes"})
+    assert Service.objects.filter(pk=search.pk).exists()
+    assert not CatalogEvent.objects.filter(kind=CatalogEventKind.DELETED).exists()
