@@ -1,12 +1,13 @@
 """The service catalogue in the admin.
 
 Services are saved through `service_create` and `service_update`, called by the form as its last
-check, so a refusal (a service depending on itself) shows on the form and nothing is saved.
+check, so a refusal (a service depending on itself) shows on the form and nothing is saved; the
+delete page and the bulk delete go through `service_delete`.
 `GuardedModelAdmin` adds the object-permissions pages, where `catalog.approve_playbook` is granted
 on one service to users or groups; those pages are for superusers and holders of
 `catalog.change_service` only, and the change permission checks the object too (guardian's admin
 checks only the model). Each save's `CatalogEvent` is listed on the service's page, and all of them
-on their own read-only list.
+(a deleted service's too) on their own read-only list.
 """
 
 from functools import wraps
@@ -19,7 +20,7 @@ from guardian.admin import GuardedModelAdmin
 
 from catalog import services
 from catalog.models import CatalogEvent, Service
-from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
+from core.admin.forms import DeletedByServiceAdmin, ServiceModelForm
 from core.admin.read_only import ReadOnly, ReadOnlyInline
 
 
@@ -78,11 +79,11 @@ class CatalogEventInline(ReadOnlyInline):
 class CatalogEventAdmin(ReadOnly, admin.ModelAdmin):
     """The catalogue's audit, written by catalog/services.py only: to read, never to edit."""
 
-    list_display = ["created_at", "service", "kind", "actor"]
+    list_display = ["created_at", "service_name", "kind", "actor"]
     list_filter = ["kind"]
-    list_select_related = ["service", "actor"]
-    search_fields = ["service__name", "service__slug", "actor__username"]
-    fields = ["created_at", "service", "kind", "actor", "what_changed"]
+    list_select_related = ["actor"]
+    search_fields = ["service_name", "service__slug", "actor__username"]
+    fields = ["created_at", "service", "service_name", "kind", "actor", "what_changed"]
     readonly_fields = fields
 
     @admin.display(description=_("changes"))
@@ -96,10 +97,12 @@ class CatalogEventAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(SavedByServiceAdmin, GuardedModelAdmin):
+class ServiceAdmin(DeletedByServiceAdmin, GuardedModelAdmin):
     """The catalogue entry; playbooks/admin/catalogue.py adds each service's coverage."""
 
     form = ServiceForm
+    remove_service = staticmethod(services.service_delete)
+    remove_argument = "service"
     change_form_template = "admin/catalog/service/change_form.html"
     list_display = [
         "name",

@@ -63,19 +63,27 @@ class ServiceGroupObjectPermission(GroupObjectPermissionBase):
 class CatalogEventKind(models.TextChoices):
     CREATED = "created", _("Created")
     UPDATED = "updated", _("Updated")
+    DELETED = "deleted", _("Deleted")
 
 
 class CatalogEvent(ActorEvent):
-    """Append-only audit of a catalogue entry: who created or changed it, when, and what.
+    """Append-only audit of a catalogue entry: who created, changed or deleted it, when, and what.
 
     `changes` maps each field that changed (and `dependencies`, as slugs) to its
-    {"before": …, "after": …}; a creation's "before" is null. Deleting a service deletes its
-    history, as it deletes its playbooks: retiring a service is making it inactive, an update.
+    {"before": …, "after": …}; a creation's "before" is null, a deletion's "after". A deleted
+    service's history stays, without its service: `service_name` is the service's name when the
+    event was recorded, so the rows still say which service they were about.
     """
 
     service = models.ForeignKey(
-        Service, on_delete=models.CASCADE, related_name="events", verbose_name=_("service")
+        Service,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("service"),
     )
+    service_name = models.CharField(_("service"), max_length=100)
     kind = models.CharField(_("kind"), max_length=8, choices=CatalogEventKind.choices)
     changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
@@ -85,4 +93,4 @@ class CatalogEvent(ActorEvent):
         verbose_name_plural = _("catalogue events")
 
     def __str__(self):
-        return f"{self.service} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.service_name} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,5 +1,5 @@
-"""Every change to the service catalogue, one function each, each recorded as a `CatalogEvent`
-in its transaction."""
+"""Every change to the service catalogue (creation, update, deletion), one function each, each
+recorded as a `CatalogEvent` in its transaction."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -7,9 +7,11 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from catalog.models import CatalogEvent, CatalogEventKind, Service
+from core.exceptions import TransitionNotAllowed
 
 SERVICE_FIELDS = (
     "name",
@@ -43,18 +45,39 @@ def _save_service(service: Service, dependencies: list[Service] | None) -> Servi
 
 
 def _record(
-    service: Service, kind: CatalogEventKind, actor: User, before: dict[str, Any]
+    service: Service,
+    kind: CatalogEventKind,
+    actor: User,
+    before: dict[str, Any],
+    after: dict[str, Any] | None = None,
 ) -> CatalogEvent | None:
-    """The event of a write that changed something (as the other apps' audits: none else)."""
-    after = _snapshot(service)
+    """The event of a write that changed something (as the other apps' audits: none else).
+    `after` is read from the service unless given: a deleted service has no values left."""
+    after = _snapshot(service) if after is None else after
     changes = {
-        field: {"before": before.get(field), "after": value}
-        for field, value in after.items()
-        if field not in before or before[field] != value
+        field: {"before": before.get(field), "after": after.get(field)}
+        for field in {**before, **after}
+        if field not in before or field not in after or before[field] != after[field]
     }
     if not changes:
         return None
-    return CatalogEvent.objects.create(service=service, kind=kind, actor=actor, changes=changes)
+    return CatalogEvent.objects.create(
+        service=service if service.pk else None,
+        service_name=service.name,
+        kind=kind,
+        actor=actor,
+        changes=changes,
+    )
+
+
+def _require(actor: User, action: str, service: Service) -> None:
+    """The model permission, or guardian's on the service."""
+    perm = f"catalog.{action}_service"
+    if actor and actor.is_active and (actor.has_perm(perm) or actor.has_perm(perm, service)):
+        return
+    if action == "delete":
+        raise PermissionDenied(_("You may not delete %(service)s.") % {"service": service})
+    raise PermissionDenied(_("You may not change %(service)s.") % {"service": service})
 
 
 @transaction.atomic
@@ -76,15 +99,7 @@ def service_update(
     **changes: Any,
 ) -> Service:
     """Change a catalogue entry; needs `catalog.change_service` (model-wide or on it)."""
-    if not (
-        actor
-        and actor.is_active
-        and (
-            actor.has_perm("catalog.change_service")
-            or actor.has_perm("catalog.change_service", service)
-        )
-    ):
-        raise PermissionDenied(_("You may not change %(service)s.") % {"service": service})
+    _require(actor, "change", service)
     service = Service.objects.select_for_update().get(pk=service.pk)
     before = _snapshot(service)
     for field, value in changes.items():
@@ -92,3 +107,40 @@ def service_update(
     service = _save_service(service, None if dependencies is None else list(dependencies))
     _record(service, CatalogEventKind.UPDATED, actor, before)
     return service
+
+
+@transaction.atomic
+def service_delete(*, actor: User, service: Service) -> None:
+    """Delete a catalogue entry, with what its deletion cascades to (its playbooks); needs
+    `catalog.delete_service` (model-wide or on it). Refused while anything protects it, as the
+    incidents it affected do: retire it by making it inactive instead. Its history stays, the
+    deletion last with its values and what went with it; each service that depended on it
+    records the dependency gone."""
+    _require(actor, "delete", service)
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    before = _snapshot(service)
+    dependents = [
+        (dependent, _snapshot(dependent))
+        for dependent in service.dependents.select_for_update().order_by("pk")
+    ]
+    try:
+        deleted = service.delete()[1]
+    except ProtectedError as error:
+        users = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
+        raise TransitionNotAllowed(
+            _(
+                "%(service)s is still referred to by %(users)s, so it cannot be deleted: "
+                "make it inactive instead."
+            )
+            % {"service": service, "users": ", ".join(users)}
+        ) from None
+    went_with = {
+        label: count
+        for label, count in sorted(deleted.items())
+        if count and label != Service._meta.label
+    }
+    if went_with:
+        before["deleted_with"] = went_with
+    _record(service, CatalogEventKind.DELETED, actor, before, after={})
+    for dependent, values in dependents:
+        _record(dependent, CatalogEventKind.UPDATED, actor, values)

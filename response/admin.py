@@ -8,7 +8,8 @@ first, its messages shown on the row's fields. An active plan is checked whole b
 with its steps and methods as the page would leave them: if the edit breaks `plan_errors`, the
 page is shown again with the messages. An active plan keeps its scope (incident type and
 severity) and is not deleted: deactivate it first, since activation is where a scope is checked
-against the other active plans. The plan's history is listed last, read-only.
+against the other active plans. An inactive plan is deleted through `response_plan_delete`. The
+plan's history is listed last, read-only, and every plan's (a deleted plan's too) on its own list.
 """
 
 from operator import attrgetter
@@ -17,14 +18,18 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.admin.actions import apply_each, prefixed
-from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
-from core.admin.read_only import ReadOnlyInline
+from core.admin.forms import (
+    DeletedByServiceAdmin,
+    PartsAdmin,
+    PartsFormSet,
+    ServiceModelForm,
+)
+from core.admin.read_only import ReadOnly, ReadOnlyInline
 from response.models import (
     CommunicationMethod,
     ResponsePlan,
@@ -38,6 +43,7 @@ from response.services import (
     response_plan_activate,
     response_plan_create,
     response_plan_deactivate,
+    response_plan_delete,
     response_plan_parts_set,
     response_plan_update,
 )
@@ -53,25 +59,6 @@ DEACTIVATED = ngettext_lazy(
     "count",
 )
 METHOD_FIELDS = ["channel", "target", "address"]
-
-
-class PlanPartsFormSet(BaseInlineFormSet):
-    """The steps or the methods of a plan, registered in the page's `page` for the plan's form,
-    which saves them."""
-
-    def __init__(self, *args, page=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.page = {} if page is None else page
-        self.page[self.model] = self
-
-    def kept(self):
-        """The rows as saving would leave them; each form's instance carries its values."""
-        return [
-            form.instance
-            for form in self.forms
-            if (form.instance.pk or form.has_changed())
-            and not (self.can_delete and self._should_delete_form(form))
-        ]
 
 
 class ResponsePlanForm(ServiceModelForm):
@@ -118,7 +105,7 @@ class PlanPartInline(admin.TabularInline):
     """Steps and methods are part of their plan: who may add or change the plan edits them, as
     in the services."""
 
-    formset = PlanPartsFormSet
+    formset = PartsFormSet
     extra = 1
 
     def has_view_permission(self, request, obj=None):
@@ -164,6 +151,18 @@ class EventInline(ReadOnlyInline):
     verbose_name_plural = _("history")
 
 
+@admin.register(ResponsePlanEvent)
+class ResponsePlanEventAdmin(ReadOnly, admin.ModelAdmin):
+    """The plans' audit, written by response/services.py only."""
+
+    list_display = ["created_at", "plan_name", "kind", "actor", "message"]
+    list_filter = ["kind"]
+    list_select_related = ["actor"]
+    search_fields = ["plan_name", "message", "actor__username"]
+    fields = ["created_at", "plan", "plan_name", "kind", "actor", "message"]
+    readonly_fields = fields
+
+
 # How `apply_each` names plans, in its success message and in each refusal.
 PLANS = {"name": attrgetter("name"), "names": "plans", "refusal": prefixed(str)}
 
@@ -193,8 +192,10 @@ def deactivate(modeladmin, request, queryset):
 
 
 @admin.register(ResponsePlan)
-class ResponsePlanAdmin(SavedByServiceAdmin, admin.ModelAdmin):
+class ResponsePlanAdmin(PartsAdmin, DeletedByServiceAdmin, admin.ModelAdmin):
     form = ResponsePlanForm
+    remove_service = staticmethod(response_plan_delete)
+    remove_argument = "plan"
     list_display = ["name", "incident_type", "severity", "is_active", "step_count", "method_count"]
     list_filter = ["is_active", "incident_type", "severity"]
     list_select_related = ["incident_type", "severity"]
@@ -228,20 +229,6 @@ class ResponsePlanAdmin(SavedByServiceAdmin, admin.ModelAdmin):
         if obj is not None and obj.is_active:
             return [*self.readonly_fields, "incident_type", "severity"]
         return self.readonly_fields
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.page = self._page(request)  # a class built for this request only
-        return form
-
-    def get_formset_kwargs(self, request, obj, inline, prefix):
-        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        if not isinstance(inline, EventInline):  # the records take no part in a save
-            kwargs["page"] = self._page(request)
-        return kwargs
-
-    def _page(self, request):
-        return request.__dict__.setdefault("_response_plan_formsets", {})
 
     @admin.display(description=_("steps"), ordering="n_steps")
     def step_count(self, plan):

@@ -1,12 +1,14 @@
 """Demo response plans for `manage.py seed_demo`: one for every incident, a major-incident plan
-for SEV1 outages and a private one for security incidents. Activated through the service, so
-each audience has a backup method; the webhook and Teams addresses are placeholders that fail
-(the backup method then takes over)."""
+for SEV1 outages and a private one for security incidents. Made and activated through the
+services, so each audience has a backup method and each plan its history; the webhook and Teams
+addresses are placeholders that fail (the backup method then takes over)."""
+
+from django.contrib.auth import get_user_model
 
 from people.models import CriticalFunction
 from policy.models import IncidentType, SeverityLevel
 from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
-from response.services import response_plan_activate
+from response.services import response_plan_activate, response_plan_create
 
 STATUS_PAGE_WEBHOOK = "https://status.example.invalid/hooks/beacon"
 TEAMS_WEBHOOK = "https://example.invalid/teams-webhook"
@@ -87,42 +89,43 @@ PLANS = {
 
 
 def seed_response_plans():
-    """Create and activate the demo plans, unless there are plans already."""
+    """Create and activate the demo plans through the services as the demo's admin, unless
+    there are plans already."""
     if ResponsePlan.objects.exists():
         return
+    admin = get_user_model().objects.get(username="admin")
     lookups = (
         {f.slug: f for f in CriticalFunction.objects.all()},
         {t.slug: t for t in IncidentType.objects.all()},
         {s.name: s for s in SeverityLevel.objects.all()},
     )
     for name, spec in PLANS.items():
-        response_plan_activate(plan=_create(name, *spec, lookups))
+        response_plan_activate(plan=_create(admin, name, *spec, lookups), actor=admin)
 
 
-def _create(name, kind, severity, description, steps, communication, lookups):
+def _create(admin, name, kind, severity, description, steps, communication, lookups):
     functions, types, severities = lookups
-    plan = ResponsePlan.objects.create(
+    return response_plan_create(
+        actor=admin,
         name=name,
         incident_type=types[kind] if kind else None,
         severity=severities[severity] if severity else None,
         description=description,
+        steps=[
+            ResponsePlanStep(
+                position=position,
+                action=action,
+                title=title,
+                function=functions[function] if function else None,
+                audience=audience,
+            )
+            for position, (action, title, function, audience) in enumerate(steps)
+        ],
+        methods=[
+            CommunicationMethod(
+                audience=audience, rank=rank, channel=channel, target=target, address=address
+            )
+            for audience, methods in communication.items()
+            for rank, (channel, target, address) in enumerate(methods)
+        ],
     )
-    ResponsePlanStep.objects.bulk_create(
-        ResponsePlanStep(
-            plan=plan,
-            position=position,
-            action=action,
-            title=title,
-            function=functions[function] if function else None,
-            audience=audience,
-        )
-        for position, (action, title, function, audience) in enumerate(steps)
-    )
-    CommunicationMethod.objects.bulk_create(
-        CommunicationMethod(
-            plan=plan, audience=audience, rank=rank, channel=channel, target=target, address=address
-        )
-        for audience, methods in communication.items()
-        for rank, (channel, target, address) in enumerate(methods)
-    )
-    return plan

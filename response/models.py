@@ -89,13 +89,19 @@ class PlanEventKind(models.TextChoices):
     EDITED = "edited", _("Edited")
     STEPS_CHANGED = "steps", _("Steps changed")
     METHODS_CHANGED = "methods", _("Communication methods changed")
+    DELETED = "deleted", _("Deleted")
 
 
 class ResponsePlanEvent(ActorEvent):
-    """Who created, changed, activated or deactivated a plan, and when: the active plans decide
-    who is paged. `message` says what changed."""
+    """Who created, changed, activated, deactivated or deleted a plan, and when: the active plans
+    decide who is paged. `message` says what changed; `plan_name` is the plan's name when the
+    event was recorded, so that a deleted plan's history, left without its plan, still says
+    which plan it was."""
 
-    plan = models.ForeignKey(ResponsePlan, on_delete=models.CASCADE, related_name="events")
+    plan = models.ForeignKey(
+        ResponsePlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    plan_name = models.CharField(_("plan"), max_length=120)
     kind = models.CharField(_("kind"), max_length=12, choices=PlanEventKind.choices)
     message = models.TextField(_("what changed"), blank=True)
 
@@ -104,7 +110,7 @@ class ResponsePlanEvent(ActorEvent):
         verbose_name_plural = _("response plan events")
 
     def __str__(self):
-        return f"{self.plan} {self.kind}"
+        return f"{self.plan_name} {self.kind}"
 
 
 class ResponsePlanStep(models.Model):

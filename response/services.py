@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Model, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core.exceptions import TransitionNotAllowed
 from policy.models import IncidentType, SeverityLevel
 from response.models import (
     CommunicationMethod,
@@ -126,22 +127,32 @@ def response_plan_activate(*, plan: ResponsePlan, actor: User | None = None) -> 
     if not plan.is_active:
         plan.is_active = True
         plan.save(update_fields=["is_active"])
-        ResponsePlanEvent.objects.create(plan=plan, kind=PlanEventKind.ACTIVATED, actor=actor)
+        _record(plan, PlanEventKind.ACTIVATED, actor)
     return plan
 
 
 @transaction.atomic
 def response_plan_deactivate(*, plan: ResponsePlan, actor: User | None = None) -> ResponsePlan:
     if ResponsePlan.objects.filter(pk=plan.pk, is_active=True).update(is_active=False):
-        ResponsePlanEvent.objects.create(plan=plan, kind=PlanEventKind.DEACTIVATED, actor=actor)
+        _record(plan, PlanEventKind.DEACTIVATED, actor)
     plan.is_active = False
     return plan
+
+
+def _record(
+    plan: ResponsePlan, kind: PlanEventKind, actor: User | None, message: str = ""
+) -> ResponsePlanEvent:
+    return ResponsePlanEvent.objects.create(
+        plan=plan, plan_name=plan.name, kind=kind, actor=actor, message=message
+    )
 
 
 def _require(actor: User | None, action: str, plan: ResponsePlan | None = None) -> User:
     if not (actor and actor.is_active and actor.has_perm(f"response.{action}_responseplan")):
         if plan is None:
             raise PermissionDenied(_("You are not allowed to add response plans."))
+        if action == "delete":
+            raise PermissionDenied(_("You may not delete %(plan)s.") % {"plan": plan})
         raise PermissionDenied(_("You may not change %(plan)s.") % {"plan": plan})
     return actor
 
@@ -171,9 +182,7 @@ def response_plan_create(
     plan = ResponsePlan(**fields)
     plan.full_clean()
     plan.save()
-    ResponsePlanEvent.objects.create(
-        plan=plan, kind=PlanEventKind.CREATED, actor=actor, message=_("Created, inactive.")
-    )
+    _record(plan, PlanEventKind.CREATED, actor, _("Created, inactive."))
     _set_parts(plan, actor, list(steps), list(methods))
     return plan
 
@@ -202,10 +211,28 @@ def response_plan_update(*, actor: User, plan: ResponsePlan, **changes: Any) -> 
         setattr(plan, field, value)
     plan.full_clean()
     plan.save(update_fields=list(changed))
-    ResponsePlanEvent.objects.create(
-        plan=plan, kind=PlanEventKind.EDITED, actor=actor, message="; ".join(described) + "."
-    )
+    _record(plan, PlanEventKind.EDITED, actor, "; ".join(described) + ".")
     return plan
+
+
+@transaction.atomic
+def response_plan_delete(*, actor: User, plan: ResponsePlan) -> None:
+    """Delete an inactive plan with its steps and methods; needs `response.delete_responseplan`.
+    Its history stays, with the deletion last: an active plan is deactivated first, so that
+    what decides who is paged never disappears unrecorded."""
+    actor = _require(actor, "delete", plan)
+    plan = ResponsePlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.is_active:
+        raise TransitionNotAllowed(_("%(plan)s is active: deactivate it first.") % {"plan": plan})
+    steps, methods = plan.steps.count(), plan.communication_methods.count()
+    _record(
+        plan,
+        PlanEventKind.DELETED,
+        actor,
+        _("Deleted, with its steps (%(steps)d) and communication methods (%(methods)d).")
+        % {"steps": steps, "methods": methods},
+    )
+    plan.delete()
 
 
 @transaction.atomic
@@ -334,7 +361,7 @@ def _save_parts(
     ]
     if described:
         message = f"{kind.label}: {'; '.join(described)}."
-        ResponsePlanEvent.objects.create(plan=plan, kind=kind, actor=actor, message=message)
+        _record(plan, kind, actor, message)
 
 
 def _values(part: Model) -> list[Any]:

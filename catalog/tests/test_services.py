@@ -233,4 +233,5 @@ def test_the_admins_checked_are_those_expected():
         "catalog.CatalogEvent",
         "catalog.Service",
         "response.ResponsePlan",
+        "response.ResponsePlanEvent",
     ]

@@ -2,6 +2,7 @@
 the form with its errors, and the admin only re-renders a form that failed validation. The
 admin runs the whole request in one transaction, so a refused service call saves nothing."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
@@ -9,6 +10,9 @@ from django.contrib import admin
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from core.admin.refusals import REFUSALS, Refusal, refusal_messages
@@ -16,9 +20,11 @@ from core.admin.refusals import REFUSALS, Refusal, refusal_messages
 # ModelForm and ModelAdmin are generic to the type checker only (not subscriptable at run time).
 if TYPE_CHECKING:
     _ModelForm = forms.ModelForm[Any]
+    _InlineFormSet = BaseInlineFormSet[Any, Any, Any]
     _ModelAdminBase = admin.ModelAdmin[Any]
 else:
     _ModelForm = forms.ModelForm
+    _InlineFormSet = BaseInlineFormSet
     _ModelAdminBase = object  # a mixin: the ModelAdmin comes after it in the bases
 
 
@@ -88,3 +94,68 @@ class SavedByServiceAdmin(_ModelAdminBase):
             return
         for formset in formsets:  # nothing saved: the change message names nothing of theirs
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+class DeletedByServiceAdmin(SavedByServiceAdmin):
+    """A SavedByServiceAdmin that also deletes one object (the delete page) or several (the bulk
+    action) through `remove_service(actor=<the user>, <remove_argument>=<the object>)`."""
+
+    remove_service: Callable[..., object] | None = None  # staticmethod(services.<entity>_delete)
+    remove_argument = ""  # its keyword for the object
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        assert self.remove_service is not None, type(self).__name__
+        self.remove_service(actor=request.user, **{self.remove_argument: obj})
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+
+class PartsFormSet(_InlineFormSet):
+    """An inline's rows that the parent's ServiceModelForm hands to its service, which saves
+    the parent and its parts at once: registered by model in the page's `page`, the dict the
+    admin gives the form and the formsets it builds for one request (PartsAdmin)."""
+
+    def __init__(
+        self, *args: Any, page: dict[type[Model], "PartsFormSet"] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        assert self.model is not None  # an inline formset always has its model
+        self.page = {} if page is None else page
+        self.page[self.model] = self
+
+    def kept(self) -> list[Any]:
+        """The rows as saving would leave them; each form's instance carries its values."""
+        return [
+            form.instance
+            for form in self.forms
+            if (form.instance.pk or form.has_changed()) and form not in self.deleted_forms
+        ]
+
+
+class PartsAdmin(SavedByServiceAdmin):
+    """A SavedByServiceAdmin whose form's service saves the rows of its PartsFormSet inlines
+    too: the admin builds the formsets before it validates the form, and the form finds them
+    in its `page`, by model."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> type[ServiceModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.page = self._page(request)  # type: ignore[attr-defined]  # a class for this request
+        return form
+
+    def get_formset_kwargs(
+        self, request: HttpRequest, obj: Any, inline: Any, prefix: str
+    ) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.formset, PartsFormSet):
+            kwargs["page"] = self._page(request)
+        return kwargs
+
+    def _page(self, request: HttpRequest) -> dict[type[Model], PartsFormSet]:
+        page: dict[type[Model], PartsFormSet]
+        page = request.__dict__.setdefault("_service_parts_formsets", {})
+        return page

@@ -1,6 +1,9 @@
 """Demo configuration for `manage.py seed_demo`: severity levels, priorities, and incident
 types with their exit criteria. Kept as they are when they exist already."""
 
+from django.contrib.auth import get_user_model
+
+from policy import services
 from policy.models import ExitCriterion, IncidentType, Priority, SeverityLevel
 
 SEVERITIES = [
@@ -64,22 +67,27 @@ TYPES = {
 
 
 def seed_configuration():
+    """The levels and types missing, each through the policy's services as the demo's admin,
+    so that a second run records nothing."""
+    admin = get_user_model().objects.get(username="admin")
     for rank, (name, description, impact) in enumerate(SEVERITIES, start=1):
-        SeverityLevel.objects.get_or_create(
-            name=name,
-            defaults={"rank": rank, "description": description, "customer_impact": impact},
-        )
+        if not SeverityLevel.objects.filter(name=name).exists():
+            services.severity_level_create(
+                actor=admin, name=name, rank=rank, description=description, customer_impact=impact
+            )
     for rank, (name, description) in enumerate(PRIORITIES, start=1):
-        Priority.objects.get_or_create(
-            name=name, defaults={"rank": rank, "description": description}
-        )
+        if not Priority.objects.filter(name=name).exists():
+            services.priority_create(actor=admin, name=name, rank=rank, description=description)
     for name, (private, criteria) in TYPES.items():
-        kind, created = IncidentType.objects.get_or_create(
-            slug=name.lower().replace(" ", "-"),
-            defaults={"name": name, "private_by_default": private},
-        )
-        if created:
-            ExitCriterion.objects.bulk_create(
-                ExitCriterion(incident_type=kind, text=text, required=required, position=i)
-                for i, (text, required) in enumerate(criteria, start=1)
+        slug = name.lower().replace(" ", "-")
+        if not IncidentType.objects.filter(slug=slug).exists():
+            services.incident_type_create(
+                actor=admin,
+                name=name,
+                slug=slug,
+                private_by_default=private,
+                criteria=[
+                    ExitCriterion(text=text, required=required, position=i)
+                    for i, (text, required) in enumerate(criteria, start=1)
+                ],
             )

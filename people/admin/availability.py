@@ -5,9 +5,10 @@ from django.forms import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.forms import DeletedByServiceAdmin
 from core.names import display_name
 from people import services
-from people.admin.base import PeopleServiceForm, ServiceAdmin
+from people.admin.base import PeopleServiceForm
 from people.models import Unavailability
 
 
@@ -42,7 +43,7 @@ class WhenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Unavailability)
-class UnavailabilityAdmin(ServiceAdmin):
+class UnavailabilityAdmin(DeletedByServiceAdmin, admin.ModelAdmin):
     form = UnavailabilityForm
     remove_service = staticmethod(services.unavailability_remove)
     remove_argument = "window"

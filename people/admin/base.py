@@ -1,11 +1,9 @@
-"""The form and admin every people model's admin builds on: both save through services."""
+"""The form every people model's admin builds on: it saves through a service."""
 
-from django.contrib import admin
-from django.db import transaction
 from django.forms import ValidationError
 from django.forms.models import construct_instance
 
-from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
+from core.admin.forms import ServiceModelForm
 
 
 class PeopleServiceForm(ServiceModelForm):
@@ -34,18 +32,3 @@ class PeopleServiceForm(ServiceModelForm):
 
     def _changes(self):
         return {field: self.cleaned_data[field] for field in self.changed_data}
-
-
-class ServiceAdmin(SavedByServiceAdmin, admin.ModelAdmin):
-    """Saves and deletes through services: the form's service call already saved."""
-
-    remove_service = None  # staticmethod(services.<entity>_remove)
-    remove_argument = None  # its keyword for the object
-
-    def delete_model(self, request, obj):
-        self.remove_service(actor=request.user, **{self.remove_argument: obj})
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                self.delete_model(request, obj)

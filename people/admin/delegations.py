@@ -8,9 +8,10 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.forms import DeletedByServiceAdmin
 from core.names import display_name
 from people import services
-from people.admin.base import PeopleServiceForm, ServiceAdmin
+from people.admin.base import PeopleServiceForm
 from people.models import Delegation, Team, Unavailability
 from people.selectors import SPOF_HORIZON, coverage, single_points_of_failure
 
@@ -52,7 +53,7 @@ class ScopeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(ServiceAdmin):
+class DelegationAdmin(DeletedByServiceAdmin, admin.ModelAdmin):
     form = DelegationForm
     remove_service = staticmethod(services.delegation_remove)
     remove_argument = "delegation"

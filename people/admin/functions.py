@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.forms import DeletedByServiceAdmin
 from people import services
-from people.admin.base import PeopleServiceForm, ServiceAdmin
+from people.admin.base import PeopleServiceForm
 from people.models import CriticalFunction
 
 
@@ -23,7 +24,7 @@ class CriticalFunctionForm(PeopleServiceForm):
 
 
 @admin.register(CriticalFunction)
-class CriticalFunctionAdmin(ServiceAdmin):
+class CriticalFunctionAdmin(DeletedByServiceAdmin, admin.ModelAdmin):
     form = CriticalFunctionForm
     list_display = [
         "name",

@@ -7,10 +7,11 @@ from django.forms import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.forms import DeletedByServiceAdmin
 from core.admin.refusals import REFUSALS, refusal_messages
 from core.names import display_name
 from people import services
-from people.admin.base import PeopleServiceForm, ServiceAdmin
+from people.admin.base import PeopleServiceForm
 from people.models import Team, TeamMembership
 
 
@@ -122,7 +123,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(ServiceAdmin):
+class TeamAdmin(DeletedByServiceAdmin, admin.ModelAdmin):
     form = TeamForm
     list_display = ["name", "slug", "member_count", "lead_names", "signs_off_policy"]
     list_filter = ["signs_off_policy"]

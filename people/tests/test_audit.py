@@ -5,20 +5,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
 from core.models import AppendOnlyError
 from incidents.tests import factories
 from people import services
 from people.models import (
     CriticalFunction,
-    Delegation,
     PeopleEvent,
     PeopleEventKind,
     Team,
@@ -37,7 +33,6 @@ from people.tests.test_admin import (
 
 pytestmark = pytest.mark.django_db
 
-AUDITED = {Team, TeamMembership, CriticalFunction, Delegation, Unavailability}
 DAY = timedelta(days=1)
 
 
@@ -386,39 +381,6 @@ def test_a_refused_admin_form_writes_no_row(kim_client, org):
     response = kim_client.post(url("delegation", "add"), delegation_form(org, rank=1))
     assert response.status_code == 200
     assert events() == []
-
-
-def _superuser_request():
-    request = RequestFactory().get("/admin/")
-    request.user = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
-    return request
-
-
-def test_every_admin_of_an_audited_model_saves_through_its_service():
-    """A new admin (or inline) for an audited model must save, delete and act through the
-    services: a plain ModelAdmin would save the model without its audit row."""
-    request = _superuser_request()
-    registry = admin.site._registry
-    for model, model_admin in registry.items():
-        if model not in AUDITED:
-            continue
-        name = type(model_admin).__name__
-        assert isinstance(model_admin, SavedByServiceAdmin), name
-        assert model_admin.saved_by_service(change=False), name
-        assert model_admin.saved_by_service(change=True), name
-        assert issubclass(model_admin.get_form(request), ServiceModelForm), name
-        if model_admin.has_delete_permission(request):
-            # Deleting one or several goes through ServiceAdmin's calls of the remove service.
-            assert model_admin.remove_service is not None, name
-        actions = set(model_admin.get_actions(request))
-        assert actions <= {"delete_selected"}, f"{name}: check that {actions} use the services"
-    for parent, model_admin in registry.items():
-        for inline in model_admin.inlines:
-            if inline.model in AUDITED:
-                # Only a service admin's save_related leaves the inlines to their formset.
-                assert isinstance(model_admin, SavedByServiceAdmin), (parent, inline)
-                # Its formset calls the services when it validates (MembershipFormSet.clean).
-                assert "clean" in vars(inline.formset), (parent, inline)
 
 
 # --- The audit's admin: view only -----------------------------------------------------------

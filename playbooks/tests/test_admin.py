@@ -26,7 +26,7 @@ from playbooks.models import (
 )
 from playbooks.tests.conftest import editor_user
 from playbooks.tests.factories import PlaybookFactory, ServiceFactory
-from response.models import ResponsePlan
+from response.models import ResponsePlan, ResponsePlanEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,7 @@ SMOKED = {Service, Playbook, PlaybookVersion}
 SMOKED_ELSEWHERE = {
     CatalogEvent,  # catalog/tests/test_services.py
     ResponsePlan,  # response/tests/test_admin.py
+    ResponsePlanEvent,  # response/tests/test_plan_delete.py
 }
 
 

@@ -1,10 +1,10 @@
 """The priority matrix in the admin: the impact × urgency grid, each cell saved through
-`services.priority_matrix_set`."""
+`services.priority_matrix_set` with the signed-in user, which records the change."""
 
 from django.contrib import admin
 from django.db.models import Case, IntegerField, Value, When
 
-from core.admin.forms import ServiceModelForm
+from core.admin.forms import SavedByServiceAdmin, ServiceModelForm
 from policy import services
 from policy.models import Impact, PriorityMatrixCell, Urgency
 
@@ -31,7 +31,7 @@ class PriorityMatrixCellForm(ServiceModelForm):
 
 
 @admin.register(PriorityMatrixCell)
-class PriorityMatrixCellAdmin(admin.ModelAdmin):
+class PriorityMatrixCellAdmin(SavedByServiceAdmin, admin.ModelAdmin):
     """The impact × urgency grid; declaration suggests the priority of the matching cell."""
 
     list_display = ["impact", "urgency", "priority"]
@@ -52,19 +52,5 @@ class PriorityMatrixCellAdmin(admin.ModelAdmin):
         # A cell keeps its place in the grid; only its priority changes.
         return ["impact", "urgency"] if obj else []
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        return form
-
     def has_delete_permission(self, request, obj=None):
         return False  # change a cell's priority instead
-
-    def save_form(self, request, form, change):
-        return form.result
-
-    def save_model(self, request, obj, form, change):
-        """Nothing left to save: the service saved while the form validated."""
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing related."""

@@ -1,4 +1,5 @@
 from .chain_targets import EscalationKind, StageTarget
+from .configuration_event import ConfigurationEvent, ConfigurationEventKind
 from .severity import Priority, SeverityLevel
 from .types import ExitCriterion, IncidentType
 from .version import (
@@ -17,6 +18,8 @@ from .version import (
 
 __all__ = [
     "Audience",
+    "ConfigurationEvent",
+    "ConfigurationEventKind",
     "EscalationKind",
     "ExitCriterion",
     "Impact",

@@ -14,16 +14,45 @@ Refusals: `ValidationError` for bad input (400), `TransitionNotAllowed` when the
 forbids the change (409), `PermissionDenied` when the actor may not make it (403).
 
 drafts.py starts and describes drafts, levels.py edits their levels, review.py submits, signs off
-and rejects, matrix.py sets the priority matrix. Front doors import this package:
-`from policy import services`.
+and rejects, matrix.py sets the priority matrix. configuration.py edits incident types, severity
+levels and priorities, each change recorded as a `ConfigurationEvent`. Front doors import this
+package: `from policy import services`.
 """
 
+from .configuration import (
+    CRITERION_FIELDS,
+    INCIDENT_TYPE_FIELDS,
+    PRIORITY_FIELDS,
+    SEVERITY_FIELDS,
+    incident_type_create,
+    incident_type_delete,
+    incident_type_update,
+    priority_create,
+    priority_delete,
+    priority_update,
+    severity_level_create,
+    severity_level_delete,
+    severity_level_update,
+)
 from .drafts import policy_draft_create, policy_draft_update
 from .levels import LEVEL_FIELDS, LEVEL_NUMBERS, policy_level_set
 from .matrix import priority_matrix_set
 from .review import policy_reject, policy_sign_off, policy_submit
 
 __all__ = [
+    "CRITERION_FIELDS",
+    "INCIDENT_TYPE_FIELDS",
+    "PRIORITY_FIELDS",
+    "SEVERITY_FIELDS",
+    "incident_type_create",
+    "incident_type_delete",
+    "incident_type_update",
+    "priority_create",
+    "priority_delete",
+    "priority_update",
+    "severity_level_create",
+    "severity_level_delete",
+    "severity_level_update",
     "LEVEL_FIELDS",
     "LEVEL_NUMBERS",
     "policy_draft_create",

@@ -26,8 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = self._password()
         with transaction.atomic():
-            seed_configuration()
             people = seed_users(password)
+            seed_configuration()
             seed_delegates(people)
             seed_response_plans()
             seed_playbooks()
