@@ -166,6 +166,7 @@ ADMIN_UNRELATED_MODELS = {
     "policy.IncidentType": "configuration",
     "policy.SeverityLevel": "configuration",
     "policy.Priority": "configuration",
+    "policy.ConfigurationEvent": "the history of the configuration",
     "people.UserPreference": "a person's preferences",
     "people.Team": "teams",
     "people.CriticalFunction": "critical functions",
@@ -180,6 +181,7 @@ ADMIN_UNRELATED_MODELS = {
     "catalog.CatalogEvent": "the service catalogue's history",
     "playbooks.Playbook": "playbooks",
     "response.ResponsePlan": "response plans",
+    "response.ResponsePlanEvent": "the history of response plans",
 }
 # Other routes with parameters: a builder of kwargs to visit (checked for leaks), or a reason.
 OTHER_PARAM_ROUTES = {

@@ -28,6 +28,7 @@ from people.models import (
     UserPreference,
 )
 from policy.models import (
+    ConfigurationEvent,
     IncidentType,
     PolicyVersion,
     Priority,
@@ -107,6 +108,7 @@ SMOKED_ELSEWHERE = {
     Delegation,  # people/tests/test_admin.py
     Unavailability,  # people/tests/test_admin.py
     PeopleEvent,  # people/tests/test_audit.py
+    ConfigurationEvent,  # policy/tests/test_configuration.py
 }
 
 
