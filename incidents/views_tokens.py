@@ -19,7 +19,7 @@ NEW_KEY = "beacon_new_api_token"
 
 
 def token_section(request):
-    """What templates/incidents/_api_token.html shows; takes the new key out of the session."""
+    """What incidents/_api_token.html shows; takes the new key out of the session."""
     return {
         "api_token": selectors.api_token_of(user=request.user),
         "new_api_token": request.session.pop(NEW_KEY, None),

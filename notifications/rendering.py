@@ -1,4 +1,4 @@
-"""Render a notification once per channel, from templates/notifications/<channel>/.
+"""Render a notification once per channel, from notifications/templates/notifications/<channel>/.
 
 A channel's `<event>.txt` wins over its `default.txt`; email adds a subject and an HTML part;
 Slack adds blocks with the context's `buttons` ({"text", "action_id", "value"}) under the text.
