@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Service
+from core.admin.forms import ServiceModelForm
 from core.forms import (
     ListField,
     ServiceErrorsMixin,
@@ -17,6 +18,7 @@ from core.forms import (
 )
 from incidents import selectors
 from incidents.models import CancelReason, IncidentStatus
+from people import services as people_services
 from people.models import Team, UserPreference
 from policy import selectors as policy_selectors
 from policy.models import Impact, IncidentType, Priority, SeverityLevel, Urgency
@@ -302,11 +304,18 @@ class NoteForm(ActionForm):
     )
 
 
-class PreferenceForm(forms.ModelForm):
+class PreferenceForm(ServiceModelForm):
+    """The signed-in person's own preferences, saved by `preference_update` (set `actor`)."""
+
     class Meta:
         model = UserPreference
         fields = ["time_zone", "phone"]  # the Slack id is linked, not typed (views_slack.py)
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    def call_service(self):
+        return people_services.preference_update(
+            actor=self.actor, user=self.instance.user, **self.cleaned_data
+        )
 
 
 class IncidentFilterForm(forms.Form):

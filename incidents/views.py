@@ -271,12 +271,11 @@ def preferences(request):
     form = portal_forms.PreferenceForm(
         request.POST or None, instance=preference or UserPreference(user=request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    form.actor = request.user
+    if request.method == "POST" and form.is_valid():  # saved by the service as it validated
         messages.success(
             request,
-            _("Preferences saved. Times are shown in %(zone)s.")
-            % {"zone": form.instance.time_zone},
+            _("Preferences saved. Times are shown in %(zone)s.") % {"zone": form.result.time_zone},
         )
         return redirect("portal:preferences")
     status = 400 if form.errors else 200

@@ -17,7 +17,14 @@ from core.admin.forms import (
 )
 from core.admin.read_only import ReadOnly
 from incidents.tests import factories
-from people.models import CriticalFunction, Delegation, Team, TeamMembership, Unavailability
+from people.models import (
+    CriticalFunction,
+    Delegation,
+    Team,
+    TeamMembership,
+    Unavailability,
+    UserPreference,
+)
 from policy.models import ExitCriterion, IncidentType, Priority, PriorityMatrixCell, SeverityLevel
 from response.models import CommunicationMethod, ResponsePlan, ResponsePlanStep
 
@@ -26,12 +33,12 @@ pytestmark = pytest.mark.django_db
 # By app: the models whose every change writes an audit row in the same transaction.
 AUDITED = {
     "catalog": {Service},
-    "people": {Team, TeamMembership, CriticalFunction, Delegation, Unavailability},
+    "people": {Team, TeamMembership, CriticalFunction, Delegation, Unavailability, UserPreference},
     "policy": {IncidentType, ExitCriterion, SeverityLevel, Priority, PriorityMatrixCell},
     "response": {ResponsePlan, ResponsePlanStep, CommunicationMethod},
 }
 # Admin actions other than the bulk delete, each calling a service (their apps' tests say so).
-SERVICE_ACTIONS = {ResponsePlan: {"activate", "deactivate"}}
+SERVICE_ACTIONS = {ResponsePlan: {"activate", "deactivate"}, UserPreference: {"unlink_slack"}}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from incidents import roles
+from people import services as people_services
 from people.models import (
     CriticalFunction,
     Delegation,
@@ -97,9 +98,8 @@ def seed_users(password):
             user.save()
         user.groups.add(Group.objects.get(name=group))
         # A phone for SMS and voice; no Slack id: Slack finds people by their email.
-        UserPreference.objects.get_or_create(
-            user=user, defaults={"phone": f"+15550100{number:02d}"}
-        )
+        if not UserPreference.objects.filter(user=user).exists():  # a second run keeps edits
+            people_services.preference_update(actor=user, user=user, phone=f"+15550100{number:02d}")
         people[username] = user
     return people
 

@@ -23,10 +23,12 @@ class PeopleEventKind(models.TextChoices):
     UNAVAILABILITY_ADDED = "unavailability_added", _("Unavailability added")
     UNAVAILABILITY_UPDATED = "unavailability_updated", _("Unavailability updated")
     UNAVAILABILITY_REMOVED = "unavailability_removed", _("Unavailability removed")
+    PREFERENCES_UPDATED = "preferences_updated", _("Preferences updated")
 
 
 class PeopleEvent(ActorEvent):
-    """Append-only audit of teams, critical functions, delegations and unavailability windows.
+    """Append-only audit of teams, critical functions, delegations, unavailability windows and
+    people's preferences.
 
     The object is a generic reference, left dangling when the object is deleted (a removed
     delegation or window): `description` says in words what it was. Member events are about the

@@ -1,4 +1,5 @@
-"""Teams, critical functions, delegations and unavailability windows: what staffs incidents.
+"""Teams, critical functions, delegations, unavailability windows and people's preferences
+(time zone, paging phone): what staffs incidents and reaches the people on them.
 
 people/selectors.py answers "who holds function F for scope S at time T" from these rows
 and incidents/staffing.py fills an incident's roles from it; this package only changes them.
@@ -8,8 +9,8 @@ saving. Every change writes its PeopleEvent (audit.py) in that transaction; a re
 call that changes nothing, writes none. Refusals: `ValidationError` with a message per field
 (400), `PermissionDenied` (403) when the actor lacks the model permission (`people.add_team`,
 `people.change_delegation`, …; superusers have them all). Anyone may add, change or remove
-their own unavailability windows. A change to delegations or windows that leaves a function
-without a backup tells the coordinators (announce.py).
+their own unavailability windows, and change their own preferences. A change to delegations
+or windows that leaves a function without a backup tells the coordinators (announce.py).
 """
 
 from people.services.availability import (
@@ -24,6 +25,7 @@ from people.services.functions import (
     critical_function_create,
     critical_function_update,
 )
+from people.services.preferences import PREFERENCE_FIELDS, preference_update
 from people.services.teams import (
     TEAM_FIELDS,
     team_create,
@@ -34,6 +36,7 @@ from people.services.teams import (
 
 __all__ = [
     "FUNCTION_FIELDS",
+    "PREFERENCE_FIELDS",
     "TEAM_FIELDS",
     "WINDOW_FIELDS",
     "critical_function_create",
@@ -41,6 +44,7 @@ __all__ = [
     "delegation_remove",
     "delegation_set",
     "delegations_reorder",
+    "preference_update",
     "team_create",
     "team_member_add",
     "team_member_remove",
