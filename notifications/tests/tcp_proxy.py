@@ -13,6 +13,16 @@ import threading
 POLL_SECONDS = 0.05
 
 
+def _bound(port):
+    """A TCP socket bound to 127.0.0.1:`port` (0: any free one), sharing it with the proxy's
+    other sockets (SO_REUSEPORT)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
 class TcpProxy:
     """Down until `up()`; the port stays the same across switches."""
 
@@ -20,7 +30,7 @@ class TcpProxy:
         self.target = (target_host, target_port)
         self.port = 0
         self.mode = "down"
-        self._listener = None
+        self._listener = self._placeholder = None
         self._sockets = set()
         self._lock = threading.Lock()
 
@@ -38,11 +48,17 @@ class TcpProxy:
 
     def __exit__(self, *exc_info):
         self.down()
+        if self._placeholder is not None:
+            self._placeholder.close()
+            self._placeholder = None
 
     def _switch(self, mode):
         """Open connections are cut at every switch: clients reconnect and meet the new mode."""
         self.mode = mode
         if mode == "down" and self._listener is not None:
+            # The port stays ours while down: a socket bound to it, not listening, so that
+            # connections are refused and no other socket of the machine takes the port.
+            self._placeholder = _bound(self.port)
             self._listener.close()  # the accept loop notices within POLL_SECONDS
             self._listener = None
         with self._lock:
@@ -56,10 +72,14 @@ class TcpProxy:
     def _listen(self):
         if self._listener is not None:
             return
-        listener = socket.create_server(("127.0.0.1", self.port))  # SO_REUSEADDR on POSIX
+        listener = _bound(self.port)
+        listener.listen()
         listener.settimeout(POLL_SECONDS)
         self.port = listener.getsockname()[1]
         self._listener = listener
+        if self._placeholder is not None:
+            self._placeholder.close()
+            self._placeholder = None
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def _accept(self, listener):
