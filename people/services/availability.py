@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,24 +19,17 @@ from people.services.common import (
     Actor,
     apply_changes,
     refuse_or_clean,
-    require,
+    require_own_or,
 )
 
 WINDOW_FIELDS = ("starts_at", "ends_at", "reason", "note")
 
 
 def _require_own_or(actor: Actor, user: User, action: str) -> User:
-    """The actor: a person may always manage their own windows; others need the model
-    permission."""
-    if isinstance(actor, User) and actor.is_active and actor.pk == user.pk:
-        return actor
-    try:
-        return require(actor, action, Unavailability)
-    except PermissionDenied:
-        raise PermissionDenied(
-            _("You may only manage your own unavailability, not %(user)s's.")
-            % {"user": display_name(user)}
-        ) from None
+    refusal = _("You may only manage your own unavailability, not %(user)s's.") % {
+        "user": display_name(user)
+    }
+    return require_own_or(actor, user, action, Unavailability, refusal)
 
 
 def _described(window: Unavailability) -> str:

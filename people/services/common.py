@@ -30,6 +30,17 @@ def require(actor: Actor, action: str, model: type[Model]) -> User:
     )
 
 
+def require_own_or(actor: Actor, user: User, action: str, model: type[Model], refusal: str) -> User:
+    """The actor: a person may always `action` what is their own (`user`'s); others need the
+    model permission, else PermissionDenied with `refusal`."""
+    if isinstance(actor, User) and actor.is_active and actor.pk == user.pk:
+        return actor
+    try:
+        return require(actor, action, model)
+    except PermissionDenied:
+        raise PermissionDenied(refusal) from None
+
+
 def apply_changes(instance: Model, changes: dict[str, Any]) -> Changes:
     """Set the changed fields; returns what changed (empty when nothing did)."""
     changed = {}
