@@ -19,6 +19,7 @@ TASK_ROUTES = {
     "people.tasks.check_delegate_coverage": {"queue": "default"},
     # A declaration from Slack, and the sweep of those left pending: urgent, beside the pages.
     "slackbot.tasks.declare_from_slack": {"queue": "pages"},
+    "slackbot.tasks.declare_from_slack_batch": {"queue": "pages"},
     "slackbot.tasks.sweep_slack_declarations": {"queue": "pages"},
     "slackbot.tasks.show_slack_declaration": {"queue": "notifications"},
     "slackbot.tasks.refresh_slack_channels": {"queue": "default"},

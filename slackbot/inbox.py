@@ -13,12 +13,13 @@ their fields; declaring it again is a new submission (a new row). A row left pen
 broker was down, the worker died) is queued again by the periodic sweep."""
 
 import logging
+from contextlib import nullcontext
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,7 +52,8 @@ def received(slack_user_id, view, *, queue):
     language = _language(view.get("private_metadata"))
     with override(language):
         try:
-            errors = modal.form_errors(values_of(view))
+            values = values_of(view)
+            errors = modal.form_errors(values)
         except SlackInputError as error:
             errors = error.errors
         if errors:
@@ -60,7 +62,7 @@ def received(slack_user_id, view, *, queue):
         if not new:
             return _replayed(row, slack_user_id, view_hash)
         then = partial(transaction.on_commit, partial(queue, row.pk))
-        return replies.modal_update(view_of(row), then=then)
+        return replies.modal_update(_declaring_view(values), then=then)
 
 
 def _language(private_metadata):
@@ -71,8 +73,10 @@ def _language(private_metadata):
 def _stored(view_id, view_hash, slack_user_id, language, answers):
     """(the submission's row, whether it is new): a retry of this submission, or another
     submission of the view while one is pending, finds the row stored first."""
+    # Outside a transaction the INSERT alone: no BEGIN and COMMIT, two round trips fewer on
+    # Slack's clock. Inside one, a savepoint, so that a duplicate leaves it usable.
     try:
-        with transaction.atomic():
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             row = SlackDeclaration.objects.create(
                 view_id=view_id,
                 view_hash=view_hash,
@@ -226,10 +230,14 @@ def view_of(row):
             _("The incident was not declared: %(refusal)s\nRun `%(command)s declare` again.")
             % {"refusal": slack_escaped(row.refusal), "command": settings.SLACK_COMMAND},
         )
+    return _declaring_view(_values(row))
+
+
+def _declaring_view(values):
     return replies.notice_view(
         _("Declaring"),
         _("Declaring *%(title)s*… You will see its reference here.")
-        % {"title": slack_escaped(_values(row).get("title", ""))},
+        % {"title": slack_escaped(values.get("title", ""))},
     )
 
 

@@ -25,6 +25,22 @@ def declare_from_slack(declaration_id):
     return inbox.declare(declaration_id, then=_show_declaration)
 
 
+# What one web process queued within a moment: one message, however many submissions.
+@shared_task(
+    name="slackbot.tasks.declare_from_slack_batch",
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def declare_from_slack_batch(declaration_ids):
+    """Declare the submissions one web process queued together. One is declared here; each of
+    several gets a task of its own, so that none waits behind another's declaration (one
+    that cannot be queued is left pending, for the sweep)."""
+    if len(declaration_ids) == 1:
+        return inbox.declare(declaration_ids[0], then=_show_declaration)
+    return sum(try_publish(declare_from_slack, (pk,)) for pk in declaration_ids)
+
+
 def _show_declaration(row):
     inbox.show_later(row, show_slack_declaration)
 

@@ -32,7 +32,7 @@ from slackbot.payload import (
     text,
 )
 from slackbot.signature import verified
-from slackbot.tasks import declare_from_slack, refresh_slack_channel
+from slackbot.tasks import declare_from_slack_batch, refresh_slack_channel
 from slackbot.users import slack_profile
 
 
@@ -140,7 +140,7 @@ def _declaration_submitted(request):
 
 def _queue_declaration(row_id):
     """After the answer, by the process's publishing thread: this one is free at once."""
-    publish_in_background(declare_from_slack, (row_id,))
+    publish_in_background(declare_from_slack_batch, row_id)
 
 
 def _interaction(request):

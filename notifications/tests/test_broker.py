@@ -15,13 +15,14 @@ class Task:
     app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=False))
 
     def __init__(self, fails=False, seconds=0.0):
-        self.fails, self.seconds, self.calls = fails, seconds, 0
+        self.fails, self.seconds, self.calls, self.args = fails, seconds, 0, []
         self.published = threading.Event()
         self.threads = set()
 
     def apply_async(self, args, countdown=None, retry=True, connection=None):
         assert retry is False  # one bounded attempt, never kombu's retry loop
         self.calls += 1
+        self.args.append(args)
         self.threads.add(threading.get_ident())
         self.published.set()
         time.sleep(self.seconds)
@@ -123,9 +124,22 @@ def test_a_task_run_eagerly_is_not_publishing_and_spends_no_budget(request_pool)
 def test_a_background_publish_leaves_the_caller_at_once(request_pool):
     task = Task(seconds=0.3)
     started = time.monotonic()
-    broker.BackgroundPublisher().submit(task, (1,))
+    broker.BackgroundPublisher().submit(task, 1)
     assert time.monotonic() - started < 0.1
     assert task.published.wait(5) and threading.get_ident() not in task.threads
+    assert task.args == [([1],)]
+
+
+def test_what_arrives_within_the_linger_travels_as_one_message_per_task(request_pool, settings):
+    settings.BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS = 0.3
+    publisher, declare, show = broker.BackgroundPublisher(), Task(), Task()
+    for task, item in [(declare, 1), (show, "a"), (declare, 2), (declare, 3)]:
+        publisher.submit(task, item)
+    assert declare.published.wait(5) and show.published.wait(5)
+    assert declare.args == [([1, 2, 3],)] and show.args == [(["a"],)]
+    declare.published.clear()
+    publisher.submit(declare, 4)  # after the batch went: a message of its own
+    assert declare.published.wait(5) and declare.args == [([1, 2, 3],), ([4],)]
 
 
 def test_the_background_publisher_goes_on_after_an_unexpected_error(request_pool, monkeypatch):
@@ -139,24 +153,27 @@ def test_the_background_publisher_goes_on_after_an_unexpected_error(request_pool
 
     monkeypatch.setattr(broker, "try_publish", failing_once)
     publisher, task = broker.BackgroundPublisher(), Task()
-    publisher.submit(task, (1,))
-    publisher.submit(task, (2,))
-    assert task.published.wait(5) and calls == [(1,), (2,)] and task.calls == 1
+    publisher.submit(task, 1)
+    deadline = time.monotonic() + 5
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    publisher.submit(task, 2)
+    assert task.published.wait(5) and calls == [([1],), ([2],)] and task.args == [([2],)]
 
 
 def test_a_forked_process_starts_a_publishing_thread_of_its_own(request_pool, monkeypatch):
     publisher, first = broker.BackgroundPublisher(), Task()
-    publisher.submit(first, (1,))
+    publisher.submit(first, 1)
     assert first.published.wait(5)
     # A fork copies the publisher, not its thread: the child (another pid) starts one.
     monkeypatch.setattr(broker.os, "getpid", lambda: -1)
     second = Task()
-    publisher.submit(second, (2,))
+    publisher.submit(second, 2)
     assert second.published.wait(5) and second.threads.isdisjoint(first.threads)
 
 
 def test_an_eager_task_runs_in_the_caller(request_pool):
     task = Task()
     task.app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=True))
-    broker.BackgroundPublisher().submit(task, (1,))
-    assert task.calls == 1 and task.threads == {threading.get_ident()}
+    broker.BackgroundPublisher().submit(task, 1)
+    assert task.args == [([1],)] and task.threads == {threading.get_ident()}

@@ -1,5 +1,6 @@
-"""A declaration from Slack's modal while the broker is away: answered at once from its inbox
-row, then declared exactly once by a real worker when the sweep queues it again."""
+"""Declarations from Slack's modal with a real worker: several submitted together travel in one
+message and are each declared once; while the broker is away each is answered at once from its
+inbox row, then declared exactly once when the sweep queues it again."""
 
 import json
 import time
@@ -14,15 +15,23 @@ from slackbot.tasks import sweep_slack_declarations
 from slackbot.tests.slack_requests import SECRET, command, interact, submission
 
 
-def _answers(outage, sev2):
+def _answers(outage, sev2, name="checkout-502"):
     return {
         "title": "Checkout is failing",
-        "name": "checkout-502",
+        "name": name,
         "incident_type": outage.pk,
         "severity": sev2.pk,
         "commander": "U0CORA",
         "definition": ["affects_customers", "unplanned", "exceeds_one_hour"],
     }
+
+
+def _wait_until(condition, worker, *, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting after {timeout} s; the worker's log ends:\n{worker.log()}")
+        time.sleep(0.2)
 
 
 def _sweep_until(condition, worker, *, timeout=30):
@@ -75,3 +84,39 @@ def test_a_slack_declaration_while_the_broker_is_down_is_answered_then_declared_
     row.refresh_from_db()
     assert row.state == SlackDeclarationState.DECLARED and row.incident == incident
     assert incident.reference in json.dumps(fake_slack.views[view["id"]])
+
+
+@pytest.mark.broker
+def test_declarations_submitted_together_travel_in_one_message_and_are_each_declared_once(
+    broker, workers, fake_slack, commander, client, settings
+):
+    settings.SLACK_SIGNING_SECRET = SECRET
+    settings.BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS = 1.0  # the three land within it
+    fake_slack.add_user("U0CORA", "cora", commander.email)
+    outage = factories.IncidentTypeFactory(name="Outage", slug="outage")
+    sev2 = factories.SeverityFactory(name="SEV2", rank=2)
+    worker = workers(
+        broker.url,
+        BEACON_TEST_SLACK_BOT_TOKEN=fake_slack.token,
+        BEACON_TEST_SLACK_API_URL=fake_slack.url + "/api/",
+    )
+    views = []
+    for name in ("checkout-502", "search-slow", "login-down"):
+        command(client, "declare")
+        views.append(fake_slack.last_view()["id"])
+        payload = submission(
+            fake_slack.last_view(), _answers(outage, sev2, name), view_id=views[-1]
+        )
+        assert "Declaring" in json.dumps(interact(client, payload).json())
+
+    def all_shown():
+        return all("is declared" in json.dumps(fake_slack.views[v]) for v in views)
+
+    _wait_until(all_shown, worker)
+    log = worker.log()
+    assert log.count("slackbot.tasks.declare_from_slack_batch[") == 2  # received, succeeded
+    assert log.count("slackbot.tasks.declare_from_slack[") == 6  # one task each
+    assert Incident.objects.count() == 3
+    assert set(SlackDeclaration.objects.values_list("state", flat=True)) == {
+        SlackDeclarationState.DECLARED
+    }
