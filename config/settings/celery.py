@@ -46,7 +46,7 @@ BEACON_BROKER_PAUSE_SECONDS = env.float("BEACON_BROKER_PAUSE_SECONDS", default=5
 # The web process's publishing thread gathers what requests hand it for this long after the
 # first, then sends it as one message per task (notifications/broker.py, BackgroundPublisher).
 BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS = env.float(
-    "BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS", default=0.02
+    "BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS", default=0.05
 )
 # Shared by the processes of one host; its modification time is the last failed publish.
 BEACON_BROKER_DOWN_FILE = env("BEACON_BROKER_DOWN_FILE", default=str(VAR_DIR / "broker-down"))

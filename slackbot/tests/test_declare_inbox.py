@@ -9,9 +9,10 @@ import pytest
 
 from incidents.models import Incident
 from incidents.tests import factories
+from notifications import broker
 from slackbot import inbox
 from slackbot.models import SlackDeclaration, SlackDeclarationState
-from slackbot.tasks import declare_from_slack, sweep_slack_declarations
+from slackbot.tasks import declare_from_slack, declare_from_slack_batch, sweep_slack_declarations
 from slackbot.tests.slack_requests import SECRET, command, interact, submission
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +220,36 @@ def test_the_sweep_declares_a_row_left_pending_once(
     incident = Incident.objects.get()
     assert incident.reference in shown(slack, view_id)
     assert sweep_slack_declarations() == 0 and Incident.objects.count() == 1
+
+
+def test_a_batch_of_several_declares_each_by_a_task_of_its_own(
+    slack, submit, django_capture_on_commit_callbacks
+):
+    views = [submit(name=name)[1] for name in ("checkout-502", "search-slow")]
+    rows = list(SlackDeclaration.objects.order_by("pk").values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert declare_from_slack_batch(rows) == 2  # two tasks queued (run eagerly here)
+    assert Incident.objects.count() == 2
+    assert all("is declared" in shown(slack, view_id) for view_id in views)
+
+
+def test_a_batch_whose_tasks_cannot_be_queued_leaves_its_rows_to_the_sweep(
+    slack, submit, settings, django_capture_on_commit_callbacks
+):
+    for name in ("checkout-502", "search-slow"):
+        submit(name=name)
+    rows = list(SlackDeclaration.objects.values_list("pk", flat=True))
+    broker._pause()  # a publish just failed: none is tried for a while
+    assert declare_from_slack_batch(rows) == 0
+    assert not Incident.objects.exists()
+    broker._resume()
+    SlackDeclaration.objects.update(
+        created_at=SlackDeclaration.objects.get(pk=rows[0]).created_at
+        - timedelta(seconds=settings.SLACK_DECLARATION_SWEEP_GRACE_SECONDS + 1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_slack_declarations() == 2
+    assert Incident.objects.count() == 2 and inbox.pending_ids() == []
 
 
 def test_a_modal_gone_meanwhile_is_logged_and_the_declaration_stands(
