@@ -44,6 +44,9 @@ class Response:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog is 5: many clients connecting at once (slack_sdk opens a connection
+    # per call) had SYNs dropped and retried a second later, which no real Slack does.
+    request_queue_size = 128
     server_address: tuple[str, int]  # bound to an IPv4 host and port
     fake: "FakeHttpServer"  # whose `handle` answers
 
