@@ -10,15 +10,11 @@ from notifications.periodic import runs_alone
 from slackbot import channel_cache, inbox
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
-
-
 # A declaration is urgent: on the pages queue. The row makes a retry harmless.
-@shared_task(
-    name="slackbot.tasks.declare_from_slack",
-    ignore_result=True,
-    soft_time_limit=60,
-    time_limit=90,
-)
+DECLARING = {"ignore_result": True, "soft_time_limit": 60, "time_limit": 90}
+
+
+@shared_task(name="slackbot.tasks.declare_from_slack", **DECLARING)
 def declare_from_slack(declaration_id):
     """Declare a Slack declare modal's submission (its inbox row), once; then update the
     modal with the reference (or the refusal)."""
@@ -26,12 +22,7 @@ def declare_from_slack(declaration_id):
 
 
 # What one web process queued within a moment: one message, however many submissions.
-@shared_task(
-    name="slackbot.tasks.declare_from_slack_batch",
-    ignore_result=True,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="slackbot.tasks.declare_from_slack_batch", **DECLARING)
 def declare_from_slack_batch(declaration_ids):
     """Declare the submissions one web process queued together. One is declared here; each of
     several gets a task of its own, so that none waits behind another's declaration (one
