@@ -12,6 +12,7 @@ moment is a file's modification time: the cache cannot hold it, it may live on t
 is down. A successful publish (in any process) ends the pause.
 """
 
+import atexit
 import contextlib
 import contextvars
 import logging
@@ -121,22 +122,26 @@ def _resume() -> None:
 
 
 Job = tuple[Task[..., Any], object]
+STOP = None  # put on the queue by close(): publish what came before it, then end
 
 
 class BackgroundPublisher:
     """A daemon thread of the process that publishes what requests hand it, so that the
     thread which answered is free for the next request at once. It holds no request up, so it
     has the broker's own socket timeouts, not a request's (a busy host would miss those and
-    pause publishing). What it has not published when the process dies waits for the
-    sweeper, like any publish that failed. Started on first use in each process (a fork has
-    no threads).
+    pause publishing). Started on first use in each process (a fork has no threads).
 
     A task it publishes takes a list of items: the items submitted within
     BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS of the first travel as one message per task, so
-    that a burst of requests costs the process one publish, not one each."""
+    that a burst of requests costs the process one publish, not one each. A process that
+    exits normally (a deploy, a server's worker restarts) publishes what waits at once
+    (`close`, at exit); what a process killed has not published waits for the sweeper, like
+    any publish that failed."""
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
 
@@ -146,24 +151,41 @@ class BackgroundPublisher:
             return
         with self._lock:
             if self._pid != os.getpid():
-                self._jobs = queue.SimpleQueue()
-                threading.Thread(target=self._run, args=(self._jobs,), daemon=True).start()
+                self._jobs, self._closing = queue.SimpleQueue(), threading.Event()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._jobs, self._closing), daemon=True
+                )
+                self._thread.start()
                 self._pid = os.getpid()
         self._jobs.put((task, item))
 
+    def close(self, timeout: float = 5.0) -> None:
+        """Publish what waits without lingering, and end this process's thread (within
+        `timeout`: a broker that does not answer leaves the rest to the sweeper)."""
+        with self._lock:
+            if self._pid != os.getpid() or self._thread is None:
+                return
+            thread, self._pid = self._thread, None
+            self._closing.set()
+            self._jobs.put(STOP)
+        thread.join(timeout)
+
     @staticmethod
-    def _run(jobs: queue.SimpleQueue[Job]) -> None:
-        while True:
-            batch = [jobs.get()]
-            time.sleep(settings.BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS)
+    def _run(jobs: queue.SimpleQueue[Job | None], closing: threading.Event) -> None:
+        while (first := jobs.get()) is not STOP:
+            batch, stopping = [first], False
+            closing.wait(settings.BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS)
             with contextlib.suppress(queue.Empty):
-                while True:
-                    batch.append(jobs.get_nowait())
+                while (job := jobs.get_nowait()) is not STOP:
+                    batch.append(job)
+                stopping = True
             for task, items in _items_by_task(batch).items():
                 try:
                     try_publish(task, (items,))
                 except Exception:  # the thread must outlive anything: the sweeper has the work
                     logger.exception("Background publish of %s failed", task.name)
+            if stopping:
+                return
 
 
 def _items_by_task(batch: list[Job]) -> dict[Task[..., Any], list[object]]:
@@ -175,6 +197,7 @@ def _items_by_task(batch: list[Job]) -> dict[Task[..., Any], list[object]]:
 
 background_publisher = BackgroundPublisher()
 publish_in_background = background_publisher.submit
+atexit.register(background_publisher.close)
 
 
 _pools: dict[tuple[str, str], ConnectionPool] = {}

@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 import threading
 import time
 from types import SimpleNamespace
@@ -8,6 +10,7 @@ from django.test import override_settings
 from kombu.exceptions import LimitExceeded
 
 from notifications import broker
+from notifications.tests.worker_process import BASE_DIR
 
 
 class Task:
@@ -140,6 +143,50 @@ def test_what_arrives_within_the_linger_travels_as_one_message_per_task(request_
     declare.published.clear()
     publisher.submit(declare, 4)  # after the batch went: a message of its own
     assert declare.published.wait(5) and declare.args == [([1, 2, 3],), ([4],)]
+
+
+def test_closing_publishes_what_waits_at_once_and_ends_the_thread(request_pool, settings):
+    settings.BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS = 30
+    publisher, task = broker.BackgroundPublisher(), Task()
+    publisher.submit(task, 1)
+    publisher.submit(task, 2)
+    thread = publisher._thread
+    started = time.monotonic()
+    publisher.close()
+    assert time.monotonic() - started < 5 and not thread.is_alive()
+    assert task.args == [([1, 2],)]
+    publisher.close()  # again (atexit, after a test did): nothing to do
+
+
+CHILD = """
+import sys, types
+import django
+django.setup()
+from notifications import broker
+
+class Task:
+    name = "tests.task"
+    app = types.SimpleNamespace(conf=types.SimpleNamespace(task_always_eager=False))
+    def apply_async(self, args, countdown=None, retry=True):
+        with open(sys.argv[1], "a") as published:
+            published.write(repr(args))
+
+broker.publish_in_background(Task(), "declaration 7")
+sys.exit(0)  # within the linger, as a server's worker exits after its last answer
+"""
+
+
+def test_a_process_that_exits_publishes_what_its_thread_holds(tmp_path):
+    published = tmp_path / "published"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS": "30",
+        "BEACON_BROKER_DOWN_FILE": str(tmp_path / "broker-down"),
+    }
+    child = [sys.executable, "-c", CHILD, str(published)]
+    subprocess.run(child, env=env, cwd=BASE_DIR, check=True, timeout=60)
+    assert published.read_text() == "(['declaration 7'],)"
 
 
 def test_the_background_publisher_goes_on_after_an_unexpected_error(request_pool, monkeypatch):

@@ -89,6 +89,11 @@ class Gunicorn:
             return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
         return False
 
+    def stop(self, timeout=30):
+        """A graceful stop, as a deploy does: SIGTERM, and wait until gunicorn has exited."""
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout)
+
     def __exit__(self, *exc_info):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)

@@ -4,15 +4,20 @@ inbox row, then declared exactly once when the sweep queues it again."""
 
 import json
 import time
+from urllib.parse import urlencode
 
 import pytest
+import requests
+from django.db import connection
 
 from incidents.models import Incident
 from incidents.tests import factories
 from notifications.tests.brokers import celery_broker
+from notifications.tests.test_fault_publishing import Gunicorn
+from notifications.tests.worker_process import database_url
 from slackbot.models import SlackDeclaration, SlackDeclarationState
 from slackbot.tasks import sweep_slack_declarations
-from slackbot.tests.slack_requests import SECRET, command, interact, submission
+from slackbot.tests.slack_requests import SECRET, command, interact, signature, submission
 
 
 def _answers(outage, sev2, name="checkout-502"):
@@ -120,3 +125,59 @@ def test_declarations_submitted_together_travel_in_one_message_and_are_each_decl
     assert set(SlackDeclaration.objects.values_list("state", flat=True)) == {
         SlackDeclarationState.DECLARED
     }
+
+
+@pytest.mark.broker
+def test_a_web_process_stopped_right_after_answering_queues_the_declaration_it_held(
+    broker, workers, fake_slack, commander, client, settings, tmp_path
+):
+    settings.SLACK_SIGNING_SECRET = SECRET
+    fake_slack.add_user("U0CORA", "cora", commander.email)
+    outage = factories.IncidentTypeFactory(name="Outage", slug="outage")
+    sev2 = factories.SeverityFactory(name="SEV2", rank=2)
+    command(client, "declare")
+    view = fake_slack.last_view()
+    body = urlencode(
+        {"payload": json.dumps(submission(view, _answers(outage, sev2), view_id=view["id"]))}
+    )
+    timestamp = str(int(time.time()))
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "fault-test-only-" + "k" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "CACHE_URL": "locmemcache://",
+        "CELERY_BROKER_URL": broker.url,
+        "BEACON_TEST_KEY_PREFIX": broker.key_prefix,
+        "BEACON_BROKER_DOWN_FILE": str(tmp_path / "broker-down"),
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": fake_slack.token,
+        "SLACK_API_URL": fake_slack.url + "/api/",
+        # Far longer than the test: only the stop can make the thread publish in time.
+        "BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS": "600",
+    }
+    with Gunicorn(env, workers=1) as web:
+        answer = requests.post(
+            f"{web.url}/slack/interactivity/",
+            data=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": signature(body, timestamp),
+            },
+            timeout=10,
+        )
+        assert "Declaring" in answer.text, answer.text
+        web.stop()  # a deploy: the worker exits after its last answer
+    row = SlackDeclaration.objects.get()
+    assert row.state == SlackDeclarationState.PENDING
+    worker = workers(
+        broker.url,
+        BEACON_TEST_SLACK_BOT_TOKEN=fake_slack.token,
+        BEACON_TEST_SLACK_API_URL=fake_slack.url + "/api/",
+    )
+    # No sweep runs: the task is on the queue because the stopping process published it.
+    _wait_until(lambda: "is declared" in json.dumps(fake_slack.views[view["id"]]), worker)
+    row.refresh_from_db()
+    assert row.state == SlackDeclarationState.DECLARED and Incident.objects.count() == 1
