@@ -7,15 +7,24 @@ import contextlib
 import contextvars
 import logging
 import time
+from collections.abc import Iterator
 
 from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
+
+from notifications.channels.slack import SlackChannelInfo
 
 logger = logging.getLogger(__name__)
 # time.monotonic() by which the answer to Slack must be out; None outside a Slack request.
-_deadline = contextvars.ContextVar("slack_ack_deadline", default=None)
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "slack_ack_deadline", default=None
+)
 LEAST_USEFUL_WAIT = 0.05  # seconds: below this a call cannot be answered in time
 
 
@@ -24,7 +33,7 @@ class SlackUnavailable(Exception):
 
 
 @contextlib.contextmanager
-def answering_within(seconds):
+def answering_within(seconds: float) -> Iterator[None]:
     """Every call inside shares `seconds` (Slack's acknowledgement budget)."""
     token = _deadline.set(time.monotonic() + seconds)
     try:
@@ -34,7 +43,7 @@ def answering_within(seconds):
 
 
 @contextlib.contextmanager
-def leaving(seconds):
+def leaving(seconds: float) -> Iterator[None]:
     """Calls inside stop `seconds` short of the budget: room for the call that must follow
     (the views.open a picker's lookups come before)."""
     deadline = _deadline.get()
@@ -45,32 +54,40 @@ def leaving(seconds):
         _deadline.reset(token)
 
 
-def remaining():
+def remaining() -> float | None:
     """Seconds left of the budget (None outside a Slack request)."""
     deadline = _deadline.get()
     return None if deadline is None else deadline - time.monotonic()
 
 
 class ShortRateLimitRetry(RateLimitErrorRetryHandler):
-    def _can_retry(self, *, state, request, response=None, error=None):
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
+        assert response is not None  # the 429 it retries
         waits = {k.lower(): v for k, v in response.headers.items()}.get("retry-after", ["1"])
         wait = int(waits[0])
         left = remaining()
         return wait <= 1 and (left is None or left > wait + settings.SLACK_ACK_CALL_TIMEOUT)
 
 
-def web(timeout):
+def web(timeout: float) -> WebClient:
     return WebClient(
         token=settings.SLACK_BOT_TOKEN,
         base_url=settings.SLACK_API_URL,
-        timeout=timeout,
+        timeout=timeout,  # type: ignore[arg-type]  # typed int; urllib takes the float budget
         retry_handlers=[ShortRateLimitRetry(max_retry_count=1)],
     )
 
 
-def call(method, **params):
+def call(method: str, **params: object) -> SlackResponse:
     """One Web API call; SlackApiError for Slack's refusals (a 429 included), SlackUnavailable
     if unreachable, too slow, or when the budget is spent."""
     timeout = settings.SLACK_ACK_CALL_TIMEOUT
@@ -80,14 +97,15 @@ def call(method, **params):
             raise SlackUnavailable(f"No time left to call {method}.")
         timeout = min(timeout, left)
     try:
-        return getattr(web(timeout), method)(**params)
+        response: SlackResponse = getattr(web(timeout), method)(**params)
+        return response
     except SlackApiError:
         raise
     except (SlackClientError, OSError, ValueError) as error:
         raise SlackUnavailable(str(error)) from error
 
 
-def paged(method, **params):
+def paged(method: str, **params: object) -> Iterator[SlackChannelInfo]:
     """The channels a listing method answers, not archived, every page (within the budget)."""
     cursor = None
     while True:
@@ -98,7 +116,7 @@ def paged(method, **params):
             return
 
 
-def tell(channel_id, slack_user_id, message):
+def tell(channel_id: str, slack_user_id: str, message: object) -> None:
     """An ephemeral note to a person in a channel (after a click: no reply carries it)."""
     if not (channel_id and slack_user_id):
         return

@@ -1,11 +1,21 @@
 """Building modal blocks and reading a submitted modal's answers."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from slackbot.payload import USER_ID, SlackInputError, identifier, listing, mapping, text
+from slackbot.replies import Block
 from slackbot.replies import text as plain_text
 
+# What a submitted input holds: text, an option's value or a Slack user id, a list of them, or
+# None (no option or user chosen).
+Answer = str | list[str] | None
 
-def input_block(block_id, label, element, *, optional=False, hint=""):
-    block = {
+
+def input_block(
+    block_id: str, label: object, element: Block, *, optional: bool = False, hint: object = ""
+) -> Block:
+    block: Block = {
         "type": "input",
         "block_id": block_id,
         "label": plain_text(label),
@@ -17,8 +27,15 @@ def input_block(block_id, label, element, *, optional=False, hint=""):
     return block
 
 
-def select(action_id, options, *, initial=None, multi=False, placeholder=""):
-    element = {
+def select(
+    action_id: str,
+    options: Sequence[Block],
+    *,
+    initial: Block | Sequence[Block] | None = None,
+    multi: bool = False,
+    placeholder: object = "",
+) -> Block:
+    element: Block = {
         "type": "multi_static_select" if multi else "static_select",
         "action_id": action_id,
         "options": options[:100],
@@ -30,20 +47,21 @@ def select(action_id, options, *, initial=None, multi=False, placeholder=""):
     return element
 
 
-def text_input(action_id, **options):
+def text_input(action_id: str, **options: object) -> Block:
     return {"type": "plain_text_input", "action_id": action_id, **options}
 
 
-def checkboxes(action_id, options):
+def checkboxes(action_id: str, options: Sequence[Block]) -> Block:
     return {"type": "checkboxes", "action_id": action_id, "options": options}
 
 
-def values_of(view):
+def values_of(view: Mapping[str, object]) -> dict[str, Answer]:
     """{block_id: value} from a submitted view's state: text (stripped), a Slack user id, or a
     list of them. A state Slack would not send raises SlackPayloadError; text with control
     characters raises SlackInputError naming every block that has some."""
     state = mapping(mapping(view.get("state"), "view.state").get("values"), "view.state.values")
-    found, refused = {}, {}
+    found: dict[str, Answer] = {}
+    refused: dict[str, str] = {}
     for block_id, elements in state.items():
         for element in mapping(elements, "block").values():
             try:
@@ -55,7 +73,7 @@ def values_of(view):
     return found
 
 
-def _value(element, block):
+def _value(element: Mapping[str, object], block: str) -> Answer:
     kind = element.get("type")
     if kind in ("static_select", "external_select"):
         chosen = element.get("selected_option")
@@ -70,11 +88,11 @@ def _value(element, block):
     return text(element.get("value"), "value", block=block).strip()
 
 
-def _option(chosen, block):
+def _option(chosen: object, block: str) -> str:
     return text(mapping(chosen, "option").get("value"), "option.value", block=block)
 
 
-def prefilled(view, answers):
+def prefilled(view: dict[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
     """`view` with a submitted `state.values` (`answers`) as its inputs' initial values. An
     option no longer offered is left out: Slack refuses a view whose initial option is not
     among its options."""
@@ -88,7 +106,7 @@ def prefilled(view, answers):
     return view
 
 
-def _initial(element, answered):
+def _initial(element: Mapping[str, Any], answered: Mapping[str, Any]) -> dict[str, object]:
     kind = element["type"]
     offered = {o["value"]: o for o in element.get("options", ())}
     if kind == "plain_text_input" and answered.get("value"):

@@ -25,22 +25,22 @@ class SlackPayloadError(Exception):
 class SlackInputError(Exception):
     """Text Beacon refuses; `errors` maps the modal blocks (or "text") to what is wrong."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(errors)
         self.errors = errors
 
 
-def control_message():
+def control_message() -> str:
     return _("Remove the control characters (such as NUL) from this text.")
 
 
-def mapping(value, what):
+def mapping(value: object, what: str) -> dict[str, object]:
     if not isinstance(value, dict):
         raise SlackPayloadError(f"{what} is not an object.")
     return value
 
 
-def listing(value, what):
+def listing(value: object, what: str) -> list[object]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -48,7 +48,7 @@ def listing(value, what):
     return value
 
 
-def text(value, what, *, block=None):
+def text(value: object, what: str, *, block: str | None = None) -> str:
     """A string ("" when absent). Control characters in text a person typed (its modal
     `block`, or "text" for a command's words) are refused to them; elsewhere they make the
     payload one Slack would not send."""
@@ -63,7 +63,9 @@ def text(value, what, *, block=None):
     return value
 
 
-def identifier(value, what, pattern, *, required=False):
+def identifier(
+    value: object, what: str, pattern: re.Pattern[str], *, required: bool = False
+) -> str:
     """A Slack id matching `pattern`, or "" when absent and not required."""
     value = text(value, what)
     if (value or required) and not pattern.match(value):
@@ -71,6 +73,6 @@ def identifier(value, what, pattern, *, required=False):
     return value
 
 
-def pk(value):
+def pk(value: object) -> int | None:
     """A primary key chosen in a select, or None when the value cannot be one."""
     return as_pk(value)

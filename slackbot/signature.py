@@ -1,15 +1,21 @@
 import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from slack_sdk.signature import SignatureVerifier
 
+P = ParamSpec("P")
 
-def verified(view):
+
+def verified(
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     """Refuse a request not signed with our signing secret, or older than five minutes."""
 
     @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         if not settings.SLACK_SIGNING_SECRET:
             return HttpResponse("Slack is not configured (SLACK_SIGNING_SECRET).", status=503)
         verifier = SignatureVerifier(settings.SLACK_SIGNING_SECRET)
