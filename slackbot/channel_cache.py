@@ -12,12 +12,14 @@ ones the bot is in too) are cached briefly: the picker and the submission check 
 import contextlib
 import time
 import uuid
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
 
 from notifications.channels import PermanentError, RetryableError
-from notifications.channels.slack import SlackWorkspace
+from notifications.channels.slack import SlackChannelInfo, SlackWorkspace
 
 KEY = "slack:bot-channels"
 LOCK_KEY = "slack:bot-channels:lock"
@@ -51,24 +53,35 @@ GONE_EVENTS = {
 }
 
 
-def entry(channel):
+class Entry(TypedDict):
+    id: str
+    name: str
+    is_private: bool
+
+
+class _Held(TypedDict):
+    channels: dict[str, Entry]
+    at: float  # time.time() of the last store
+
+
+def entry(channel: Mapping[str, Any]) -> Entry:
     name, private = channel.get("name", ""), bool(channel.get("is_private"))
     return {"id": channel["id"], "name": name, "is_private": private}
 
 
-def entries(channels):
+def entries(channels: Iterable[Mapping[str, Any]]) -> dict[str, Entry]:
     """{id: entry} of Slack's channel objects, the archived ones left out."""
     return {c["id"]: entry(c) for c in channels if not c.get("is_archived")}
 
 
-def bot_channels():
+def bot_channels() -> dict[str, Entry] | None:
     """{id: entry} of the channels the bot is in, or None before the first refresh."""
-    held = cache.get(KEY)
+    held: _Held | None = cache.get(KEY)
     return None if held is None else held["channels"]
 
 
-def refreshed_at():
-    held = cache.get(KEY)
+def refreshed_at() -> float | None:
+    held: _Held | None = cache.get(KEY)
     return None if held is None else held["at"]
 
 
@@ -77,7 +90,7 @@ class CacheBusy(RetryableError):
 
 
 @contextlib.contextmanager
-def _writing():
+def _writing() -> Iterator[None]:
     token = uuid.uuid4().hex
     deadline = time.monotonic() + LOCK_WAIT
     while not cache.add(LOCK_KEY, token, timeout=LOCK_SECONDS):
@@ -93,24 +106,25 @@ def _writing():
             cache.delete(LOCK_KEY)
 
 
-def store(channels):
+def store(channels: Iterable[Mapping[str, Any]]) -> dict[str, Entry]:
     """Replace the list with `channels` (Slack's channel objects); CacheBusy if another
     writer holds it."""
     listed = entries(channels)
-    held = {"channels": listed, "at": time.time()}
+    held: _Held = {"channels": listed, "at": time.time()}
     with _writing():
         cache.set(KEY, held, timeout=settings.SLACK_CHANNELS_CACHE_SECONDS)
     return listed
 
 
-def refresh():
+def refresh() -> int:
     """Ask Slack for every channel the bot is in (off the acknowledgement path: a 429 raises
     RetryableError carrying Slack's Retry-After)."""
     return len(store(SlackWorkspace().bot_channels()))
 
 
-def refresh_channel(channel_id):
+def refresh_channel(channel_id: str) -> None:
     """Ask Slack about one channel and keep or drop it (after an event naming it)."""
+    channel: SlackChannelInfo | None
     try:
         channel = SlackWorkspace().channel(channel_id)
     except PermanentError:  # channel_not_found: deleted, or private and the bot left
@@ -121,21 +135,21 @@ def refresh_channel(channel_id):
         forget(channel_id)
 
 
-def forget(channel_id):
+def forget(channel_id: str) -> None:
     _change(lambda listed: listed.pop(channel_id, None))
 
 
-def _change(edit):
+def _change(edit: Callable[[dict[str, Entry]], object]) -> None:
     """Read, edit, write, under the writers' lock; CacheBusy if another writer holds it."""
     with _writing():
-        held = cache.get(KEY)
+        held: _Held | None = cache.get(KEY)
         if held is None:
             return  # nothing cached yet: the next refresh lists the channel
         edit(held["channels"])
         cache.set(KEY, held, timeout=settings.SLACK_CHANNELS_CACHE_SECONDS)
 
 
-def channel_event_id(event, bot_user_id):
+def channel_event_id(event: Mapping[str, object], bot_user_id: object) -> str | None:
     """The channel a Slack event says changed for the bot's list, or None."""
     kind = event.get("type")
     if kind in MEMBER_EVENTS and event.get("user") != bot_user_id:
@@ -147,22 +161,22 @@ def channel_event_id(event, bot_user_id):
     return channel_id if isinstance(channel_id, str) and channel_id else None
 
 
-def is_gone_event(event):
+def is_gone_event(event: Mapping[str, object]) -> bool:
     return event.get("type") in GONE_EVENTS
 
 
-def name_taken(name):
+def name_taken(name: str) -> bool:
     """Whether one of the bot's channels is named `name` (channels it cannot see, Slack
     reports when the channel is created)."""
     return any(c["name"] == name for c in (bot_channels() or {}).values())
 
 
-def private_ids(slack_user_id):
+def private_ids(slack_user_id: str) -> set[str] | None:
     """Cached ids of the person's private channels (shared with the bot), or None."""
-    ids = cache.get(PRIVATE_KEY.format(user=slack_user_id))
+    ids: list[str] | None = cache.get(PRIVATE_KEY.format(user=slack_user_id))
     return None if ids is None else set(ids)
 
 
-def store_private_ids(slack_user_id, ids):
+def store_private_ids(slack_user_id: str, ids: Collection[str]) -> set[str]:
     cache.set(PRIVATE_KEY.format(user=slack_user_id), sorted(ids), timeout=PRIVATE_SECONDS)
     return set(ids)

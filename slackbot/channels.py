@@ -6,19 +6,24 @@ The candidates are the bot's channels from the cache (channel_cache.py); nothing
 the workspace. When the cache is cold it is filled within Slack's budget; when Slack cannot
 answer in time (a 429, a timeout) the configured broadcast channel is offered, with a notice."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
 
 from incidents.services.base import incident_channels
 from slackbot import channel_cache
+from slackbot.channel_cache import Entry
 from slackbot.client import SlackUnavailable, call, leaving, paged
-from slackbot.replies import option
+from slackbot.replies import Block, option
 
 OPTIONS_LIMIT = 100  # Slack shows at most 100 options
+Channel = TypeVar("Channel", bound=Mapping[str, Any])
 
 
-def _known_channels():
+def _known_channels() -> tuple[dict[str, Entry], str]:
     """(the bot's channels, a notice or ""): the cache, else Slack within the budget."""
     known = channel_cache.bot_channels()
     if known is not None:
@@ -36,11 +41,11 @@ def _known_channels():
         return channel_cache.entries(listed), ""
 
 
-def _default_name():
+def _default_name() -> str:
     return settings.SLACK_BROADCAST_CHANNEL.lstrip("#")
 
 
-def _private_ids(slack_user_id):
+def _private_ids(slack_user_id: str) -> set[str] | None:
     """The person's private channels the bot is in too, or None when Slack cannot tell."""
     ids = channel_cache.private_ids(slack_user_id)
     if ids is not None:
@@ -52,7 +57,7 @@ def _private_ids(slack_user_id):
         return None
 
 
-def broadcast_channels(slack_user_id, query=""):
+def broadcast_channels(slack_user_id: str, query: str = "") -> tuple[list[Entry], str]:
     """([channel entries `slack_user_id` may broadcast in, the configured one first, at most
     100, matching `query`], notice). Never empty: at worst the configured channel by name.
     Slack's lookups leave time for one more call (the modal's views.open)."""
@@ -74,13 +79,13 @@ def broadcast_channels(slack_user_id, query=""):
     return ordered[:OPTIONS_LIMIT], notice
 
 
-def broadcast_options(slack_user_id, query=""):
+def broadcast_options(slack_user_id: str, query: str = "") -> list[Block]:
     """The picker's options (an external_select's answer)."""
     channels, _notice = broadcast_channels(slack_user_id, query)
     return [option(f"#{c['name']}", c["id"]) for c in channels]
 
 
-def broadcast_select(action_id, slack_user_id, preferred=""):
+def broadcast_select(action_id: str, slack_user_id: str, preferred: str = "") -> tuple[Block, str]:
     """An external_select of the broadcast channel (type-ahead: the workspace may have
     thousands), its initial option `preferred` when offered, else the configured one; and
     the notice to show when Slack could not answer."""
@@ -95,7 +100,7 @@ def broadcast_select(action_id, slack_user_id, preferred=""):
     return element, notice
 
 
-def _not_incident_channels(channels):
+def _not_incident_channels(channels: Sequence[Channel]) -> list[Channel]:
     """Those of `channels` that are no incident's channel, by id or by name."""
     taken = list(
         incident_channels(
@@ -106,7 +111,7 @@ def _not_incident_channels(channels):
     return [c for c in channels if c["id"] not in ids and c.get("name", "") not in names]
 
 
-def check_broadcast(slack_user_id, channel_id, errors):
+def check_broadcast(slack_user_id: str, channel_id: str | None, errors: dict[str, str]) -> None:
     """The same rules as the picker, for the channel submitted (the services refuse an
     incident channel again, whichever door it comes through). The cache answers for the
     bot's channels; Slack is asked only about one it does not hold."""

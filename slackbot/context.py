@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -12,7 +12,7 @@ from slackbot.users import beacon_user, slack_profile
 class SlackContext:
     """Who acts and where, for one Slack request (command, button or modal submission)."""
 
-    user: AbstractBaseUser
+    user: User
     slack_user_id: str
     channel_id: str = ""
     trigger_id: str = ""
@@ -20,7 +20,9 @@ class SlackContext:
     text: str = ""  # a command's arguments after the subcommand
 
 
-def member_context(slack_user_id, **where):
+def member_context(
+    slack_user_id: str, **where: str
+) -> tuple[SlackContext, None] | tuple[None, str]:
     """(context, None) for a linked member, or (None, the reply telling how to link), in the
     member's language."""
     email, language = slack_profile(slack_user_id)

@@ -15,7 +15,7 @@ Answer = str | list[str] | None
 def input_block(
     block_id: str, label: object, element: Block, *, optional: bool = False, hint: object = ""
 ) -> Block:
-    block: Block = {
+    block = {
         "type": "input",
         "block_id": block_id,
         "label": plain_text(label),

@@ -3,6 +3,7 @@ for a member who is not linked yet, so they take the member's id, not a SlackCon
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,7 @@ from slackbot import replies
 from slackbot.users import linked_user
 
 
-def link(slack_user_id):
+def link(slack_user_id: str) -> JsonResponse:
     """A signed one-time link, valid ten minutes, that the member opens signed in to Beacon."""
     user = linked_user(slack_user_id)
     if user is not None:
@@ -35,7 +36,7 @@ def link(slack_user_id):
     )
 
 
-def unlink(slack_user_id):
+def unlink(slack_user_id: str) -> JsonResponse:
     user = linked_user(slack_user_id)
     try:
         if user is not None:

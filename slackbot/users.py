@@ -2,8 +2,11 @@
 services/slack_identity.py), else by the email Slack gives for them when exactly one active
 account has it (then linked)."""
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from slack_sdk.errors import SlackApiError
@@ -17,26 +20,35 @@ from slackbot.payload import USER_ID
 SLACK_LANGUAGES = ("en", "fr")  # the Slack front's catalogue (locale/)
 
 
-def language_of(locale):
+def language_of(locale: str | None) -> str:
     return "fr" if (locale or "").lower().startswith("fr") else "en"
 
 
 PROFILE_KEY = "slack:profile:{user}"
 
 
-def _user_info(slack_user_id):
+class UserInfo(TypedDict, total=False):
+    """What Beacon keeps of users.info (all of it, or nothing when Slack cannot tell)."""
+
+    profile: dict[str, str]  # the email only
+    locale: str
+    real_name: str
+    name: str
+
+
+def _user_info(slack_user_id: str) -> UserInfo:
     """What Beacon reads of users.info (email, locale, names), cached for
     SLACK_PROFILE_CACHE_SECONDS: every request Slack sends asks for the sender's language, and
     a Web API call costs about 100 ms of Slack's 3 s. {} when Slack cannot tell (not cached)."""
     key = PROFILE_KEY.format(user=slack_user_id)
-    held = cache.get(key)
+    held: UserInfo | None = cache.get(key)
     if held is not None:
         return held
     try:
         user = call("users_info", user=slack_user_id, include_locale=True)["user"]
     except (SlackApiError, SlackUnavailable):
         return {}
-    kept = {
+    kept: UserInfo = {
         "profile": {"email": (user.get("profile") or {}).get("email", "")},
         "locale": user.get("locale", ""),
         "real_name": user.get("real_name", ""),
@@ -46,19 +58,19 @@ def _user_info(slack_user_id):
     return kept
 
 
-def slack_profile(slack_user_id):
+def slack_profile(slack_user_id: str) -> tuple[str, str]:
     """(email, language) from users.info, or ("", "en") when Slack cannot tell."""
     user = _user_info(slack_user_id)
     return (user.get("profile") or {}).get("email", ""), language_of(user.get("locale"))
 
 
-def slack_name(slack_user_id):
+def slack_name(slack_user_id: str) -> str:
     """The member's name in Slack, or "" when Slack cannot tell."""
     user = _user_info(slack_user_id)
     return user.get("real_name") or user.get("name") or ""
 
 
-def linked_user(slack_user_id):
+def linked_user(slack_user_id: str) -> User | None:
     """The Beacon user the member is linked to, active or not, or None."""
     preference = (
         UserPreference.objects.select_related("user").filter(slack_user_id=slack_user_id).first()
@@ -66,7 +78,7 @@ def linked_user(slack_user_id):
     return preference.user if preference else None
 
 
-def beacon_user(slack_user_id, email=None):
+def beacon_user(slack_user_id: str, email: str | None = None) -> User | None:
     """The active Beacon user behind a Slack user, or None (asks Slack for the email when
     it is not given)."""
     if not USER_ID.match(slack_user_id or ""):
@@ -93,7 +105,7 @@ def beacon_user(slack_user_id, email=None):
     return matches[0]
 
 
-def invitee(slack_user_id):
+def invitee(slack_user_id: str) -> tuple[User | None, str]:
     """(the active Beacon user, "") behind a member picked as invitee, or (None, their name in
     Slack) when they have no Beacon account: one users.info call at most."""
     user = linked_user(slack_user_id)
@@ -104,7 +116,7 @@ def invitee(slack_user_id):
     return (user, "") if user else (None, info.get("real_name") or info.get("name") or "")
 
 
-def slack_id_of(user):
+def slack_id_of(user: User) -> str:
     """The Slack id stored for a Beacon user, or ""."""
-    preference = getattr(user, "preference", None)
+    preference: UserPreference | None = getattr(user, "preference", None)
     return preference.slack_user_id if preference else ""

@@ -232,7 +232,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Beacon <beacon@localhost
 SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN", default="")
 SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET", default="")
 SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
-SLACK_BROADCAST_CHANNEL = env("SLACK_BROADCAST_CHANNEL", default="incidents")
+SLACK_BROADCAST_CHANNEL: str = env("SLACK_BROADCAST_CHANNEL", default="incidents")
 SLACK_ADMIN_USERGROUP = env("SLACK_ADMIN_USERGROUP", default="")  # invited to every channel
 SLACK_COMMAND = env("SLACK_COMMAND", default="/incident")
 # Slack gives up on an answer after 3 s: every Web API call made while it waits shares this
