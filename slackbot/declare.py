@@ -2,8 +2,11 @@
 submitted into the inbox and declared by a worker through `incident_declare` (inbox.py).
 A replayed submission declares once."""
 
+from collections.abc import Mapping
 from contextlib import suppress
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
@@ -22,7 +25,8 @@ from policy.models import Impact, IncidentType, PriorityMatrixCell, SeverityLeve
 from slackbot import channel_cache, replies
 from slackbot.channels import broadcast_select, check_broadcast
 from slackbot.client import SlackUnavailable, call
-from slackbot.forms import checkboxes, input_block, prefilled, select, text_input
+from slackbot.context import SlackContext
+from slackbot.forms import Answer, checkboxes, input_block, prefilled, select, text_input
 from slackbot.incident_choice import open_view
 from slackbot.payload import VIEW_ID, identifier, listing, mapping, pk, text
 from slackbot.replies import option
@@ -267,7 +271,7 @@ def _people(ctx, values, errors):
     return people
 
 
-def form_errors(values):
+def form_errors(values: Mapping[str, Answer]) -> dict[str, str]:
     """The mistakes the answers show on their own (block id → message): the submission's
     answer refuses them at once, before anything is stored."""
     definition = set(values.get("definition") or [])
@@ -279,7 +283,9 @@ def form_errors(values):
     return {FIELD_BLOCKS.get(field, "title"): message for field, message in errors.items()}
 
 
-def declaration_of(ctx, values):
+def declaration_of(
+    ctx: SlackContext, values: Mapping[str, Answer]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """(`incident_declare`'s arguments, the field errors found on the way): the broadcast
     channel, the name and the people are checked here, the rest by the service."""
     errors = {}
@@ -289,7 +295,9 @@ def declaration_of(ctx, values):
     return _declaration(values, people), errors
 
 
-def form_again(ctx, answers, errors):
+def form_again(
+    ctx: SlackContext, answers: Mapping[str, Any], errors: Mapping[str, str]
+) -> dict[str, Any]:
     """The declare modal as it was submitted (`answers`: its `state.values`), with the
     errors under their fields: views.update cannot show Slack's own field errors."""
     view = prefilled(build_view(ctx), answers)
@@ -337,7 +345,7 @@ def _declaration(values, people):
     }
 
 
-def field_errors(error):
+def field_errors(error: ValidationError) -> dict[str, str]:
     """A service's ValidationError as the modal's field errors (block id → message)."""
     if not hasattr(error, "error_dict"):
         return {"title": " ".join(error.messages)}

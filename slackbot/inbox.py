@@ -13,14 +13,18 @@ their fields; declaring it again is a new submission (a new row). A row left pen
 broker was down, the worker died) is queued again by the periodic sweep."""
 
 import logging
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
+from typing import Any, Literal
 
+from celery import Task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -35,15 +39,20 @@ from slackbot import declare as modal
 from slackbot import replies
 from slackbot.client import SlackUnavailable, call
 from slackbot.context import SlackContext, member_context
-from slackbot.forms import values_of
+from slackbot.forms import Answer, values_of
 from slackbot.models import SlackDeclaration, SlackDeclarationState
 from slackbot.payload import VIEW_ID, SlackInputError, identifier, mapping, text
+from slackbot.replies import Block
 from slackbot.users import SLACK_LANGUAGES
 
 logger = logging.getLogger(__name__)
+# What runs once a row is settled and committed (showing the outcome in the modal).
+Then = Callable[[SlackDeclaration], object]
 
 
-def received(slack_user_id, view, *, queue):
+def received(
+    slack_user_id: str, view: Mapping[str, object], *, queue: Callable[[int], object]
+) -> JsonResponse:
     """The answer to a declare modal's submission, made without the database beyond storing
     it; `queue(row id)` runs once the answer is sent (and the row committed)."""
     view_id = identifier(view.get("id"), "view.id", VIEW_ID, required=True)
@@ -61,16 +70,19 @@ def received(slack_user_id, view, *, queue):
         row, new = _stored(view_id, view_hash, slack_user_id, language, answers)
         if not new:
             return _replayed(row, slack_user_id, view_hash)
+        assert row is not None  # new: stored just now
         then = partial(transaction.on_commit, partial(queue, row.pk))
         return replies.modal_update(_declaring_view(values), then=then)
 
 
-def _language(private_metadata):
+def _language(private_metadata: object) -> str:
     """The member's language, which the modal was built in (its private metadata)."""
     return private_metadata if private_metadata in SLACK_LANGUAGES else "en"
 
 
-def _stored(view_id, view_hash, slack_user_id, language, answers):
+def _stored(
+    view_id: str, view_hash: str, slack_user_id: str, language: str, answers: dict[str, object]
+) -> tuple[SlackDeclaration, Literal[True]] | tuple[SlackDeclaration | None, Literal[False]]:
     """(the submission's row, whether it is new): a retry of this submission, or another
     submission of the view while one is pending, finds the row stored first."""
     # Outside a transaction the INSERT alone: no BEGIN and COMMIT, two round trips fewer on
@@ -91,7 +103,7 @@ def _stored(view_id, view_hash, slack_user_id, language, answers):
     return row, True
 
 
-def _replayed(row, slack_user_id, view_hash):
+def _replayed(row: SlackDeclaration | None, slack_user_id: str, view_hash: str) -> JsonResponse:
     if row is None or row.slack_user_id != slack_user_id:  # say nothing of another's row
         return replies.modal_errors({"title": _("This form was already submitted.")})
     if row.view_hash != view_hash:
@@ -99,7 +111,7 @@ def _replayed(row, slack_user_id, view_hash):
     return replies.modal_update(view_of(row))
 
 
-def declare(row_id, *, then):
+def declare(row_id: int, *, then: Then) -> str | None:
     """Check and declare a pending row's incident, once; `then(row)` after commit (to show
     the outcome in the modal). Returns the row's state, or None when it was not pending."""
     if not _attempt(row_id, then):
@@ -111,6 +123,7 @@ def declare(row_id, *, then):
         if row is None or row.state != SlackDeclarationState.PENDING:
             return None
         if ctx is None:
+            assert not_linked is not None  # member_context's reply when there is no context
             row.state, row.refusal = SlackDeclarationState.REFUSED, not_linked
         elif _declared_already(row):  # its modal shows that declaration: leave it be
             row.state, row.refusal = SlackDeclarationState.REFUSED, _("Submitted again.")
@@ -123,16 +136,16 @@ def declare(row_id, *, then):
     return row.state
 
 
-def _declared_already(row):
+def _declared_already(row: SlackDeclaration) -> bool:
     declared = SlackDeclaration.objects.filter(state=SlackDeclarationState.DECLARED)
     return declared.filter(view_id=row.view_id).exists()
 
 
-def _leave_the_modal(row):
+def _leave_the_modal(row: SlackDeclaration) -> None:
     pass
 
 
-def _declared(row, ctx):
+def _declared(row: SlackDeclaration, ctx: SlackContext) -> None:
     """Settle the row: declared, refused for its fields (`errors`) or refused outright."""
     row.state = SlackDeclarationState.REFUSED
     declaration, row.errors = modal.declaration_of(ctx, _values(row))
@@ -152,11 +165,11 @@ def _declared(row, ctx):
         row.refusal = str(error)
 
 
-def _values(row):
+def _values(row: SlackDeclaration) -> dict[str, Answer]:
     return values_of({"state": {"values": row.answers}})
 
 
-def _attempt(row_id, then):
+def _attempt(row_id: int, then: Then) -> bool:
     """Count a try before it starts (an unexpected error rolls the declaration back, not
     this); a row that failed that way too often is refused, and the declarer told. False when
     there is nothing (left) to declare."""
@@ -176,13 +189,13 @@ def _attempt(row_id, then):
     return True
 
 
-def _settle(row, then):
+def _settle(row: SlackDeclaration, then: Then) -> None:
     fields = ["state", "incident", "refusal", "errors", "user", "language", "updated_at"]
     row.save(update_fields=fields)
     transaction.on_commit(partial(then, row))
 
 
-def show_later(row, task):
+def show_later(row: SlackDeclaration, task: Task[..., Any]) -> None:
     """Queue `task(row id)`, which shows the outcome: the answer "Declaring…" may still be on
     its way to Slack, and an update that lands before it is overwritten by it, so the modal is
     updated a moment after the submission (a countdown: no worker waits)."""
@@ -192,7 +205,7 @@ def show_later(row, task):
         logger.warning("Slack declaration %s: the modal's update could not be queued", row.pk)
 
 
-def show(row_id):
+def show(row_id: int) -> None:
     """Update the modal with the row's outcome. A view Slack no longer has (closed, expired)
     or Slack away is only logged: the declarer hears of the incident through its messages."""
     if not slack_configured():
@@ -206,7 +219,7 @@ def show(row_id):
         logger.warning("Slack declaration %s: the modal could not be updated (%s)", row.pk, error)
 
 
-def pending_ids(*, now=None):
+def pending_ids(*, now: datetime | None = None) -> list[int]:
     """Rows still pending after the sweep's grace: their task was lost or never queued."""
     grace = (now or timezone.now()) - timedelta(
         seconds=settings.SLACK_DECLARATION_SWEEP_GRACE_SECONDS
@@ -217,9 +230,10 @@ def pending_ids(*, now=None):
     return list(rows.order_by("created_at").values_list("pk", flat=True))
 
 
-def view_of(row):
+def view_of(row: SlackDeclaration) -> Block:
     """What the declarer's modal shows of the row (only ever shown to them)."""
     if row.state == SlackDeclarationState.DECLARED:
+        assert row.incident is not None  # set with the state, in one save
         return declared_view(row.incident.reference, row.incident.channel_name)
     if row.state == SlackDeclarationState.REFUSED and row.errors and row.user is not None:
         ctx = SlackContext(user=row.user, slack_user_id=row.slack_user_id, language=row.language)
@@ -233,7 +247,7 @@ def view_of(row):
     return _declaring_view(_values(row))
 
 
-def _declaring_view(values):
+def _declaring_view(values: Mapping[str, Answer]) -> Block:
     return replies.notice_view(
         _("Declaring"),
         _("Declaring *%(title)s*… You will see its reference here.")
@@ -241,7 +255,7 @@ def _declaring_view(values):
     )
 
 
-def declared_view(reference, channel):
+def declared_view(reference: str, channel: str) -> Block:
     return replies.notice_view(
         _("Incident declared"),
         _(
