@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import Literal
 
 from celery import Task
 from django.conf import settings
@@ -195,7 +195,7 @@ def _settle(row: SlackDeclaration, then: Then) -> None:
     transaction.on_commit(partial(then, row))
 
 
-def show_later(row: SlackDeclaration, task: Task[..., Any]) -> None:
+def show_later(row: SlackDeclaration, task: Task[[int], object]) -> None:
     """Queue `task(row id)`, which shows the outcome: the answer "Declaring…" may still be on
     its way to Slack, and an update that lands before it is overwritten by it, so the modal is
     updated a moment after the submission (a countdown: no worker waits)."""
