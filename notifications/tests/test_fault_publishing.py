@@ -52,6 +52,23 @@ def free_port():
     raise RuntimeError(f"no free port in {PORTS}")
 
 
+def web_env(broker_url, broker, tmp_path, **extra):
+    """A web process's environment: production settings on the test's database and broker
+    (its key prefix), publishing paused through a file of the test's own."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "fault-test-only-" + "k" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "CACHE_URL": "locmemcache://",
+        "CELERY_BROKER_URL": broker_url,
+        "BEACON_TEST_KEY_PREFIX": broker.key_prefix,
+        "BEACON_BROKER_DOWN_FILE": str(tmp_path / "broker-down"),
+        **extra,
+    }
+
+
 class Gunicorn:
     """`gunicorn --workers N` on production settings, in a process group of its own."""
 
@@ -116,19 +133,13 @@ def test_declarations_spend_at_most_100_ms_publishing_with_the_broker_refusing_o
     factories.IncidentTypeFactory(name="Outage", slug="outage")
     factories.SeverityFactory(name="SEV2", rank=2)
     _token, key = services.api_token_create(user=commander, actor=commander)
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "fault-test-only-" + "k" * 40,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "CACHE_URL": "locmemcache://",
-        "CELERY_BROKER_URL": proxy_url,
-        "BEACON_TEST_KEY_PREFIX": broker.key_prefix,
-        "BEACON_BROKER_DOWN_FILE": str(tmp_path / "broker-down"),
-        "BEACON_THROTTLE_DECLARE": "1000/min",
-        "BEACON_THROTTLE_USER": "1000/min",
-    }
+    env = web_env(
+        proxy_url,
+        broker,
+        tmp_path,
+        BEACON_THROTTLE_DECLARE="1000/min",
+        BEACON_THROTTLE_USER="1000/min",
+    )
 
     def declare(web):
         response = requests.post(

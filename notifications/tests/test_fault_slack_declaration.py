@@ -8,13 +8,11 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from django.db import connection
 
 from incidents.models import Incident
 from incidents.tests import factories
 from notifications.tests.brokers import celery_broker
-from notifications.tests.test_fault_publishing import Gunicorn
-from notifications.tests.worker_process import database_url
+from notifications.tests.test_fault_publishing import Gunicorn, web_env
 from slackbot.models import SlackDeclaration, SlackDeclarationState
 from slackbot.tasks import sweep_slack_declarations
 from slackbot.tests.slack_requests import SECRET, command, interact, signature, submission
@@ -141,22 +139,16 @@ def test_a_web_process_stopped_right_after_answering_queues_the_declaration_it_h
         {"payload": json.dumps(submission(view, _answers(outage, sev2), view_id=view["id"]))}
     )
     timestamp = str(int(time.time()))
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "fault-test-only-" + "k" * 40,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "CACHE_URL": "locmemcache://",
-        "CELERY_BROKER_URL": broker.url,
-        "BEACON_TEST_KEY_PREFIX": broker.key_prefix,
-        "BEACON_BROKER_DOWN_FILE": str(tmp_path / "broker-down"),
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_BOT_TOKEN": fake_slack.token,
-        "SLACK_API_URL": fake_slack.url + "/api/",
+    env = web_env(
+        broker.url,
+        broker,
+        tmp_path,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_BOT_TOKEN=fake_slack.token,
+        SLACK_API_URL=fake_slack.url + "/api/",
         # Far longer than the test: only the stop can make the thread publish in time.
-        "BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS": "600",
-    }
+        BEACON_BACKGROUND_PUBLISH_LINGER_SECONDS="600",
+    )
     with Gunicorn(env, workers=1) as web:
         answer = requests.post(
             f"{web.url}/slack/interactivity/",
