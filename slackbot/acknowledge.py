@@ -1,6 +1,9 @@
 """`ack`: the "Acknowledge" button of a page in Slack. The clicking member acknowledges as their
 linked Beacon account, with that account's rights; the answer is an ephemeral note."""
 
+from collections.abc import Mapping
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -9,16 +12,20 @@ from incidents import access, services
 from incidents.models import AckVia, Incident
 from incidents.services.announce import ACK_BUTTON
 from slackbot.client import tell
+from slackbot.context import SlackContext
 from slackbot.payload import pk, text
 
 
-def _incident(user, value):
+def _incident(user: User, value: str) -> Incident | None:
     """The page's incident, if it exists and `user` may see it."""
-    found = Incident.objects.filter(pk=pk(value)).first()
+    incident_id = pk(value)
+    if incident_id is None:
+        return None
+    found = Incident.objects.filter(pk=incident_id).first()
     return found if found and access.can_view(user, found) else None
 
 
-def act(ctx, action, payload):
+def act(ctx: SlackContext, action: Mapping[str, object], payload: Mapping[str, object]) -> None:
     if action["action_id"] != ACK_BUTTON:
         return
     incident = _incident(ctx.user, text(action.get("value"), "action.value"))

@@ -1,7 +1,11 @@
 """`criteria`: the exit criteria of this channel's incident, with a "Mark met" button for each
 unsettled one; a click checks it off through `incident_check_exit_criterion`."""
 
+from collections.abc import Mapping
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
@@ -10,15 +14,16 @@ from incidents.models import IncidentCriterion
 from notifications.rendering import slack_escaped as escaped
 from slackbot import replies
 from slackbot.client import tell
+from slackbot.context import SlackContext
 from slackbot.incident_choice import of_channel
 from slackbot.payload import pk, text
-from slackbot.replies import section
+from slackbot.replies import Block, section
 from slackbot.replies import text as plain_text
 
 MARK_MET = "criteria.met"
 
 
-def show(ctx):
+def show(ctx: SlackContext) -> JsonResponse:
     incident = of_channel(ctx)
     if incident is None:
         return replies.ephemeral(
@@ -35,7 +40,7 @@ def show(ctx):
     return replies.ephemeral(heading, blocks)
 
 
-def _state(criterion):
+def _state(criterion: IncidentCriterion) -> str:
     if criterion.is_met:
         return _("met")
     if criterion.is_waived:
@@ -43,7 +48,7 @@ def _state(criterion):
     return _("required") if criterion.required else _("optional")
 
 
-def _block(criterion, buttons):
+def _block(criterion: IncidentCriterion, buttons: bool) -> Block:
     block = section(
         f"{'✅' if criterion.is_settled else '⬜'} {escaped(criterion.text)} ({_state(criterion)})"
     )
@@ -57,13 +62,16 @@ def _block(criterion, buttons):
     return block
 
 
-def _criterion(user, value):
+def _criterion(user: User, value: str) -> IncidentCriterion | None:
     """The clicked criterion, if it exists and its incident is visible to `user`."""
-    found = IncidentCriterion.objects.select_related("incident").filter(pk=pk(value)).first()
+    criterion_id = pk(value)
+    if criterion_id is None:
+        return None
+    found = IncidentCriterion.objects.select_related("incident").filter(pk=criterion_id).first()
     return found if found and access.can_view(user, found.incident) else None
 
 
-def act(ctx, action, payload):
+def act(ctx: SlackContext, action: Mapping[str, object], payload: Mapping[str, object]) -> None:
     if action["action_id"] != MARK_MET:
         return
     criterion = _criterion(ctx.user, text(action.get("value"), "action.value"))

@@ -3,7 +3,15 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from slackbot.payload import USER_ID, SlackInputError, identifier, listing, mapping, text
+from slackbot.payload import (
+    USER_ID,
+    SlackInputError,
+    SlackPayloadError,
+    identifier,
+    listing,
+    mapping,
+    text,
+)
 from slackbot.replies import Block
 from slackbot.replies import text as plain_text
 
@@ -71,6 +79,15 @@ def values_of(view: Mapping[str, object]) -> dict[str, Answer]:
     if refused:
         raise SlackInputError(refused)
     return found
+
+
+def one_answer(values: Mapping[str, Answer], block: str) -> str | None:
+    """The answer of an input that holds one value (text, an option's value, a user), None
+    when absent or nothing is chosen. A list there is a state Slack would not send."""
+    value = values.get(block)
+    if isinstance(value, list):
+        raise SlackPayloadError(f"{block} holds more than one value.")
+    return value
 
 
 def _value(element: Mapping[str, object], block: str) -> Answer:

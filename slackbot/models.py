@@ -79,5 +79,5 @@ class SlackDeclaration(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.view_id} ({self.state})"

@@ -5,6 +5,7 @@ and confirms. `slack_unlink` is Preferences' "Unlink Slack" button."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +16,8 @@ from slackbot.users import slack_name
 
 
 @login_required
-def slack_link(request, token):
+def slack_link(request: HttpRequest, token: str) -> HttpResponse:
+    assert request.user.is_authenticated  # login_required lets in only people signed in
     try:
         slack_user_id, nonce = services.slack_link_token_read(token)
         if request.method == "POST":
@@ -40,7 +42,8 @@ def slack_link(request, token):
 
 @require_POST
 @login_required
-def slack_unlink(request):
+def slack_unlink(request: HttpRequest) -> HttpResponse:
+    assert request.user.is_authenticated  # login_required lets in only people signed in
     try:
         services.slack_identity_unlink(
             user=request.user, method=SlackLinkMethod.PORTAL, actor=request.user

@@ -2,14 +2,19 @@
 required exit criteria are unmet and, if asked, has its channel archived by the outbox once
 the resolution is announced)."""
 
+from collections.abc import Mapping, Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from incidents import selectors, services
+from incidents.models import Incident
 from slackbot import replies
 from slackbot.channels import broadcast_select, check_broadcast
-from slackbot.forms import checkboxes, input_block, text_input, values_of
+from slackbot.context import SlackContext
+from slackbot.forms import Answer, checkboxes, input_block, one_answer, text_input, values_of
 from slackbot.incident_choice import (
     chosen,
     of_channel,
@@ -18,21 +23,21 @@ from slackbot.incident_choice import (
     select_options,
 )
 from slackbot.replay import once
-from slackbot.replies import option, text
+from slackbot.replies import Block, option, text
 
 CALLBACK = "resolve"
 ERROR_BLOCKS = {"broadcast_channel": "broadcast", "archive_channel": "archive"}
 CHANNEL_PREFIX = "inc_"
 
 
-def open_modal(ctx):
+def open_modal(ctx: SlackContext) -> JsonResponse:
     options = select_options(ctx.user)
     if not options:
         return replies.ephemeral(_("There is no active incident you can see."))
     return open_view(ctx, build_view(ctx, options, of_channel(ctx)))
 
 
-def build_view(ctx, options, current):
+def build_view(ctx: SlackContext, options: Sequence[Block], current: Incident | None) -> Block:
     preferred = current.broadcast_channel if current else ""
     broadcast, notice = broadcast_select("resolve.broadcast", ctx.slack_user_id, preferred)
     blocks = [
@@ -71,10 +76,12 @@ def build_view(ctx, options, current):
     }
 
 
-def _incident(ctx, values, errors):
+def _incident(
+    ctx: SlackContext, values: Mapping[str, Answer], errors: dict[str, str]
+) -> tuple[Incident | None, str]:
     """The incident picked in the select or named by its channel, and the block naming it."""
     picked = chosen(ctx, values.get("incident"))
-    name = (values.get("channel") or "").lstrip("#")
+    name = (one_answer(values, "channel") or "").lstrip("#")
     if not name:
         if picked is None:
             errors["incident"] = _("Choose the incident, or type its channel name.")
@@ -91,13 +98,14 @@ def _incident(ctx, values, errors):
     return named, "channel"
 
 
-def submit(ctx, view):
+def submit(ctx: SlackContext, view: Mapping[str, object]) -> JsonResponse:
     values = values_of(view)
-    errors = {}
-    check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
+    errors: dict[str, str] = {}
+    check_broadcast(ctx.slack_user_id, one_answer(values, "broadcast"), errors)
     incident, block = _incident(ctx, values, errors)
     if errors:
         return replies.modal_errors(errors)
+    assert incident is not None  # _incident names an error whenever it finds none
     archive = "yes" in (values.get("archive") or [])
     try:
         done = once(ctx, view, lambda: _resolve(ctx, incident, values, archive))
@@ -118,7 +126,9 @@ def submit(ctx, view):
     )
 
 
-def _resolve(ctx, incident, values, archive):
+def _resolve(
+    ctx: SlackContext, incident: Incident, values: Mapping[str, Answer], archive: bool
+) -> dict[str, object]:
     broadcast = values.get("broadcast")
     if broadcast and broadcast != incident.broadcast_channel:  # announce where they chose
         incident = services.incident_update_details(
@@ -127,7 +137,7 @@ def _resolve(ctx, incident, values, archive):
     services.incident_resolve(
         incident=incident,
         actor=ctx.user,
-        resolution=values.get("resolution"),
+        resolution=one_answer(values, "resolution"),
         archive_channel=archive,
     )
     return {"reference": incident.reference, "archive": archive}

@@ -5,12 +5,14 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from incidents import services
 from people.models import CriticalFunction
 from slackbot import replies
+from slackbot.context import SlackContext
 from slackbot.incident_choice import of_channel
 from slackbot.users import beacon_user
 
@@ -18,7 +20,7 @@ from slackbot.users import beacon_user
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
-def hand_over(ctx):
+def hand_over(ctx: SlackContext) -> JsonResponse:
     word, _sep, who = ctx.text.strip().partition(" ")
     mention = MENTION.match(who.strip())
     if not word or mention is None:
@@ -59,7 +61,7 @@ def hand_over(ctx):
     )
 
 
-def _function(word):
+def _function(word: str) -> CriticalFunction | None:
     """An active function by the incident field it fills, its slug, or its slug's first word
     ("communications" for "communications-lead") when only one slug starts so."""
     active = CriticalFunction.objects.filter(is_active=True)
@@ -70,6 +72,6 @@ def _function(word):
     return prefixed[0] if len(prefixed) == 1 else None
 
 
-def _role_names():
+def _role_names() -> list[str]:
     functions = CriticalFunction.objects.filter(is_active=True)
     return [f.incident_field or f.slug for f in functions]

@@ -1,14 +1,17 @@
 """`status`: the incident of this channel in detail, or one line per active incident."""
 
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from incidents import selectors, services
+from incidents.models import Incident
 from notifications.rendering import slack_escaped as escaped
 from slackbot import replies
+from slackbot.context import SlackContext
 from slackbot.incident_choice import of_channel, person, when
 
 
-def show(ctx):
+def show(ctx: SlackContext) -> JsonResponse:
     incident = of_channel(ctx)
     if incident is not None:
         return replies.ephemeral(summary(incident))
@@ -18,7 +21,7 @@ def show(ctx):
     return replies.ephemeral("\n".join([_("*Active incidents:*"), *map(_line, incidents)]))
 
 
-def summary(incident):
+def summary(incident: Incident) -> str:
     unmet = services.unmet_required_criteria(incident)
     lines = [
         _("*%(ref)s* %(title)s") % {"ref": incident.reference, "title": escaped(incident.title)},
@@ -39,7 +42,7 @@ def summary(incident):
     return "\n".join(lines)
 
 
-def _line(incident):
+def _line(incident: Incident) -> str:
     line = _("• *%(ref)s* %(title)s — %(severity)s, %(status)s") % {
         "ref": incident.reference,
         "title": escaped(incident.title),

@@ -1,14 +1,19 @@
 """The update modal: a status update (and optionally a new working status) for an incident,
 posted through `incident_post_update`."""
 
+from collections.abc import Mapping, Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from core.exceptions import TransitionNotAllowed
 from incidents import services
 from incidents.forms import WORKING_STATES
+from incidents.models import Incident
 from slackbot import replies
-from slackbot.forms import input_block, select, text_input, values_of
+from slackbot.context import SlackContext
+from slackbot.forms import input_block, one_answer, select, text_input, values_of
 from slackbot.incident_choice import (
     chosen,
     of_channel,
@@ -18,20 +23,20 @@ from slackbot.incident_choice import (
     when,
 )
 from slackbot.replay import once
-from slackbot.replies import option, text
+from slackbot.replies import Block, option, text
 
 CALLBACK = "update"
 KEEP = "keep"
 
 
-def open_modal(ctx):
+def open_modal(ctx: SlackContext) -> JsonResponse:
     options = select_options(ctx.user)
     if not options:
         return replies.ephemeral(_("There is no active incident you can see."))
     return open_view(ctx, build_view(options, of_channel(ctx)))
 
 
-def _status_options(current):
+def _status_options(current: Incident | None) -> list[Block]:
     if current is None:
         keep = option(_("Keep the current status"), KEEP)
     else:
@@ -40,7 +45,7 @@ def _status_options(current):
     return [keep, *(option(s.label, s.value) for s in others)]
 
 
-def build_view(options, current):
+def build_view(options: Sequence[Block], current: Incident | None) -> Block:
     statuses = _status_options(current)
     return {
         "type": "modal",
@@ -63,7 +68,7 @@ def build_view(options, current):
     }
 
 
-def submit(ctx, view):
+def submit(ctx: SlackContext, view: Mapping[str, object]) -> JsonResponse:
     values = values_of(view)
     incident = chosen(ctx, values.get("incident"))
     if incident is None:
@@ -71,7 +76,7 @@ def submit(ctx, view):
     status = values.get("status")
     status = None if status in (None, KEEP) else status
     try:
-        done = once(ctx, view, lambda: _post(ctx, incident, values.get("message"), status))
+        done = once(ctx, view, lambda: _post(ctx, incident, one_answer(values, "message"), status))
     except ValidationError as error:
         by_field = getattr(error, "message_dict", {"message": error.messages})
         return replies.modal_errors(
@@ -91,8 +96,11 @@ def submit(ctx, view):
     )
 
 
-def _post(ctx, incident, message, status):
+def _post(
+    ctx: SlackContext, incident: Incident, message: str | None, status: object
+) -> dict[str, object]:
     update = services.incident_post_update(
         incident=incident, actor=ctx.user, message=message, status=status
     )
+    assert update.next_update_due is not None  # incident_post_update sets it on every update
     return {"reference": incident.reference, "due": when(update.next_update_due)}
