@@ -1,17 +1,25 @@
 """`/incident <subcommand>`: each subcommand is one handler taking a SlackContext."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.conf import settings
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from slackbot import criteria, declare, identity, replies, resolve, role, status, update
+from slackbot.context import SlackContext
 
-HANDLERS = {}
+Handler = Callable[[SlackContext], JsonResponse]
+H = TypeVar("H", bound=Handler)
+
+HANDLERS: dict[str, Handler] = {}
 # These take the member's Slack id: they work before the member is linked.
 FOR_ANY_MEMBER = {"link": identity.link, "unlink": identity.unlink}
 
 
-def subcommand(*names):
-    def register(handler):
+def subcommand(*names: str) -> Callable[[H], H]:
+    def register(handler: H) -> H:
         for name in names:
             HANDLERS[name] = handler
         return handler
@@ -19,12 +27,12 @@ def subcommand(*names):
     return register
 
 
-def dispatch(name, ctx):
+def dispatch(name: str, ctx: SlackContext) -> JsonResponse:
     return HANDLERS.get(name, show_help)(ctx)
 
 
 @subcommand("help")
-def show_help(ctx):
+def show_help(ctx: SlackContext) -> JsonResponse:
     command = settings.SLACK_COMMAND
     lines = [
         _("*Beacon* — incidents from Slack:"),

@@ -4,9 +4,11 @@ A replayed submission declares once."""
 
 from collections.abc import Mapping
 from contextlib import suppress
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError
@@ -26,12 +28,22 @@ from slackbot import channel_cache, replies
 from slackbot.channels import broadcast_select, check_broadcast
 from slackbot.client import SlackUnavailable, call
 from slackbot.context import SlackContext
-from slackbot.forms import Answer, checkboxes, input_block, prefilled, select, text_input
+from slackbot.forms import (
+    Answer,
+    checkboxes,
+    input_block,
+    one_answer,
+    prefilled,
+    select,
+    text_input,
+)
 from slackbot.incident_choice import open_view
 from slackbot.payload import VIEW_ID, identifier, listing, mapping, pk, text
-from slackbot.replies import option
+from slackbot.replies import Block, option
 from slackbot.replies import text as plain_text
 from slackbot.users import beacon_user, invitee, slack_id_of
+
+Row = TypeVar("Row", bound=Model)
 
 CALLBACK = "declare"
 DEFINITION = ("affects_customers", "unplanned", "exceeds_one_hour", "confirm_definition")
@@ -51,19 +63,19 @@ FIELD_BLOCKS = {
 }
 
 
-def todays_channel(name):
+def todays_channel(name: str) -> str:
     return channel_name(name, timezone.now())
 
 
-def open_modal(ctx):
+def open_modal(ctx: SlackContext) -> JsonResponse:
     return open_view(ctx, build_view(ctx))
 
 
-def _on_duty_slack_ids():
+def _on_duty_slack_ids() -> dict[str, str]:
     """{incident role field: the Slack id of whoever holds its critical function now}."""
     fields = (IncidentRoleField.COMMANDER, IncidentRoleField.RESPONDER)
     functions = CriticalFunction.objects.filter(incident_field__in=fields, is_active=True)
-    found = {}
+    found: dict[str, str] = {}
     for function in functions:  # by position, as `.first()` took them
         if function.incident_field in found:
             continue  # the first active one, as for a single field
@@ -72,7 +84,7 @@ def _on_duty_slack_ids():
     return found
 
 
-def _matrix_hint():
+def _matrix_hint() -> str:
     cells = PriorityMatrixCell.objects.order_by("impact", "urgency").values_list(
         "impact", "urgency", "priority__name"
     )
@@ -82,7 +94,7 @@ def _matrix_hint():
     )
 
 
-def build_view(ctx):
+def build_view(ctx: SlackContext) -> Block:
     broadcast, notice = broadcast_select("declare.broadcast", ctx.slack_user_id)
     active_types = IncidentType.objects.filter(is_active=True).values_list("pk", "name")
     types = [option(name, type_pk) for type_pk, name in active_types]
@@ -210,7 +222,7 @@ def build_view(ctx):
 VIEW_FIELDS = ("type", "callback_id", "title", "submit", "close", "private_metadata")
 
 
-def act(ctx, action, payload):
+def act(ctx: SlackContext, action: Mapping[str, object], payload: Mapping[str, object]) -> None:
     """Live check of the incident name: show the channel it makes, or what is wrong. The view
     Slack sent is patched (the name's hint), not rebuilt: a keystroke costs one views.update
     and no more than the lookups the name needs."""
@@ -237,7 +249,7 @@ def act(ctx, action, payload):
         )
 
 
-def name_problem(name):
+def name_problem(name: str) -> str:
     """What is wrong with an incident name, or "". The cache knows the bot's channels; a name
     taken where the bot cannot see, Slack reports when the channel is created."""
     if not CHANNEL_NAME_PART.match(name or ""):
@@ -248,16 +260,18 @@ def name_problem(name):
     return ""
 
 
-def _check_name(name, errors):
+def _check_name(name: str, errors: dict[str, str]) -> None:
     problem = name_problem(name)
     if problem:
         errors["name"] = problem
 
 
-def _people(ctx, values, errors):
-    people = {}
+def _people(
+    ctx: SlackContext, values: Mapping[str, Answer], errors: dict[str, str]
+) -> dict[str, object]:
+    people: dict[str, object] = {}
     for block in ("commander", "responder"):
-        slack_id = values.get(block)
+        slack_id = one_answer(values, block)
         if slack_id == ctx.slack_user_id:  # the declarer, found already
             people[block] = ctx.user
         else:
@@ -276,8 +290,8 @@ def form_errors(values: Mapping[str, Answer]) -> dict[str, str]:
     answer refuses them at once, before anything is stored."""
     definition = set(values.get("definition") or [])
     errors = declaration_form_errors(
-        title=values.get("title", ""),
-        name=values.get("name", ""),
+        title=one_answer(values, "title") or "",
+        name=one_answer(values, "name") or "",
         **{field: field in definition for field in DEFINITION},
     )
     return {FIELD_BLOCKS.get(field, "title"): message for field, message in errors.items()}
@@ -288,9 +302,9 @@ def declaration_of(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """(`incident_declare`'s arguments, the field errors found on the way): the broadcast
     channel, the name and the people are checked here, the rest by the service."""
-    errors = {}
-    check_broadcast(ctx.slack_user_id, values.get("broadcast"), errors)
-    _check_name(values.get("name"), errors)
+    errors: dict[str, str] = {}
+    check_broadcast(ctx.slack_user_id, one_answer(values, "broadcast"), errors)
+    _check_name(one_answer(values, "name") or "", errors)
     people = _people(ctx, values, errors)
     return _declaration(values, people), errors
 
@@ -301,7 +315,9 @@ def form_again(
     """The declare modal as it was submitted (`answers`: its `state.values`), with the
     errors under their fields: views.update cannot show Slack's own field errors."""
     view = prefilled(build_view(ctx), answers)
-    marked = [_marked("error", _("Not declared yet: correct the fields marked below."))]
+    marked: list[Block] = [
+        _marked("error", _("Not declared yet: correct the fields marked below."))
+    ]
     for block in view["blocks"]:
         marked.append(block)
         if block.get("block_id") in errors:
@@ -313,15 +329,21 @@ def form_again(
     return {**view, "blocks": marked}
 
 
-def _marked(block_id, message):
+def _marked(block_id: str, message: str) -> Block:
     return {**replies.context(":warning: " + escaped(message)), "block_id": block_id}
 
 
-def _declaration(values, people):
+def _picked(rows: QuerySet[Row], value: Answer) -> Row | None:
+    """The row chosen in a select; None when nothing is, or the value cannot be a key."""
+    key = pk(value)
+    return None if key is None else rows.filter(pk=key).first()
+
+
+def _declaration(values: Mapping[str, Answer], people: Mapping[str, object]) -> dict[str, Any]:
     definition = set(values.get("definition") or [])
     by_pk = {
-        "incident_type": IncidentType.objects.filter(pk=pk(values.get("incident_type"))).first(),
-        "severity": SeverityLevel.objects.filter(pk=pk(values.get("severity"))).first(),
+        "incident_type": _picked(IncidentType.objects.all(), values.get("incident_type")),
+        "severity": _picked(SeverityLevel.objects.all(), values.get("severity")),
     }
     return {
         "title": values.get("title", ""),
@@ -337,8 +359,8 @@ def _declaration(values, people):
         "invitees": people["invitees"],
         "slack_participants": people["slack_participants"],
         "services": list(Service.objects.filter(pk__in=map(pk, values.get("services") or []))),
-        "environments": (values.get("environments") or "").split(","),
-        "regions": (values.get("regions") or "").split(","),
+        "environments": (one_answer(values, "environments") or "").split(","),
+        "regions": (one_answer(values, "regions") or "").split(","),
         "summary": values.get("summary", ""),
         "broadcast_channel": values.get("broadcast") or "",
         **{field: field in definition for field in DEFINITION},

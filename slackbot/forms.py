@@ -21,7 +21,12 @@ Answer = str | list[str] | None
 
 
 def input_block(
-    block_id: str, label: object, element: Block, *, optional: bool = False, hint: object = ""
+    block_id: str,
+    label: object,
+    element: Mapping[str, object],
+    *,
+    optional: bool = False,
+    hint: object = "",
 ) -> Block:
     block = {
         "type": "input",

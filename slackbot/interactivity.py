@@ -1,14 +1,29 @@
 """Buttons, live inputs and modal submissions, routed by action id / callback id prefix."""
 
+from collections.abc import Callable, Mapping
+
+from django.http import JsonResponse
+
 from slackbot import acknowledge, criteria, declare, replies, resolve, update
+from slackbot.context import SlackContext
 from slackbot.payload import VIEW_ID, SlackPayloadError, identifier, listing, mapping, text
 
+Action = Callable[[SlackContext, Mapping[str, object], Mapping[str, object]], None]
+Submission = Callable[[SlackContext, Mapping[str, object]], JsonResponse]
+
 # "<prefix>.<name>": the module that owns the prefix handles it.
-ACTIONS = {"declare": declare.act, "criteria": criteria.act, "ack": acknowledge.act}
-SUBMISSIONS = {"update": update.submit, "resolve": resolve.submit}  # declare: inbox.py
+ACTIONS: dict[str, Action] = {
+    "declare": declare.act,
+    "criteria": criteria.act,
+    "ack": acknowledge.act,
+}
+SUBMISSIONS: dict[str, Submission] = {
+    "update": update.submit,
+    "resolve": resolve.submit,
+}  # declare: inbox.py
 
 
-def dispatch(kind, payload, ctx):
+def dispatch(kind: str, payload: Mapping[str, object], ctx: SlackContext) -> JsonResponse:
     if kind == "view_submission":
         view = mapping(payload.get("view"), "view")
         identifier(view.get("id"), "view.id", VIEW_ID, required=True)  # the replay key
@@ -22,6 +37,7 @@ def dispatch(kind, payload, ctx):
         handlers = [ACTIONS.get(prefix) for prefix in prefixes]
         if None in handlers:
             raise SlackPayloadError("Not a Beacon button.")
-        for handler, action in zip(handlers, actions, strict=True):
-            handler(ctx, action, payload)
+        for act, action in zip(handlers, actions, strict=True):
+            assert act is not None  # a None was refused above
+            act(ctx, action, payload)
     return replies.ok()

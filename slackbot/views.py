@@ -7,10 +7,13 @@ the answer Slack shows: a modal field error, or an ephemeral message (`SlackInpu
 
 import functools
 import json
+import re
+from collections.abc import Callable, Mapping
 from contextlib import suppress
+from typing import TypeVar
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -35,16 +38,23 @@ from slackbot.signature import verified
 from slackbot.tasks import declare_from_slack_batch, refresh_slack_channel
 from slackbot.users import slack_profile
 
+View = Callable[[HttpRequest], HttpResponse]
+Reply = TypeVar("Reply", bound=HttpResponse | None)
 
-def slack_endpoint(view, *, answered_first=None):
+
+def slack_endpoint(
+    view: View, *, answered_first: Callable[[HttpRequest], HttpResponse | None] | None = None
+) -> View:
     """CSRF-exempt, POST only, signed, then throttled per Slack user (only a signed request
     may spend a member's allowance); a payload Slack would not send answers 400. The Web API
     calls made meanwhile share Slack's budget. `answered_first(request)` may answer before
     the throttle (None: it does not)."""
 
-    def refusing_bad_payloads(answer):
+    def refusing_bad_payloads(
+        answer: Callable[[HttpRequest], Reply],
+    ) -> Callable[[HttpRequest], Reply | HttpResponseBadRequest]:
         @functools.wraps(answer)
-        def wrapper(request):
+        def wrapper(request: HttpRequest) -> Reply | HttpResponseBadRequest:
             try:
                 with answering_within(settings.SLACK_ACK_BUDGET_SECONDS):
                     return answer(request)
@@ -53,22 +63,23 @@ def slack_endpoint(view, *, answered_first=None):
 
         return wrapper
 
-    throttled_view = throttled(refusing_bad_payloads(view))
+    # incidents.throttling is not typed yet: `throttled` answers the view's answer or a 429.
+    throttled_view: View = throttled(refusing_bad_payloads(view))  # type: ignore[no-untyped-call]
     first = refusing_bad_payloads(answered_first or (lambda request: None))
 
     @functools.wraps(view)
-    def entry(request):
+    def entry(request: HttpRequest) -> HttpResponse:
         return first(request) or throttled_view(request)
 
     return csrf_exempt(require_POST(verified(entry)))
 
 
-def answers_ssl_check(view):
+def answers_ssl_check(view: View) -> View:
     """Slack checks a slash command's certificate with an unsigned `ssl_check=1` POST, which
     wants a 200 and nothing else."""
 
     @functools.wraps(view)
-    def wrapper(request):
+    def wrapper(request: HttpRequest) -> HttpResponse:
         # The raw body first: the signature check reads it after us, which parsing a
         # multipart body before it would forbid.
         body = request.body if request.method == "POST" else b""
@@ -81,7 +92,7 @@ def answers_ssl_check(view):
 
 @answers_ssl_check
 @slack_endpoint
-def command(request):
+def command(request: HttpRequest) -> JsonResponse:
     form = request.POST
     slack_user_id = identifier(form.get("user_id"), "user_id", USER_ID, required=True)
     try:
@@ -106,7 +117,9 @@ def command(request):
         return commands.dispatch(subcommand, ctx)
 
 
-def _id_of(payload, key, pattern, *, required=False):
+def _id_of(
+    payload: Mapping[str, object], key: str, pattern: re.Pattern[str], *, required: bool = False
+) -> str:
     """`payload[key]["id"]`: the user or the channel of an interaction."""
     container = payload.get(key)
     if container is None and not required:
@@ -114,17 +127,20 @@ def _id_of(payload, key, pattern, *, required=False):
     return identifier(mapping(container, key).get("id"), f"{key}.id", pattern, required=required)
 
 
-def _payload(request):
+def _payload(request: HttpRequest) -> dict[str, object]:
     """The interaction's payload, read once per request."""
+    # It is kept on the request, as an attribute HttpRequest does not declare: the ignores.
     if not hasattr(request, "slack_payload"):
         try:
-            request.slack_payload = json.loads(request.POST.get("payload", ""))
+            request.slack_payload = json.loads(  # type: ignore[attr-defined]
+                request.POST.get("payload", "")
+            )
         except ValueError as error:
             raise SlackPayloadError("No interaction payload.") from error
-    return mapping(request.slack_payload, "payload")
+    return mapping(request.slack_payload, "payload")  # type: ignore[attr-defined]
 
 
-def _declaration_submitted(request):
+def _declaration_submitted(request: HttpRequest) -> JsonResponse | None:
     """The declare modal's submission, answered before the throttle and any lookup: each
     comes from a modal `/incident declare` opened (throttled), at most one pending at once,
     and the worker finds the member (inbox.py)."""
@@ -138,12 +154,12 @@ def _declaration_submitted(request):
     return inbox.received(slack_user_id, view, queue=_queue_declaration)
 
 
-def _queue_declaration(row_id):
+def _queue_declaration(row_id: int) -> None:
     """After the answer, by the process's publishing thread: this one is free at once."""
     publish_in_background(declare_from_slack_batch, row_id)
 
 
-def _interaction(request):
+def _interaction(request: HttpRequest) -> JsonResponse:
     payload = _payload(request)
     kind = text(payload.get("type"), "type")
     slack_user_id = _id_of(payload, "user", USER_ID, required=True)
@@ -168,7 +184,7 @@ interaction = slack_endpoint(_interaction, answered_first=_declaration_submitted
 
 
 @slack_endpoint
-def event(request):
+def event(request: HttpRequest) -> HttpResponse:
     try:
         payload = mapping(json.loads(request.body), "event")
     except ValueError:
@@ -181,7 +197,7 @@ def event(request):
     return JsonResponse({})
 
 
-def _channel_changed(payload):
+def _channel_changed(payload: Mapping[str, object]) -> None:
     """A channel event corrects the cached list of the bot's channels: a channel gone leaves
     it at once, and a task asks Slack about the channel (off Slack's budget)."""
     bots = [
@@ -205,7 +221,7 @@ PICKERS = {"declare.broadcast": broadcast_options, "resolve.broadcast": broadcas
 
 
 @slack_endpoint
-def options(request):
+def options(request: HttpRequest) -> JsonResponse:
     """Slack's options load URL: the type-ahead of an external_select (block_suggestion)."""
     payload = _payload(request)
     if text(payload.get("type"), "type") != "block_suggestion":
