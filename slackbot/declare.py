@@ -38,7 +38,15 @@ from slackbot.forms import (
     text_input,
 )
 from slackbot.incident_choice import open_view
-from slackbot.payload import VIEW_ID, identifier, listing, mapping, pk, text
+from slackbot.payload import (
+    VIEW_ID,
+    SlackPayloadError,
+    identifier,
+    listing,
+    mapping,
+    pk,
+    text,
+)
 from slackbot.replies import Block, option
 from slackbot.replies import text as plain_text
 from slackbot.users import beacon_user, invitee, slack_id_of
@@ -287,7 +295,9 @@ def _people(
 
 def form_errors(values: Mapping[str, Answer]) -> dict[str, str]:
     """The mistakes the answers show on their own (block id → message): the submission's
-    answer refuses them at once, before anything is stored."""
+    answer refuses them at once, before anything is stored. A state whose answers have
+    the wrong shape raises SlackPayloadError (a 400): the worker would fail on it."""
+    _check_shapes(values)
     definition = set(values.get("definition") or [])
     errors = declaration_form_errors(
         title=one_answer(values, "title") or "",
@@ -295,6 +305,16 @@ def form_errors(values: Mapping[str, Answer]) -> dict[str, str]:
         **{field: field in definition for field in DEFINITION},
     )
     return {FIELD_BLOCKS.get(field, "title"): message for field, message in errors.items()}
+
+
+# The blocks whose answer is a list (checkboxes, multi-selects); every other holds one value.
+LIST_BLOCKS = frozenset({"definition", "private", "invitees", "services"})
+
+
+def _check_shapes(values: Mapping[str, Answer]) -> None:
+    for block, value in values.items():
+        if isinstance(value, list) != (block in LIST_BLOCKS) and value is not None:
+            raise SlackPayloadError(f"{block}: not the answer the declare modal asks for.")
 
 
 def declaration_of(

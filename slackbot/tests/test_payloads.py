@@ -7,6 +7,7 @@ import json
 import pytest
 
 from incidents.models import Incident, StatusUpdate
+from slackbot.models import SlackDeclaration
 from slackbot.tests.slack_requests import (
     SECRET,
     command,
@@ -123,13 +124,18 @@ def view_with_state(callback_id, values, view_id="V0001"):
         {"services": {"s": {"type": "multi_static_select", "selected_options": "x"}}},
         {"services": {"s": {"type": "multi_static_select", "selected_options": [1]}}},
         {"invitees": {"i": {"type": "multi_users_select", "selected_users": [{"id": 1}]}}},
+        # Of a kind the block does not have: several where the modal asks one, or the reverse.
+        {"commander": {"c": {"type": "multi_users_select", "selected_users": ["U0CORA"]}}},
+        {"title": {"t": {"type": "checkboxes", "selected_options": [{"value": "x"}]}}},
+        {"invitees": {"i": {"type": "users_select", "selected_user": "U0CORA"}}},
+        {"definition": {"d": {"type": "plain_text_input", "value": "unplanned"}}},
     ],
     ids=repr,
 )
 def test_modal_state_of_the_wrong_shape_is_a_400(client, slack, values):
     response = interact(client, view_with_state("declare", values))
     assert response.status_code == 400
-    assert not Incident.objects.exists()
+    assert not Incident.objects.exists() and not SlackDeclaration.objects.exists()
 
 
 def test_a_submission_of_an_unknown_modal_is_a_400(client, slack):
