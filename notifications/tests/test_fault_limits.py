@@ -32,5 +32,7 @@ def test_a_send_that_hangs_is_cut_at_the_soft_time_limit_and_retried(
     assert hung.answered_status is None and answered.answered_status == 200
     # Cut by the soft limit (the client's timeout would have said "timed out"), not killed.
     assert delivery.last_error == "The send took too long; cut."
-    assert answered.received_at - hung.received_at >= LEASE_SECONDS / 2
+    # The limit runs from the task's start, and the hung request reached the receiver a moment
+    # after it (the worker's first send: its connection, its rendering; seen: 0.98 s apart).
+    assert answered.received_at - hung.received_at >= LEASE_SECONDS / 2 - 0.25
     assert "cut at the task's soft time limit" in worker.log()
