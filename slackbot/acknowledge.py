@@ -13,15 +13,12 @@ from incidents.models import AckVia, Incident
 from incidents.services.announce import ACK_BUTTON
 from slackbot.client import tell
 from slackbot.context import SlackContext
-from slackbot.payload import pk, text
+from slackbot.payload import picked, text
 
 
 def _incident(user: User, value: str) -> Incident | None:
     """The page's incident, if it exists and `user` may see it."""
-    incident_id = pk(value)
-    if incident_id is None:
-        return None
-    found = Incident.objects.filter(pk=incident_id).first()
+    found = picked(Incident.objects.all(), value)
     return found if found and access.can_view(user, found) else None
 
 

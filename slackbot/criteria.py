@@ -16,7 +16,7 @@ from slackbot import replies
 from slackbot.client import tell
 from slackbot.context import SlackContext
 from slackbot.incident_choice import of_channel
-from slackbot.payload import pk, text
+from slackbot.payload import picked, text
 from slackbot.replies import Block, section
 from slackbot.replies import text as plain_text
 
@@ -64,10 +64,7 @@ def _block(criterion: IncidentCriterion, buttons: bool) -> Block:
 
 def _criterion(user: User, value: str) -> IncidentCriterion | None:
     """The clicked criterion, if it exists and its incident is visible to `user`."""
-    criterion_id = pk(value)
-    if criterion_id is None:
-        return None
-    found = IncidentCriterion.objects.select_related("incident").filter(pk=criterion_id).first()
+    found = picked(IncidentCriterion.objects.select_related("incident"), value)
     return found if found and access.can_view(user, found.incident) else None
 
 

@@ -4,10 +4,9 @@ A replayed submission declares once."""
 
 from collections.abc import Mapping
 from contextlib import suppress
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,14 +43,13 @@ from slackbot.payload import (
     identifier,
     listing,
     mapping,
+    picked,
     pk,
     text,
 )
 from slackbot.replies import Block, option
 from slackbot.replies import text as plain_text
 from slackbot.users import beacon_user, invitee, slack_id_of
-
-Row = TypeVar("Row", bound=Model)
 
 CALLBACK = "declare"
 DEFINITION = ("affects_customers", "unplanned", "exceeds_one_hour", "confirm_definition")
@@ -353,17 +351,11 @@ def _marked(block_id: str, message: str) -> Block:
     return {**replies.context(":warning: " + escaped(message)), "block_id": block_id}
 
 
-def _picked(rows: QuerySet[Row], value: Answer) -> Row | None:
-    """The row chosen in a select; None when nothing is, or the value cannot be a key."""
-    key = pk(value)
-    return None if key is None else rows.filter(pk=key).first()
-
-
 def _declaration(values: Mapping[str, Answer], people: Mapping[str, object]) -> dict[str, Any]:
     definition = set(values.get("definition") or [])
     by_pk = {
-        "incident_type": _picked(IncidentType.objects.all(), values.get("incident_type")),
-        "severity": _picked(SeverityLevel.objects.all(), values.get("severity")),
+        "incident_type": picked(IncidentType.objects.all(), values.get("incident_type")),
+        "severity": picked(SeverityLevel.objects.all(), values.get("severity")),
     }
     return {
         "title": values.get("title", ""),

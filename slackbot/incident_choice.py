@@ -16,7 +16,7 @@ from slackbot import replies
 from slackbot.client import SlackUnavailable, call
 from slackbot.context import SlackContext
 from slackbot.forms import input_block, select
-from slackbot.payload import pk
+from slackbot.payload import picked
 from slackbot.replies import Block, option
 from slackbot.users import slack_id_of
 
@@ -30,10 +30,7 @@ def of_channel(ctx: SlackContext) -> Incident | None:
 
 def chosen(ctx: SlackContext, incident_id: object) -> Incident | None:
     """The incident picked in a select, if the user (still) may see it; else None."""
-    incident_id = pk(incident_id)
-    if incident_id is None:
-        return None
-    return selectors.incident_list(user=ctx.user).filter(pk=incident_id).first()
+    return picked(selectors.incident_list(user=ctx.user), incident_id)
 
 
 def select_options(user: User) -> list[Block]:

@@ -4,7 +4,9 @@ answers 400) and text with control characters raises `SlackInputError` (the view
 a modal field error or an ephemeral message): neither reaches a service or the database."""
 
 import re
+from typing import TypeVar
 
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from core.lookups import as_pk
@@ -16,6 +18,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 USER_ID = re.compile(SLACK_USER_ID)
 CHANNEL_ID = re.compile(r"\A[CDG][A-Z0-9]{2,30}\Z")
 VIEW_ID = re.compile(r"\AV[A-Z0-9]{2,30}\Z")
+Row = TypeVar("Row", bound=Model)
 
 
 class SlackPayloadError(Exception):
@@ -76,3 +79,10 @@ def identifier(
 def pk(value: object) -> int | None:
     """A primary key chosen in a select, or None when the value cannot be one."""
     return as_pk(value)
+
+
+def picked(rows: QuerySet[Row], value: object) -> Row | None:
+    """The row of `rows` a select or a button chose; None when there is none, or when the
+    value cannot be a primary key (then without a query)."""
+    key = pk(value)
+    return None if key is None else rows.filter(pk=key).first()
